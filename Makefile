@@ -1,0 +1,120 @@
+# pvtrace - build, test, bench, demo.
+#
+#   make                 build ./pvtrace and the workload tools
+#   make check           unit tests + kernel-level tests (root); ends "N passed, N failed, N skipped"
+#   make bench           tracer overhead on perf bench sched pipe
+#   make demo            deps, build, and a demo report
+#   make install PREFIX=/usr/local
+#   make V=1             show the commands
+#
+# Objects go to .output/.  Dependencies: scripts/deps.sh (called when a tool is missing).
+
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+OUTPUT := .output
+PREFIX ?= /usr/local
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+VMLINUX := vmlinux/$(ARCH)/vmlinux.h
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
+LIBBPF_LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf)
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
+	  -DPVTRACE_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf -Iuser $(LIBBPF_CFLAGS)
+LDLIBS := $(LIBBPF_LIBS) -lelf -lz
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
+	      -I$(OUTPUT) -Ibpf -Ivmlinux/$(ARCH) -mcpu=v3
+
+BPF_PROGS := pvtrace empty
+BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
+SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+USER_HDRS := $(wildcard user/*.h) bpf/pvtrace.h
+
+TOOLS := $(OUTPUT)/pvload $(OUTPUT)/selfcount
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+# Userspace modules the unit tests link against (everything but main.c).
+UNIT_LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+
+.DELETE_ON_ERROR:
+.SECONDARY: $(BPF_OBJS)
+.PHONY: all clean check unit kernel-tests bench demo install deps tools vmlinux
+
+all: pvtrace tools
+
+tools: $(TOOLS)
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/pvtrace.h bpf/pvtrace.bpf.h $(VMLINUX) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+pvtrace: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/pvload: tools/pvload.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@
+
+$(OUTPUT)/selfcount: tests/progs/selfcount.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(UNIT_LIB_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(UNIT_LIB_OBJS) $(LDLIBS) -lcmocka -o $@
+
+unit: $(UNIT_BINS)
+
+# The whole test suite: unit tests, then kernel-level tests; one closing line.
+check: all unit
+	$(Q)bash tests/run.sh $(UNIT_BINS)
+
+bench: all
+	$(Q)bash tools/bench-overhead.sh
+
+demo:
+	$(Q)bash scripts/deps.sh --if-missing
+	$(Q)$(MAKE) --no-print-directory all
+	./pvtrace run -- $(OUTPUT)/pvload mixed
+
+install: pvtrace
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 pvtrace $(DESTDIR)$(PREFIX)/bin/pvtrace
+
+deps:
+	$(Q)bash scripts/deps.sh
+
+# Regenerate the vendored vmlinux.h from the running kernel's BTF.
+vmlinux:
+	$(Q)bash vmlinux/gen.sh
+
+clean:
+	$(Q)rm -rf $(OUTPUT) pvtrace

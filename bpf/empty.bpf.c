@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * empty.bpf.c - programs that do nothing, on the tracepoints pvtrace uses.
+ *
+ * `make bench` attaches these (`pvtrace run --null-programs`) to measure what
+ * the tracing mechanism itself costs, beside pvtrace's real programs.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(null_sched_switch) { return 0; }
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(null_sched_process_fork) { return 0; }
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(null_sched_process_exec) { return 0; }
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(null_sched_process_exit) { return 0; }

@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvtrace.bpf.c - the in-kernel half of `pvtrace run`.
+ *
+ * Follows the task tree of one command and aggregates, per task, its context
+ * switches, in the kernel.  Only creations, execs and exits travel to
+ * userspace, through the ring buffer; everything else stays in the task map
+ * until the report is written.
+ *
+ * Programs (all tp_btf: BTF raw tracepoints, no tracefs needed):
+ *   sched_process_fork  a tracked task created a task: track the child
+ *   sched_switch        count the switch-out of prev and the switch-in of next
+ *   sched_process_exec  a tracked task exec'd: new name, maybe a new tid
+ *   sched_process_exit  read the kernel's counters at exit, and the exit code
+ *
+ * A task is tracked iff it has an entry in the `tasks` map.  The map is keyed
+ * by the task_struct address rather than the tid: a tid changes when a
+ * non-leader thread execs (de_thread swaps it with the leader's), and tids are
+ * reused; a task_struct address is reused only after the task is freed, which
+ * is after its final switch, where its entry is removed.
+ *
+ * Concurrency: an entry is written only by the CPU that switches its task in or
+ * out, by the task itself (exec, exit) or by its creator before it can run, and
+ * the run-queue locks order these, so plain (non-atomic) updates are exact.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "pvtrace.h"
+#include "pvtrace.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by userspace between open and load. */
+const volatile __u32 root_tid = 0; /* the gated command; tracked from its first sight */
+
+/* Set once the root has an entry, so that a later task reusing its tid is not taken for it. */
+__u32 root_registered = 0;
+
+/* Never written: the zeroed value a new entry starts from. */
+struct pvt_task zero_task = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PVT_DEFAULT_MAX_TASKS); /* userspace: --max-tasks */
+	__type(key, __u64);                         /* struct task_struct * */
+	__type(value, struct pvt_task);
+} tasks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* userspace: --ringbuf-kb */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PVT_C__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+
+	if (c)
+		*c += 1;
+}
+
+static __always_inline void fill_identity(struct pvt_task *pt, struct task_struct *t)
+{
+	pt->tid = t->pid;
+	pt->pid = t->tgid;
+	pt->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	pt->start_time = t->start_time;
+	pt->leader_start_time = BPF_CORE_READ(t, group_leader, start_time);
+	bpf_probe_read_kernel_str(pt->comm, sizeof(pt->comm), t->comm);
+}
+
+/*
+ * Insert a zeroed entry for @t and return it.  BPF_NOEXIST: if an entry is
+ * already there it can only be a dead task's whose exit record could not be
+ * sent (the address was freed and reused): count it and start afresh.
+ */
+static __always_inline struct pvt_task *task_insert(struct task_struct *t)
+{
+	__u64 key = (__u64)t;
+	long err;
+
+	err = bpf_map_update_elem(&tasks, &key, &zero_task, BPF_NOEXIST);
+	if (err == -17 /* EEXIST */) {
+		count(PVT_C_STALE_REUSED);
+		err = bpf_map_update_elem(&tasks, &key, &zero_task, BPF_ANY);
+	}
+	if (err) {
+		count(PVT_C_TASKMAP_FULL);
+		return NULL;
+	}
+	count(PVT_C_TASKS_SEEN);
+	return bpf_map_lookup_elem(&tasks, &key);
+}
+
+/*
+ * The root command was forked by pvtrace before tracing began, so it is
+ * registered at its first sight, with a baseline of the kernel's counters.
+ */
+static __noinline struct pvt_task *register_root(struct task_struct *t, __u64 now)
+{
+	struct pvt_task *pt;
+
+	pt = task_insert(t);
+	if (!pt)
+		return NULL;
+	root_registered = 1;
+	fill_identity(pt, t);
+	pt->flags = PVT_F_ROOT | PVT_F_BASELINE;
+	pt->first_ns = now;
+	pvt_read_kcounters(t, &pt->kbase);
+	return pt;
+}
+
+static __always_inline struct pvt_task *task_lookup(struct task_struct *t, __u64 now, bool *fresh)
+{
+	__u64 key = (__u64)t;
+	struct pvt_task *pt;
+
+	pt = bpf_map_lookup_elem(&tasks, &key);
+	if (pt || root_registered || t->pid != root_tid || !root_tid)
+		return pt;
+	*fresh = true;
+	return register_root(t, now);
+}
+
+static __always_inline void emit_exit(struct pvt_task *pt, __u64 key, __u64 now)
+{
+	struct pvt_ev_exit *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		/* The entry stays in the map, flagged DEAD: userspace finds it there. */
+		count(PVT_C_RB_LOST_EXIT);
+		return;
+	}
+	e->hdr.size = sizeof(*e);
+	e->hdr.kind = PVT_EV_EXIT;
+	e->hdr.cpu = bpf_get_smp_processor_id();
+	e->hdr.ts = now;
+	__builtin_memcpy(&e->task, pt, sizeof(*pt));
+	bpf_ringbuf_submit(e, 0);
+	bpf_map_delete_elem(&tasks, &key);
+}
+
+static __always_inline void switch_out(struct pvt_task *pt, struct task_struct *prev, bool preempt,
+				       unsigned int prev_state, __u64 now, bool fresh)
+{
+	bool vol;
+
+	/*
+	 * Voluntary iff !preempt && prev_state != TASK_RUNNING (SPEC.md).  One
+	 * case the arguments cannot tell apart: since Linux 6.13
+	 * (try_to_block_task(), "sched: Split out __schedule() deactivate task
+	 * logic into a helper") a sleep cut short by a pending signal is passed
+	 * to the tracepoint with prev_state == TASK_RUNNING, yet the kernel counts
+	 * it in nvcsw.  A return-to-user preemption looks the same and counts in
+	 * nivcsw.  For that case only, the kernel's nvcsw says which it was.
+	 */
+	if (preempt) {
+		vol = false;
+	} else if (prev_state != PVT_TASK_RUNNING) {
+		vol = true;
+	} else if (fresh) {
+		vol = false; /* first sight: no expectation to compare with */
+	} else {
+		vol = prev->nvcsw == pt->kbase.nvcsw + pt->sw_vol + 1;
+		if (vol)
+			pt->sw_state_resolved++;
+	}
+	if (vol)
+		pt->sw_vol++;
+	else
+		pt->sw_invol++;
+
+	/*
+	 * A baseline read at first sight inside sched_switch already includes
+	 * this switch (the kernel increments before the tracepoint fires).
+	 */
+	if (fresh) {
+		pt->flags |= PVT_F_FIRST_AS_PREV;
+		if (vol)
+			pt->kbase.nvcsw -= 1;
+		else
+			pt->kbase.nivcsw -= 1;
+	}
+
+	if (pt->last_in_ns) {
+		pt->oncpu_ns += now - pt->last_in_ns;
+		pt->last_in_ns = 0;
+	}
+	count(PVT_C_SWITCHES);
+
+	if (prev_state & PVT_TASK_DEAD) {
+		/* The task's very last switch: the kernel counters now include it. */
+		pvt_read_kcounters(prev, &pt->kfinal);
+		pt->flags |= PVT_F_DEAD;
+		pt->end_ns = now;
+		count(PVT_C_TASKS_DEAD);
+		emit_exit(pt, (__u64)prev, now);
+	}
+}
+
+static __always_inline void switch_in(struct pvt_task *pt, struct task_struct *prev,
+				      struct task_struct *next, __u64 now)
+{
+	struct mm_struct *mm;
+	__u32 from;
+
+	pt->sw_in++;
+	pt->last_in_ns = now;
+	if (!pt->first_in_ns)
+		pt->first_in_ns = now;
+
+	if (prev->pid == 0)
+		from = PVT_FROM_IDLE;
+	else if (prev->flags & PVT_PF_KTHREAD)
+		from = PVT_FROM_KERNEL;
+	else if (prev->tgid == next->tgid)
+		from = PVT_FROM_SAME_PROCESS;
+	else
+		from = PVT_FROM_OTHER_PROCESS;
+	pt->sw_from[from & (PVT_FROM__MAX - 1)]++;
+
+	/*
+	 * Kernel threads and idle run on the previous mm (active_mm), so
+	 * thread -> kthread -> sibling thread loads nothing.
+	 */
+	mm = next->mm;
+	if (mm && mm != prev->active_mm)
+		pt->sw_as_change++;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(pvt_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	struct pvt_task *pt;
+	bool fresh = false;
+	__u64 now;
+
+	now = bpf_ktime_get_ns();
+	if (prev->pid) {
+		pt = task_lookup(prev, now, &fresh);
+		if (pt)
+			switch_out(pt, prev, preempt, prev_state, now, fresh);
+	}
+	if (next->pid) {
+		fresh = false;
+		pt = task_lookup(next, now, &fresh);
+		if (pt)
+			switch_in(pt, prev, next, now);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(pvt_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct pvt_ev_create *e;
+	struct pvt_task *pt, *ct;
+	bool fresh = false;
+	__u64 now;
+
+	now = bpf_ktime_get_ns();
+	/* parent is the creating thread (current), whatever CLONE_PARENT says. */
+	pt = task_lookup(parent, now, &fresh);
+	if (!pt)
+		return 0;
+	ct = task_insert(child);
+	if (!ct)
+		return 0;
+	fill_identity(ct, child);
+	ct->parent_tid = parent->pid;
+	ct->flags = PVT_F_BORN | PVT_F_BASELINE;
+	ct->first_ns = now;
+	pvt_read_kcounters(child, &ct->kbase);
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(PVT_C_RB_LOST_CREATE);
+		return 0;
+	}
+	e->hdr.size = sizeof(*e);
+	e->hdr.kind = PVT_EV_CREATE;
+	e->hdr.cpu = bpf_get_smp_processor_id();
+	e->hdr.ts = now;
+	e->tid = ct->tid;
+	e->pid = ct->pid;
+	e->ppid = ct->ppid;
+	e->parent_tid = ct->parent_tid;
+	__builtin_memcpy(e->comm, ct->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(pvt_sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct pvt_ev_exec *e;
+	struct pvt_task *pt;
+	bool fresh = false;
+	__u64 now;
+
+	now = bpf_ktime_get_ns();
+	pt = task_lookup(p, now, &fresh);
+	if (!pt)
+		return 0;
+	/* A non-leader thread that execs takes the leader's tid (de_thread). */
+	pt->tid = p->pid;
+	pt->pid = p->tgid;
+	pt->leader_start_time = p->start_time;
+	pt->flags |= PVT_F_EXECED;
+	bpf_probe_read_kernel_str(pt->comm, sizeof(pt->comm), p->comm);
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(PVT_C_RB_LOST_EXEC);
+		return 0;
+	}
+	e->hdr.size = sizeof(*e);
+	e->hdr.kind = PVT_EV_EXEC;
+	e->hdr.cpu = bpf_get_smp_processor_id();
+	e->hdr.ts = now;
+	e->tid = pt->tid;
+	e->pid = pt->pid;
+	e->old_tid = old_pid;
+	e->pad = 0;
+	__builtin_memcpy(e->comm, pt->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(pvt_sched_process_exit, struct task_struct *p)
+{
+	struct pvt_task *pt;
+	bool fresh = false;
+	__u64 now;
+
+	now = bpf_ktime_get_ns();
+	pt = task_lookup(p, now, &fresh);
+	if (!pt)
+		return 0;
+	pvt_read_kcounters(p, &pt->kexit);
+	pt->exit_ns = now;
+	pt->exit_code = p->exit_code;
+	pt->flags |= PVT_F_EXITED;
+	/* do_exit() decrements signal->live before this tracepoint: 0 means group dead. */
+	if (BPF_CORE_READ(p, signal, live.counter) == 0)
+		pt->flags |= PVT_F_GROUP_DEAD;
+	bpf_probe_read_kernel_str(pt->comm, sizeof(pt->comm), p->comm);
+	return 0;
+}

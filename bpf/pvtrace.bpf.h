@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvtrace.bpf.h - helpers for the BPF side only (never included by userspace).
+ */
+#ifndef PVTRACE_BPF_H
+#define PVTRACE_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+/* From include/linux/sched.h: stable values, not in BTF as an enum. */
+#define PVT_TASK_RUNNING 0x00000000u
+#define PVT_TASK_DEAD 0x00000080u
+#define PVT_PF_KTHREAD 0x00200000u
+
+/*
+ * log2 by shifts: clang 14's BPF backend crashes on __builtin_clzll
+ * (SPEC.md, platform facts), so no builtin here.
+ */
+static __always_inline __u32 pvt_log2_u64(__u64 v)
+{
+	__u32 r = 0;
+
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) { r += 1; }
+	return r;
+}
+
+/* The kernel's own counters for @t, read with CO-RE. */
+static __always_inline void pvt_read_kcounters(struct task_struct *t, struct pvt_kcounters *k)
+{
+	k->nvcsw = BPF_CORE_READ(t, nvcsw);
+	k->nivcsw = BPF_CORE_READ(t, nivcsw);
+	k->sum_exec_runtime = BPF_CORE_READ(t, se.sum_exec_runtime);
+	/* sched_info exists with CONFIG_SCHED_INFO; without it run_delay reads 0. */
+	if (bpf_core_field_exists(t->sched_info))
+		k->run_delay = BPF_CORE_READ(t, sched_info.run_delay);
+	else
+		k->run_delay = 0;
+}
+
+#endif /* PVTRACE_BPF_H */

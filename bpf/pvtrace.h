@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvtrace.h - the format shared by the BPF programs and the userspace loader.
+ *
+ * Only types that cross the kernel/user boundary live here: the per-task
+ * record kept in the task map, the ring-buffer records, the counter indices.
+ * Enums are append-only: a later `pvtrace report` must read older captures.
+ */
+#ifndef PVTRACE_H
+#define PVTRACE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define PVT_COMM_LEN 16
+#define PVT_DEFAULT_MAX_TASKS 65536
+
+/* struct pvt_task.flags */
+enum pvt_task_flag {
+	PVT_F_BASELINE = 1u << 0,   /* kernel counters read at first sight */
+	PVT_F_BORN = 1u << 1,       /* created under tracing (seen in sched_process_fork) */
+	PVT_F_EXITED = 1u << 2,     /* sched_process_exit seen */
+	PVT_F_DEAD = 1u << 3,       /* final switch-out (TASK_DEAD) seen: kfinal is valid */
+	PVT_F_GROUP_DEAD = 1u << 4, /* the last thread of its thread group to exit */
+	PVT_F_EXECED = 1u << 5,     /* called exec at least once under tracing */
+	PVT_F_ROOT = 1u << 6,       /* the command pvtrace started */
+	PVT_F_FIRST_AS_PREV = 1u << 7, /* first seen while switching out (see baseline rule) */
+};
+
+/* The kernel's own per-task accounting, read in BPF. */
+struct pvt_kcounters {
+	__u64 nvcsw;            /* task->nvcsw: voluntary switches */
+	__u64 nivcsw;           /* task->nivcsw: involuntary switches */
+	__u64 sum_exec_runtime; /* task->se.sum_exec_runtime, ns (schedstat field 1) */
+	__u64 run_delay;        /* task->sched_info.run_delay, ns (schedstat field 2) */
+};
+
+/* Switch-in origins: what ran on the CPU just before. */
+enum pvt_from {
+	PVT_FROM_SAME_PROCESS = 0,
+	PVT_FROM_OTHER_PROCESS = 1,
+	PVT_FROM_IDLE = 2,
+	PVT_FROM_KERNEL = 3,
+	PVT_FROM__MAX = 4,
+};
+
+/*
+ * Everything pvtrace aggregates about one task, in the kernel.
+ * Times are bpf_ktime_get_ns() (CLOCK_MONOTONIC) values.
+ */
+struct pvt_task {
+	__u32 tid;
+	__u32 pid;              /* thread-group id */
+	__u32 ppid;             /* the process's parent (real_parent->tgid) */
+	__u32 parent_tid;       /* the thread that created it (0 if not born under tracing) */
+	__u32 flags;            /* enum pvt_task_flag */
+	__s32 exit_code;        /* task->exit_code at sched_process_exit (wait(2) status encoding) */
+	__u64 start_time;       /* task->start_time: with tid, names this task instance */
+	__u64 leader_start_time;/* group_leader->start_time: names the process instance */
+	__u64 first_ns;         /* creation (born) or first sight */
+	__u64 exit_ns;          /* sched_process_exit */
+	__u64 end_ns;           /* final switch-out */
+	__u64 first_in_ns;      /* first switch-in */
+	__u64 last_in_ns;       /* time of the current switch-in, 0 while off CPU */
+	__u64 oncpu_ns;         /* sum of switch-in to switch-out */
+	__u64 sw_vol;           /* voluntary switch-outs */
+	__u64 sw_invol;         /* involuntary switch-outs */
+	__u64 sw_in;            /* switch-ins */
+	__u64 sw_as_change;     /* switch-ins that loaded another address space */
+	__u64 sw_from[PVT_FROM__MAX];
+	__u64 sw_state_resolved;/* switch-outs classified by the kernel counter (see bpf/) */
+	struct pvt_kcounters kbase;  /* at first sight */
+	struct pvt_kcounters kexit;  /* at sched_process_exit */
+	struct pvt_kcounters kfinal; /* at the final switch-out (includes it) */
+	char comm[PVT_COMM_LEN];     /* latest name (at exit for exited tasks) */
+};
+
+/* Ring-buffer records: every record starts with this header. */
+enum pvt_event_kind {
+	PVT_EV_CREATE = 1, /* struct pvt_ev_create */
+	PVT_EV_EXIT = 2,   /* struct pvt_ev_exit: the task's final record */
+	PVT_EV_EXEC = 3,   /* struct pvt_ev_exec */
+};
+
+struct pvt_ev_hdr {
+	__u16 size; /* of the whole record */
+	__u16 kind; /* enum pvt_event_kind */
+	__u32 cpu;
+	__u64 ts;   /* bpf_ktime_get_ns() */
+};
+
+struct pvt_ev_create {
+	struct pvt_ev_hdr hdr;
+	__u32 tid, pid, ppid, parent_tid;
+	char comm[PVT_COMM_LEN];
+};
+
+struct pvt_ev_exec {
+	struct pvt_ev_hdr hdr;
+	__u32 tid, pid, old_tid, pad;
+	char comm[PVT_COMM_LEN];
+};
+
+struct pvt_ev_exit {
+	struct pvt_ev_hdr hdr;
+	struct pvt_task task;
+};
+
+/* Indices of the per-CPU counters map: how the tracer itself fared. */
+enum pvt_counter {
+	PVT_C_SWITCHES = 0,       /* switch-outs of traced tasks */
+	PVT_C_TASKS_SEEN = 1,     /* entries created in the task map */
+	PVT_C_TASKS_DEAD = 2,     /* final switch-outs seen */
+	PVT_C_TASKMAP_FULL = 3,   /* tasks not tracked: the task map was full */
+	PVT_C_RB_LOST_CREATE = 4, /* creation records dropped: ring buffer full */
+	PVT_C_RB_LOST_EXIT = 5,   /* exit records dropped (the task stays in the map) */
+	PVT_C_RB_LOST_EXEC = 6,   /* exec records dropped */
+	PVT_C_STALE_REUSED = 7,   /* dead entries overwritten before userspace read them */
+	PVT_C__MAX = 8,
+};
+
+#endif /* PVTRACE_H */

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * common.h - what every pvtrace module shares: messages, verbosity, clocks.
+ * Kept once here rather than copied into each subcommand.
+ */
+#ifndef PVT_COMMON_H
+#define PVT_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#ifndef PVTRACE_VERSION
+#define PVTRACE_VERSION "0.0.0"
+#endif
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Exit statuses of pvtrace itself (SPEC.md, CLI conventions). */
+enum {
+	PVT_EXIT_FAILURE = 1,  /* pvtrace's own failure */
+	PVT_EXIT_USAGE = 2,    /* usage error */
+	PVT_EXIT_NOEXEC = 126, /* command found but not executable */
+	PVT_EXIT_NOTFOUND = 127,
+};
+
+extern int pvt_verbose; /* -v: libbpf's own messages, debug lines */
+
+/* "pvtrace: <message>\n" on stderr. */
+void pvt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pvt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pvt_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Route libbpf's messages through pvtrace: silent unless -v. */
+void pvt_setup_libbpf_print(void);
+
+/* CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_ns() reads. */
+uint64_t pvt_now_ns(void);
+
+/* Strict number parsing for options: whole string, in range; 0 on success, -1 otherwise. */
+int pvt_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+#endif /* PVT_COMMON_H */

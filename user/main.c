@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - pvtrace: per-TID context switches, creation cost, memory and exit
+ * of a command's whole task tree, measured with eBPF on the scheduler's
+ * tracepoints.  Subcommands are dispatched from a table (as bpftool does).
+ */
+#include <stdio.h>
+#include <string.h>
+#include "common.h"
+#include "run.h"
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static int cmd_help(int argc, char **argv);
+
+static const struct cmd cmds[] = {
+	{ "run", cmd_run, "run a command and report its tasks' context switches" },
+	{ "help", cmd_help, "show this help" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pvtrace [-v] [--version] [-h] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(f, "\n'pvtrace COMMAND --help' describes a command's options.\n"
+		   "Example: sudo pvtrace run -- ./app arg\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	usage(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			pvt_verbose++;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("pvtrace %s\n", PVTRACE_VERSION);
+			return 0;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "pvtrace: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return PVT_EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return PVT_EXIT_USAGE;
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(cmds); k++)
+		if (!strcmp(argv[i], cmds[k].name))
+			return cmds[k].fn(argc - i, argv + i);
+	fprintf(stderr, "pvtrace: unknown command '%s'\n", argv[i]);
+	usage(stderr);
+	return PVT_EXIT_USAGE;
+}

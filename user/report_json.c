@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/* report_json.c - the "pvtrace.report/1" JSON report (field names: SPEC.md). */
+#include <stdio.h>
+#include <sys/wait.h>
+#include "common.h"
+#include "json_writer.h"
+#include "report.h"
+
+uint64_t report_lost_events(const struct pvt_report *r)
+{
+	return r->counters[PVT_C_RB_LOST_CREATE] + r->counters[PVT_C_RB_LOST_EXIT] +
+	       r->counters[PVT_C_RB_LOST_EXEC];
+}
+
+static uint64_t rel(const struct pvt_report *r, uint64_t t)
+{
+	return t > r->t0_ns ? t - r->t0_ns : 0;
+}
+
+/* Starts an exit object and returns true (the caller adds fields and ends it), or writes null. */
+static bool exit_open(json_writer_t *jw, const char *name, const struct pvt_exit *e)
+{
+	jw_name(jw, name);
+	if (!e->known) {
+		jw_null(jw);
+		return false;
+	}
+	jw_start_object(jw);
+	if (e->signal) {
+		jw_null_field(jw, "code");
+		jw_int_field(jw, "signal", e->signal);
+		jw_bool_field(jw, "core_dumped", e->core);
+	} else {
+		jw_int_field(jw, "code", e->code);
+		jw_null_field(jw, "signal");
+	}
+	return true;
+}
+
+static void switches_obj(json_writer_t *jw, const struct pvt_sums *s)
+{
+	jw_name(jw, "switches");
+	jw_start_object(jw);
+	jw_uint_field(jw, "voluntary", s->vol);
+	jw_uint_field(jw, "involuntary", s->invol);
+	jw_uint_field(jw, "in", s->in);
+	jw_uint_field(jw, "address_space_changes", s->as_change);
+	jw_name(jw, "from");
+	jw_start_object(jw);
+	jw_uint_field(jw, "same_process", s->from[PVT_FROM_SAME_PROCESS]);
+	jw_uint_field(jw, "other_process", s->from[PVT_FROM_OTHER_PROCESS]);
+	jw_uint_field(jw, "idle", s->from[PVT_FROM_IDLE]);
+	jw_uint_field(jw, "kernel", s->from[PVT_FROM_KERNEL]);
+	jw_end_object(jw);
+	jw_end_object(jw);
+}
+
+static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct pvt_rec *rec)
+{
+	const struct pvt_task *t = &rec->t;
+	struct pvt_sums s = {
+		.vol = t->sw_vol, .invol = t->sw_invol, .in = t->sw_in, .as_change = t->sw_as_change,
+	};
+
+	for (int i = 0; i < PVT_FROM__MAX; i++)
+		s.from[i] = t->sw_from[i];
+	jw_start_object(jw);
+	jw_uint_field(jw, "tid", t->tid);
+	jw_uint_field(jw, "pid", t->pid);
+	jw_uint_field(jw, "ppid", t->ppid);
+	if (t->flags & PVT_F_BORN)
+		jw_uint_field(jw, "parent_tid", t->parent_tid);
+	else
+		jw_null_field(jw, "parent_tid");
+	jw_name(jw, "comm");
+	jw_string_n(jw, t->comm, sizeof(t->comm));
+	jw_string_field(jw, "kind", pvt_kind(t));
+	jw_bool_field(jw, "root", !!(t->flags & PVT_F_ROOT));
+	jw_bool_field(jw, "execed", !!(t->flags & PVT_F_EXECED));
+	jw_uint_field(jw, "start_ns", rel(r, t->first_ns));
+	if (rec->alive)
+		jw_null_field(jw, "end_ns");
+	else
+		jw_uint_field(jw, "end_ns", rel(r, t->end_ns));
+	jw_bool_field(jw, "alive", rec->alive);
+	jw_uint_field(jw, "oncpu_ns", t->oncpu_ns);
+	switches_obj(jw, &s);
+	jw_name(jw, "kernel");
+	if (rec->verified) {
+		jw_start_object(jw);
+		jw_uint_field(jw, "voluntary", pvt_kdelta_vol(rec));
+		jw_uint_field(jw, "involuntary", pvt_kdelta_invol(rec));
+		jw_uint_field(jw, "oncpu_ns", pvt_kdelta_oncpu(rec));
+		jw_uint_field(jw, "runq_ns", pvt_kdelta_runq(rec));
+		jw_bool_field(jw, "exact", rec->exact);
+		jw_uint_field(jw, "resolved_by_counter", t->sw_state_resolved);
+		jw_end_object(jw);
+	} else {
+		jw_null(jw);
+	}
+	jw_name(jw, "created");
+	if (t->flags & PVT_F_BORN) {
+		jw_start_object(jw);
+		jw_uint_field(jw, "at_ns", rel(r, t->first_ns));
+		if (t->first_in_ns)
+			jw_uint_field(jw, "first_run_ns", t->first_in_ns - t->first_ns);
+		else
+			jw_null_field(jw, "first_run_ns");
+		jw_end_object(jw);
+	} else {
+		jw_null(jw);
+	}
+	if (exit_open(jw, "exit", &rec->exit))
+		jw_end_object(jw);
+	jw_end_object(jw);
+}
+
+static void proc_obj(json_writer_t *jw, const struct pvt_report *r, const struct pvt_proc *p)
+{
+	jw_start_object(jw);
+	jw_uint_field(jw, "pid", p->pid);
+	jw_uint_field(jw, "ppid", p->ppid);
+	jw_name(jw, "comm");
+	jw_string_n(jw, p->comm, sizeof(p->comm));
+	jw_uint_field(jw, "threads", p->threads);
+	jw_uint_field(jw, "alive_threads", p->alive);
+	jw_uint_field(jw, "start_ns", rel(r, p->first_ns));
+	if (p->alive)
+		jw_null_field(jw, "end_ns");
+	else
+		jw_uint_field(jw, "end_ns", rel(r, p->end_ns));
+	jw_uint_field(jw, "oncpu_ns", p->sums.oncpu_ns);
+	switches_obj(jw, &p->sums);
+	if (exit_open(jw, "exit", &p->exit)) {
+		jw_uint_field(jw, "last_tid", p->exit_tid);
+		jw_end_object(jw);
+	}
+	jw_end_object(jw);
+}
+
+static void sums_obj(json_writer_t *jw, const char *name, const struct pvt_sums *s)
+{
+	jw_name(jw, name);
+	jw_start_object(jw);
+	jw_uint_field(jw, "tasks", s->tasks);
+	jw_uint_field(jw, "oncpu_ns", s->oncpu_ns);
+	switches_obj(jw, s);
+	jw_end_object(jw);
+}
+
+int report_json(FILE *f, const struct pvt_report *r)
+{
+	const struct pvt_table *tb = r->tb;
+	struct pvt_exit rx = { .known = true };
+	json_writer_t *jw;
+	int err;
+
+	jw = jw_new(f, true);
+	if (!jw)
+		return -1;
+	if (WIFSIGNALED(r->root_wstatus)) {
+		rx.signal = WTERMSIG(r->root_wstatus);
+		rx.core = WCOREDUMP(r->root_wstatus);
+	} else {
+		rx.code = WEXITSTATUS(r->root_wstatus);
+	}
+	jw_start_object(jw);
+	jw_string_field(jw, "schema", "pvtrace.report/1");
+	jw_string_field(jw, "pvtrace_version", PVTRACE_VERSION);
+	jw_name(jw, "command");
+	jw_start_array(jw);
+	for (char *const *a = r->argv; *a; a++)
+		jw_string(jw, *a);
+	jw_end_array(jw);
+	jw_int_field(jw, "root_pid", r->root_pid);
+	jw_uint_field(jw, "duration_ns", r->duration_ns);
+	if (exit_open(jw, "exit", &rx))
+		jw_end_object(jw);
+	jw_uint_field(jw, "lost_events", report_lost_events(r));
+	jw_name(jw, "verified");
+	jw_start_object(jw);
+	jw_uint_field(jw, "tasks", tb->verified);
+	jw_uint_field(jw, "exact", tb->exact);
+	jw_uint_field(jw, "alive", tb->alive);
+	jw_end_object(jw);
+	jw_name(jw, "tracer");
+	jw_start_object(jw);
+	jw_bool_field(jw, "null_programs", r->null_programs);
+	jw_uint_field(jw, "switches_seen", r->counters[PVT_C_SWITCHES]);
+	jw_uint_field(jw, "tasks_seen", r->counters[PVT_C_TASKS_SEEN]);
+	jw_uint_field(jw, "tasks_untracked_map_full", r->counters[PVT_C_TASKMAP_FULL]);
+	jw_uint_field(jw, "stale_entries_reused", r->counters[PVT_C_STALE_REUSED]);
+	jw_name(jw, "ringbuf_lost");
+	jw_start_object(jw);
+	jw_uint_field(jw, "create", r->counters[PVT_C_RB_LOST_CREATE]);
+	jw_uint_field(jw, "exit", r->counters[PVT_C_RB_LOST_EXIT]);
+	jw_uint_field(jw, "exec", r->counters[PVT_C_RB_LOST_EXEC]);
+	jw_end_object(jw);
+	jw_end_object(jw);
+
+	jw_name(jw, "tasks");
+	jw_start_array(jw);
+	for (size_t i = 0; i < tb->n; i++)
+		task_obj(jw, r, &tb->recs[i]);
+	jw_end_array(jw);
+
+	jw_name(jw, "processes");
+	jw_start_array(jw);
+	for (size_t i = 0; i < tb->nprocs; i++)
+		proc_obj(jw, r, &tb->procs[i]);
+	jw_end_array(jw);
+
+	jw_name(jw, "summary");
+	jw_start_object(jw);
+	sums_obj(jw, "threads", &tb->threads);
+	sums_obj(jw, "processes", &tb->processes);
+	jw_end_object(jw);
+	jw_end_object(jw);
+	err = jw_flush(jw);
+	jw_destroy(jw);
+	return err ? -1 : 0;
+}

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * report_text.c - the report for people: a header, a per-process table, a
+ * per-TID table sorted by switches, and threads versus processes.
+ * Fits 100 columns.  Names are escaped: no control character reaches a terminal.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "common.h"
+#include "escape.h"
+#include "report.h"
+
+/* "812ns", "12.3us", "4.56ms", "1.234s" */
+static const char *fmt_ns(char *buf, size_t sz, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(buf, sz, "%lluns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, sz, "%.1fus", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, sz, "%.2fms", ns / 1e6);
+	else
+		snprintf(buf, sz, "%.3fs", ns / 1e9);
+	return buf;
+}
+
+static const char *fmt_exit(char *buf, size_t sz, const struct pvt_exit *e, bool alive)
+{
+	if (alive || !e->known)
+		snprintf(buf, sz, "%s", alive ? "alive" : "-");
+	else if (e->signal)
+		snprintf(buf, sz, "sig %d%s", e->signal, e->core ? "+core" : "");
+	else
+		snprintf(buf, sz, "%d", e->code);
+	return buf;
+}
+
+/* comm escaped and cut to @width columns (escapes are ASCII: one byte, one column) */
+static const char *fmt_comm(char *buf, size_t sz, const char *comm, size_t width)
+{
+	size_t len = strnlen(comm, PVT_COMM_LEN);
+
+	term_escape(buf, sz, comm, len);
+	if (term_width(buf) > width)
+		term_escape(buf, width + 1 < sz ? width + 1 : sz, comm, len);
+	return buf;
+}
+
+static double pct(uint64_t a, uint64_t b)
+{
+	return b ? 100.0 * (double)a / (double)b : 0.0;
+}
+
+static void header(FILE *f, const struct pvt_report *r)
+{
+	const struct pvt_table *tb = r->tb;
+	char b1[32], cmd[256];
+	size_t off = 0;
+
+	cmd[0] = '\0';
+	for (char *const *a = r->argv; *a && off < sizeof(cmd) - 1; a++) {
+		char esc[1024];
+
+		term_escape(esc, sizeof(esc), *a, strlen(*a));
+		off += snprintf(cmd + off, sizeof(cmd) - off, "%s%s", a == r->argv ? "" : " ", esc);
+	}
+	if (off >= sizeof(cmd) - 1)
+		strcpy(cmd + sizeof(cmd) - 4, "...");
+	fprintf(f, "pvtrace %s: %s\n", PVTRACE_VERSION, cmd);
+	fprintf(f, "  pid %d, ", r->root_pid);
+	if (WIFSIGNALED(r->root_wstatus))
+		fprintf(f, "killed by signal %d", WTERMSIG(r->root_wstatus));
+	else
+		fprintf(f, "exit %d", WEXITSTATUS(r->root_wstatus));
+	fprintf(f, ", traced %s, %zu tasks in %zu processes (%zu still alive)\n",
+		fmt_ns(b1, sizeof(b1), r->duration_ns), tb->n, tb->nprocs, tb->alive);
+	if (r->null_programs)
+		fprintf(f, "  empty programs attached (--null-programs): nothing was measured\n");
+	fprintf(f, "  verified %zu/%zu tasks exact against the kernel's own switch counters%s\n",
+		tb->exact, tb->verified,
+		tb->alive ? " (tasks still alive cannot be verified)" : "");
+	if (tb->exact != tb->verified) {
+		fprintf(f, "  WARNING: %zu task(s) differ from the kernel's nvcsw/nivcsw:\n",
+			tb->verified - tb->exact);
+		for (size_t i = 0; i < tb->n; i++) {
+			const struct pvt_rec *x = &tb->recs[i];
+
+			if (!x->verified || x->exact)
+				continue;
+			fprintf(f, "    tid %u: counted %llu vol / %llu invol, kernel %llu / %llu\n",
+				x->t.tid, (unsigned long long)x->t.sw_vol,
+				(unsigned long long)x->t.sw_invol,
+				(unsigned long long)pvt_kdelta_vol(x),
+				(unsigned long long)pvt_kdelta_invol(x));
+		}
+	}
+	fprintf(f, "  lost events: %llu", (unsigned long long)report_lost_events(r));
+	if (r->counters[PVT_C_TASKMAP_FULL])
+		fprintf(f, "; WARNING: %llu task(s) not tracked, task map full (raise --max-tasks)",
+			(unsigned long long)r->counters[PVT_C_TASKMAP_FULL]);
+	fputc('\n', f);
+}
+
+static void processes(FILE *f, const struct pvt_report *r)
+{
+	const struct pvt_table *tb = r->tb;
+	char c[80], t1[32], e1[32];
+
+	fprintf(f, "\nPROCESSES (%zu)\n", tb->nprocs);
+	fprintf(f, "%7s %7s %-15s %4s %9s %9s %8s %9s %9s %9s %-9s\n", "PID", "PPID", "COMM",
+		"THR", "ONCPU", "VOLUNT", "INVOL", "SW-IN", "FROM-OTH", "AS-CHG", "EXIT");
+	for (size_t i = 0; i < tb->nprocs; i++) {
+		const struct pvt_proc *p = &tb->procs[i];
+
+		fprintf(f, "%7u %7u %-15s %4u %9s %9llu %8llu %9llu %9llu %9llu %-9s\n", p->pid,
+			p->ppid, fmt_comm(c, sizeof(c), p->comm, 15), p->threads,
+			fmt_ns(t1, sizeof(t1), p->sums.oncpu_ns), (unsigned long long)p->sums.vol,
+			(unsigned long long)p->sums.invol, (unsigned long long)p->sums.in,
+			(unsigned long long)p->sums.from[PVT_FROM_OTHER_PROCESS],
+			(unsigned long long)p->sums.as_change,
+			fmt_exit(e1, sizeof(e1), &p->exit, p->alive > 0));
+	}
+}
+
+static void tids(FILE *f, const struct pvt_report *r)
+{
+	const struct pvt_table *tb = r->tb;
+	size_t *idx = table_sorted_by_switches(tb);
+	size_t rows = r->top && r->top < tb->n ? r->top : tb->n;
+	char c[80], t1[32];
+
+	if (!idx)
+		return;
+	fprintf(f, "\nTASKS by switches (%zu of %zu%s)\n", rows, tb->n,
+		rows < tb->n ? "; --top N for more" : "");
+	fprintf(f, "%7s %7s %-4s %-15s %9s %8s %7s %8s %7s %7s %6s %6s %7s\n", "TID", "PID",
+		"KIND", "COMM", "ONCPU", "VOLUNT", "INVOL", "SW-IN", "SAME", "OTHER", "IDLE", "KERN",
+		"AS-CHG");
+	for (size_t k = 0; k < rows; k++) {
+		const struct pvt_rec *x = &tb->recs[idx[k]];
+		const struct pvt_task *t = &x->t;
+
+		fprintf(f, "%7u %7u %-4s %-15s %9s %8llu %7llu %8llu %7llu %7llu %6llu %6llu %7llu%s\n",
+			t->tid, t->pid, pvt_is_thread(t) ? "thr" : "proc",
+			fmt_comm(c, sizeof(c), t->comm, 15), fmt_ns(t1, sizeof(t1), t->oncpu_ns),
+			(unsigned long long)t->sw_vol, (unsigned long long)t->sw_invol,
+			(unsigned long long)t->sw_in,
+			(unsigned long long)t->sw_from[PVT_FROM_SAME_PROCESS],
+			(unsigned long long)t->sw_from[PVT_FROM_OTHER_PROCESS],
+			(unsigned long long)t->sw_from[PVT_FROM_IDLE],
+			(unsigned long long)t->sw_from[PVT_FROM_KERNEL],
+			(unsigned long long)t->sw_as_change,
+			x->verified && !x->exact ? " !" : (x->alive ? " *" : ""));
+	}
+	if (tb->alive)
+		fprintf(f, "  * still alive at the end of the trace\n");
+	free(idx);
+}
+
+static void sum_row(FILE *f, const char *label, uint64_t a, uint64_t ab, uint64_t b, uint64_t bb)
+{
+	char x[48], y[48];
+
+	if (ab)
+		snprintf(x, sizeof(x), "%llu (%.1f%%)", (unsigned long long)a, pct(a, ab));
+	else
+		snprintf(x, sizeof(x), "%llu", (unsigned long long)a);
+	if (bb)
+		snprintf(y, sizeof(y), "%llu (%.1f%%)", (unsigned long long)b, pct(b, bb));
+	else
+		snprintf(y, sizeof(y), "%llu", (unsigned long long)b);
+	fprintf(f, "  %-34s %22s %22s\n", label, x, y);
+}
+
+static void summary(FILE *f, const struct pvt_report *r)
+{
+	const struct pvt_sums *t = &r->tb->threads, *p = &r->tb->processes;
+	char a[32], b[32];
+
+	fprintf(f, "\nTHREADS VERSUS PROCESSES (threads: tid != pid; processes: leaders)\n");
+	fprintf(f, "  %-34s %22s %22s\n", "", "threads", "processes");
+	sum_row(f, "tasks", t->tasks, 0, p->tasks, 0);
+	sum_row(f, "voluntary switch-outs", t->vol, 0, p->vol, 0);
+	sum_row(f, "involuntary switch-outs", t->invol, 0, p->invol, 0);
+	sum_row(f, "switch-ins", t->in, 0, p->in, 0);
+	sum_row(f, "  from the same process", t->from[PVT_FROM_SAME_PROCESS], t->in,
+		p->from[PVT_FROM_SAME_PROCESS], p->in);
+	sum_row(f, "  from another process", t->from[PVT_FROM_OTHER_PROCESS], t->in,
+		p->from[PVT_FROM_OTHER_PROCESS], p->in);
+	sum_row(f, "  from idle", t->from[PVT_FROM_IDLE], t->in, p->from[PVT_FROM_IDLE], p->in);
+	sum_row(f, "  from a kernel thread", t->from[PVT_FROM_KERNEL], t->in,
+		p->from[PVT_FROM_KERNEL], p->in);
+	sum_row(f, "  that changed address space", t->as_change, t->in, p->as_change, p->in);
+	fprintf(f, "  %-34s %22s %22s\n", "on-CPU time", fmt_ns(a, sizeof(a), t->oncpu_ns),
+		fmt_ns(b, sizeof(b), p->oncpu_ns));
+	fprintf(f, "  %-34s %22s %22s\n", "on-CPU per switch-in (mean)",
+		fmt_ns(a, sizeof(a), t->in ? t->oncpu_ns / t->in : 0),
+		fmt_ns(b, sizeof(b), p->in ? p->oncpu_ns / p->in : 0));
+}
+
+int report_text(FILE *f, const struct pvt_report *r)
+{
+	header(f, r);
+	processes(f, r);
+	tids(f, r);
+	summary(f, r);
+	fflush(f);
+	return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * run.c - `pvtrace run [options] -- CMD [ARGS]`: start the command behind a
+ * gate, trace its whole task tree until it exits, write the report.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "common.h"
+#include "launch.h"
+#include "report.h"
+#include "run.h"
+#include "status.h"
+#include "tasktable.h"
+#include "tracer.h"
+
+#define RINGBUF_KB_DEFAULT 8192
+#define EXIT_GRACE_NS 1000000000ull /* wait this long for final switches after the command exits */
+
+void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pvtrace run [options] [--] CMD [ARGS...]\n"
+		"\n"
+		"Run CMD, follow every thread and process it creates, and report per task its\n"
+		"context switches, checked against the kernel's own counters.  The report goes to\n"
+		"stderr (or -o FILE); CMD's stdin, stdout and stderr are left alone.  pvtrace exits\n"
+		"with CMD's status (128+N if signal N killed it).\n"
+		"\n"
+		"options:\n"
+		"  -o, --output FILE      write the report to FILE instead of stderr\n"
+		"  -f, --format FMT       report format: text (default) or json (schema pvtrace.report/1)\n"
+		"  -t, --top N            text report: show the N tasks with the most switches (default 20;\n"
+		"                         0 shows all)\n"
+		"      --max-tasks N      task map capacity: tasks alive at once (default %u); tasks beyond\n"
+		"                         it are counted and reported as untracked\n"
+		"      --ringbuf-kb N     ring buffer for creations and exits, in KiB: a power of two,\n"
+		"                         at least 4 (default %u); drops are counted and reported\n"
+		"      --status, --no-status\n"
+		"                         live one-line status on stderr (default: only if a terminal)\n"
+		"      --null-programs    attach empty programs on the same tracepoints and measure\n"
+		"                         nothing (the tracing mechanism's own cost, for make bench)\n"
+		"  -v, --verbose          say more; twice shows libbpf's debug log\n"
+		"  -h, --help             this help\n"
+		"\n"
+		"Needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF.  SIGINT, SIGTERM,\n"
+		"SIGHUP and SIGQUIT sent to pvtrace are passed on to CMD; the report is still written.\n"
+		"Metric definitions: docs/METRICS.md.\n",
+		PVT_DEFAULT_MAX_TASKS, RINGBUF_KB_DEFAULT);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "pvtrace run: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'pvtrace run --help'.\n");
+	return PVT_EXIT_USAGE;
+}
+
+enum { OPT_MAX_TASKS = 256, OPT_RINGBUF_KB, OPT_STATUS, OPT_NO_STATUS, OPT_NULL };
+
+int run_parse_args(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "top", required_argument, NULL, 't' },
+		{ "max-tasks", required_argument, NULL, OPT_MAX_TASKS },
+		{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB },
+		{ "status", no_argument, NULL, OPT_STATUS },
+		{ "no-status", no_argument, NULL, OPT_NO_STATUS },
+		{ "null-programs", no_argument, NULL, OPT_NULL },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	uint64_t v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->format = PVT_FMT_TEXT;
+	o->top = 20;
+	o->max_tasks = PVT_DEFAULT_MAX_TASKS;
+	o->ringbuf_bytes = RINGBUF_KB_DEFAULT * 1024;
+	o->status = -1;
+
+	optind = 1;
+	opterr = 0;
+	/* '+': stop at the command, whose own options are not ours. */
+	while ((c = getopt_long(argc, argv, "+:o:f:t:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			if (!*optarg)
+				return usage_error("%s-o needs a file name", "");
+			o->output = optarg;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "text"))
+				o->format = PVT_FMT_TEXT;
+			else if (!strcmp(optarg, "json"))
+				o->format = PVT_FMT_JSON;
+			else
+				return usage_error("unknown format '%s' (text or json)", optarg);
+			break;
+		case 't':
+			if (pvt_parse_u64(optarg, 0, 1u << 30, &v))
+				return usage_error("--top needs a number >= 0, not '%s'", optarg);
+			o->top = v;
+			break;
+		case OPT_MAX_TASKS:
+			if (pvt_parse_u64(optarg, 1, 1u << 22, &v))
+				return usage_error("--max-tasks needs a number from 1 to 4194304, not '%s'",
+						   optarg);
+			o->max_tasks = v;
+			break;
+		case OPT_RINGBUF_KB:
+			if (pvt_parse_u64(optarg, 4, 1u << 20, &v) || (v & (v - 1)))
+				return usage_error("--ringbuf-kb needs a power of two from 4 to 1048576, "
+						   "not '%s'", optarg);
+			o->ringbuf_bytes = v * 1024;
+			break;
+		case OPT_STATUS:
+			o->status = 1;
+			break;
+		case OPT_NO_STATUS:
+			o->status = 0;
+			break;
+		case OPT_NULL:
+			o->null_programs = true;
+			break;
+		case 'v':
+			pvt_verbose++;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("%sno command to run (pvtrace run [options] -- CMD [ARGS])", "");
+	o->argv = &argv[optind];
+	return 0;
+}
+
+/* ---- the trace ---- */
+
+struct run_state {
+	struct pvt_table tb;
+	uint64_t creations, execs;
+	int oom;
+};
+
+static void on_event(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, size_t size)
+{
+	struct run_state *rs = ctx;
+
+	switch (hdr->kind) {
+	case PVT_EV_CREATE:
+		rs->creations++;
+		break;
+	case PVT_EV_EXEC:
+		rs->execs++;
+		break;
+	case PVT_EV_EXIT:
+		if (size >= sizeof(struct pvt_ev_exit) &&
+		    table_add(&rs->tb, &((const struct pvt_ev_exit *)data)->task))
+			rs->oom = 1;
+		break;
+	default:
+		break; /* a newer kind: ignore */
+	}
+}
+
+static void add_from_map(void *ctx, const struct pvt_task *t)
+{
+	struct run_state *rs = ctx;
+
+	if (table_add(&rs->tb, t))
+		rs->oom = 1;
+}
+
+static volatile pid_t child_pid = -1;
+static volatile sig_atomic_t signals_seen;
+
+/*
+ * Pass the signal on to the command.  A signal the terminal generated
+ * (Ctrl-C, Ctrl-\: si_code SI_KERNEL) already reached the command, which is
+ * in the same foreground process group: do not deliver it twice.  The third
+ * signal restores the default action so that pvtrace can always be stopped.
+ */
+static void forward_signal(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+
+	if (si->si_code != SI_KERNEL && child_pid > 0)
+		kill(child_pid, sig);
+	if (++signals_seen >= 3)
+		signal(sig, SIG_DFL);
+	errno = saved;
+}
+
+static void install_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+static int epoll_add(int ep, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+enum { TAG_RB = 1, TAG_CHILD, TAG_TIMER };
+
+/* Trace until the command exits; returns its wait status in *wstatus. 0 or -1. */
+static int trace_loop(struct pvt_tracer *tr, struct pvt_status *st, pid_t pid, int *wstatus)
+{
+	int ep, pidfd, tfd = -1, rbfd, rc = -1;
+	uint64_t c[PVT_C__MAX];
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (ep < 0 || pidfd < 0) {
+		pvt_err("cannot watch the command: %s", strerror(errno));
+		goto out;
+	}
+	rbfd = tracer_epoll_fd(tr);
+	if ((rbfd >= 0 && epoll_add(ep, rbfd, TAG_RB)) || epoll_add(ep, pidfd, TAG_CHILD)) {
+		pvt_err("epoll: %s", strerror(errno));
+		goto out;
+	}
+	if (st->enabled) {
+		struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+
+		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		if (tfd >= 0 && (timerfd_settime(tfd, 0, &its, NULL) || epoll_add(ep, tfd, TAG_TIMER)))
+			st->enabled = false;
+	}
+	for (;;) {
+		struct epoll_event evs[4];
+		int n = epoll_wait(ep, evs, ARRAY_SIZE(evs), 1000);
+		bool child_done = false;
+
+		if (n < 0 && errno != EINTR) {
+			pvt_err("epoll_wait: %s", strerror(errno));
+			goto out;
+		}
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.u32 == TAG_RB) {
+				tracer_consume(tr);
+			} else if (evs[i].data.u32 == TAG_CHILD) {
+				child_done = true;
+			} else if (evs[i].data.u32 == TAG_TIMER) {
+				uint64_t ticks;
+
+				if (read(tfd, &ticks, sizeof(ticks)) < 0) {
+					/* spurious wakeup */
+				}
+				tracer_read_counters(tr, c);
+				status_update(st, c, pvt_now_ns());
+			}
+		}
+		if (child_done)
+			break;
+	}
+	while (waitpid(pid, wstatus, 0) < 0) {
+		if (errno != EINTR) {
+			pvt_err("waitpid: %s", strerror(errno));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (tfd >= 0)
+		close(tfd);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (ep >= 0)
+		close(ep);
+	return rc;
+}
+
+/*
+ * A task's final switch comes after its parent can reap it: give the tasks
+ * that have exited a moment to make it, so that they can be verified.
+ */
+static void wait_final_switches(struct pvt_tracer *tr)
+{
+	uint64_t deadline = pvt_now_ns() + EXIT_GRACE_NS;
+
+	do {
+		tracer_poll(tr, 5);
+		if (tracer_count_exiting(tr) == 0)
+			return;
+	} while (pvt_now_ns() < deadline);
+	pvt_debug("some exited tasks made no final switch within the grace period");
+}
+
+static FILE *open_output(const char *path)
+{
+	FILE *f;
+
+	if (!path)
+		return stderr;
+	f = fopen(path, "w");
+	if (!f)
+		pvt_err("cannot write the report to %s: %s", path, strerror(errno));
+	return f;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct pvt_launch launch = { .pid = -1, .gate_fd = -1, .err_fd = -1 };
+	struct pvt_tracer_opts topts = {};
+	struct pvt_tracer *tr = NULL;
+	struct pvt_report rep = {};
+	struct run_state rs = {};
+	struct pvt_status st;
+	struct run_opts o;
+	FILE *out = NULL;
+	char *path = NULL;
+	int err, wstatus = 0, ret = PVT_EXIT_FAILURE;
+
+	err = run_parse_args(argc, argv, &o);
+	if (err)
+		return err;
+	if (o.help) {
+		run_usage(stdout);
+		return 0;
+	}
+	pvt_setup_libbpf_print();
+	table_init(&rs.tb);
+
+	if (tracer_preflight())
+		return PVT_EXIT_FAILURE;
+	err = launch_resolve(o.argv[0], &path);
+	if (err)
+		return err;
+	out = open_output(o.output);
+	if (!out) {
+		free(path);
+		return PVT_EXIT_FAILURE;
+	}
+
+	/* Fork the command behind its gate, then put tracking in place. */
+	if (launch_start(&launch, o.argv, path))
+		goto cleanup;
+	topts.root_tid = launch.pid;
+	topts.max_tasks = o.max_tasks;
+	topts.ringbuf_bytes = o.ringbuf_bytes;
+	topts.null_programs = o.null_programs;
+	topts.on_event = on_event;
+	topts.ctx = &rs;
+	if (tracer_open(&tr, &topts)) {
+		launch_abort(&launch);
+		goto cleanup;
+	}
+
+	child_pid = launch.pid;
+	install_signals();
+	status_init(&st, stderr, o.status == 1 || (o.status == -1 && isatty(STDERR_FILENO)));
+	rep.t0_ns = pvt_now_ns();
+	err = launch_release(&launch, o.argv[0]);
+	if (err) {
+		ret = err > 0 ? err : PVT_EXIT_FAILURE;
+		goto cleanup;
+	}
+
+	if (trace_loop(tr, &st, launch.pid, &wstatus)) {
+		launch_abort(&launch);
+		goto cleanup;
+	}
+	rep.duration_ns = pvt_now_ns() - rep.t0_ns;
+	child_pid = -1;
+	status_clear(&st);
+
+	wait_final_switches(tr);
+	tracer_detach(tr);
+	tracer_consume(tr);
+	tracer_read_counters(tr, rep.counters);
+	tracer_for_each_task(tr, add_from_map, &rs);
+	if (rs.oom || table_finish(&rs.tb)) {
+		pvt_err("out of memory building the report");
+		goto cleanup;
+	}
+
+	rep.argv = o.argv;
+	rep.root_pid = launch.pid;
+	rep.root_wstatus = wstatus;
+	rep.tb = &rs.tb;
+	rep.top = o.top;
+	rep.null_programs = o.null_programs;
+	err = o.format == PVT_FMT_JSON ? report_json(out, &rep) : report_text(out, &rep);
+	if (err) {
+		pvt_err("cannot write the report%s%s: %s", o.output ? " to " : "",
+			o.output ? o.output : "", strerror(errno));
+		goto cleanup;
+	}
+	if (rs.tb.exact != rs.tb.verified)
+		pvt_warn("%zu task(s) not exact against the kernel's counters (see the report)",
+			 rs.tb.verified - rs.tb.exact);
+	ret = launch_exit_status(wstatus);
+cleanup:
+	tracer_close(tr);
+	launch_cleanup(&launch);
+	if (out && out != stderr && fclose(out) && ret == 0) {
+		pvt_err("cannot write the report to %s: %s", o.output, strerror(errno));
+		ret = PVT_EXIT_FAILURE;
+	}
+	table_free(&rs.tb);
+	return ret;
+}

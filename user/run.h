@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* run.h - `pvtrace run`: options and entry point. */
+#ifndef PVT_RUN_H
+#define PVT_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum pvt_format { PVT_FMT_TEXT, PVT_FMT_JSON };
+
+struct run_opts {
+	const char *output;     /* -o FILE, NULL = stderr */
+	enum pvt_format format;
+	size_t top;             /* --top N: per-TID rows in text, 0 = all */
+	uint32_t max_tasks;     /* --max-tasks N */
+	uint32_t ringbuf_bytes; /* --ringbuf-kb N */
+	int status;             /* -1 auto (tty), 0 off, 1 on */
+	bool null_programs;
+	bool help;
+	char **argv;            /* the command */
+};
+
+/*
+ * Parse `run`'s arguments (argv[0] is "run").  Returns 0, or PVT_EXIT_USAGE
+ * after printing what is wrong.  opts->help is set for -h.
+ */
+int run_parse_args(int argc, char **argv, struct run_opts *opts);
+void run_usage(FILE *f);
+int cmd_run(int argc, char **argv);
+
+#endif /* PVT_RUN_H */

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/* status.c - the live status line. */
+#include <stdio.h>
+#include "status.h"
+
+void status_init(struct pvt_status *st, FILE *f, bool enabled)
+{
+	st->f = f;
+	st->enabled = enabled;
+	st->shown = false;
+	st->last_ns = 0;
+	st->last_switches = 0;
+}
+
+static const char *si(char *buf, size_t sz, double v)
+{
+	if (v >= 1e6)
+		snprintf(buf, sz, "%.2fM", v / 1e6);
+	else if (v >= 1e4)
+		snprintf(buf, sz, "%.1fk", v / 1e3);
+	else
+		snprintf(buf, sz, "%.0f", v);
+	return buf;
+}
+
+int status_format(char *buf, size_t sz, const uint64_t c[PVT_C__MAX], double sps)
+{
+	uint64_t seen = c[PVT_C_TASKS_SEEN], dead = c[PVT_C_TASKS_DEAD];
+	uint64_t lost = c[PVT_C_RB_LOST_CREATE] + c[PVT_C_RB_LOST_EXIT] + c[PVT_C_RB_LOST_EXEC];
+	char r[32];
+
+	return snprintf(buf, sz, "pvtrace: %llu tasks alive, %llu seen, %s switches/s, %llu lost%s",
+			(unsigned long long)(seen > dead ? seen - dead : 0),
+			(unsigned long long)seen, si(r, sizeof(r), sps), (unsigned long long)lost,
+			c[PVT_C_TASKMAP_FULL] ? ", task map full" : "");
+}
+
+void status_update(struct pvt_status *st, const uint64_t c[PVT_C__MAX], uint64_t now_ns)
+{
+	char line[160];
+	double sps = 0;
+
+	if (!st->enabled)
+		return;
+	if (st->last_ns && now_ns > st->last_ns)
+		sps = (double)(c[PVT_C_SWITCHES] - st->last_switches) * 1e9 /
+		      (double)(now_ns - st->last_ns);
+	st->last_ns = now_ns;
+	st->last_switches = c[PVT_C_SWITCHES];
+	status_format(line, sizeof(line), c, sps);
+	fprintf(st->f, "\r\033[K%s", line);
+	fflush(st->f);
+	st->shown = true;
+}
+
+void status_clear(struct pvt_status *st)
+{
+	if (st->shown) {
+		fprintf(st->f, "\r\033[K");
+		fflush(st->f);
+		st->shown = false;
+	}
+}

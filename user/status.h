@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * status.h - the one-line live status on stderr while a trace runs (only when
+ * stderr is a terminal): tasks alive and seen, switches per second, lost events.
+ */
+#ifndef PVT_STATUS_H
+#define PVT_STATUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "pvtrace.h"
+
+struct pvt_status {
+	FILE *f;
+	bool enabled;
+	bool shown;
+	uint64_t last_ns;
+	uint64_t last_switches;
+};
+
+void status_init(struct pvt_status *st, FILE *f, bool enabled);
+/* Render from the tracer's counters at monotonic time now_ns. */
+void status_update(struct pvt_status *st, const uint64_t c[PVT_C__MAX], uint64_t now_ns);
+/* Erase the line (before the report or any message). */
+void status_clear(struct pvt_status *st);
+/* The line itself, for tests. */
+int status_format(char *buf, size_t sz, const uint64_t c[PVT_C__MAX], double switches_per_s);
+
+#endif /* PVT_STATUS_H */

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tracer.c - open, configure, load and attach the BPF programs; read what they kept. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "common.h"
+#include "tracer.h"
+#include "pvtrace.skel.h"
+#include "empty.skel.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+#define BTF_PATH "/sys/kernel/btf/vmlinux"
+
+struct pvt_tracer {
+	struct pvtrace_bpf *skel;
+	struct empty_bpf *null_skel;
+	struct ring_buffer *rb;
+	pvt_event_fn on_event;
+	void *ctx;
+	int ncpus;
+};
+
+static const char need_priv[] =
+	"needs root, or the CAP_BPF and CAP_PERFMON capabilities, to load BPF programs "
+	"(try: sudo pvtrace ...)";
+
+static bool have_caps(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return geteuid() == 0;
+	/* CAP_SYS_ADMIN covers both on kernels that predate CAP_BPF. */
+	if (data[0].effective & (1u << CAP_SYS_ADMIN))
+		return true;
+	return (data[1].effective & (1u << (CAP_BPF - 32))) &&
+	       (data[1].effective & (1u << (CAP_PERFMON - 32)));
+}
+
+int tracer_preflight(void)
+{
+	struct stat st;
+
+	if (stat(BTF_PATH, &st) < 0 || st.st_size == 0) {
+		pvt_err("this kernel exposes no BTF (%s %s): pvtrace needs a kernel built "
+			"with CONFIG_DEBUG_INFO_BTF=y", BTF_PATH,
+			errno == ENOENT ? "is missing" : "is unreadable or empty");
+		return -1;
+	}
+	if (!have_caps()) {
+		pvt_err("%s", need_priv);
+		return -1;
+	}
+	return 0;
+}
+
+static int rb_handler(void *ctx, void *data, size_t size)
+{
+	struct pvt_tracer *tr = ctx;
+	const struct pvt_ev_hdr *hdr = data;
+
+	if (size < sizeof(*hdr) || hdr->size > size) {
+		pvt_warn("malformed ring-buffer record (%zu bytes), skipped", size);
+		return 0;
+	}
+	tr->on_event(tr->ctx, hdr, data, hdr->size);
+	return 0;
+}
+
+static void load_error(const char *what, int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		pvt_err("%s: %s", what, need_priv);
+	else
+		pvt_err("%s: %s%s", what, strerror(-err),
+			pvt_verbose ? "" : " (run with -v for libbpf's log)");
+}
+
+static int open_null(struct pvt_tracer *tr)
+{
+	int err;
+
+	tr->null_skel = empty_bpf__open_and_load();
+	if (!tr->null_skel) {
+		load_error("cannot load the empty BPF programs", -errno);
+		return -1;
+	}
+	err = empty_bpf__attach(tr->null_skel);
+	if (err) {
+		load_error("cannot attach the empty BPF programs", err);
+		return -1;
+	}
+	return 0;
+}
+
+int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
+{
+	struct pvt_tracer *tr;
+	int err;
+
+	*out = NULL;
+	tr = calloc(1, sizeof(*tr));
+	if (!tr) {
+		pvt_err("out of memory");
+		return -1;
+	}
+	tr->on_event = o->on_event;
+	tr->ctx = o->ctx;
+	tr->ncpus = libbpf_num_possible_cpus();
+	if (tr->ncpus <= 0) {
+		pvt_err("cannot count the possible CPUs: %s", strerror(-tr->ncpus));
+		goto fail;
+	}
+	if (o->null_programs) {
+		if (open_null(tr))
+			goto fail;
+		*out = tr;
+		return 0;
+	}
+
+	tr->skel = pvtrace_bpf__open();
+	if (!tr->skel) {
+		load_error("cannot open the BPF object", -errno);
+		goto fail;
+	}
+	/* Configure before load. */
+	tr->skel->rodata->root_tid = o->root_tid;
+	err = bpf_map__set_max_entries(tr->skel->maps.tasks, o->max_tasks);
+	if (!err)
+		err = bpf_map__set_max_entries(tr->skel->maps.events, o->ringbuf_bytes);
+	if (err) {
+		pvt_err("cannot size the BPF maps: %s", strerror(-err));
+		goto fail;
+	}
+	err = pvtrace_bpf__load(tr->skel);
+	if (err) {
+		load_error("cannot load the BPF programs", err);
+		goto fail;
+	}
+	err = pvtrace_bpf__attach(tr->skel);
+	if (err) {
+		load_error("cannot attach the BPF programs", err);
+		goto fail;
+	}
+	tr->rb = ring_buffer__new(bpf_map__fd(tr->skel->maps.events), rb_handler, tr, NULL);
+	if (!tr->rb) {
+		pvt_err("cannot set up the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	*out = tr;
+	return 0;
+fail:
+	tracer_close(tr);
+	return -1;
+}
+
+int tracer_epoll_fd(struct pvt_tracer *tr)
+{
+	return tr->rb ? ring_buffer__epoll_fd(tr->rb) : -1;
+}
+
+int tracer_poll(struct pvt_tracer *tr, int timeout_ms)
+{
+	if (!tr->rb) {
+		if (timeout_ms > 0)
+			usleep(timeout_ms * 1000);
+		return 0;
+	}
+	return ring_buffer__poll(tr->rb, timeout_ms);
+}
+
+int tracer_consume(struct pvt_tracer *tr)
+{
+	return tr->rb ? ring_buffer__consume(tr->rb) : 0;
+}
+
+int tracer_read_counters(struct pvt_tracer *tr, uint64_t out[PVT_C__MAX])
+{
+	uint64_t *vals;
+	uint32_t i;
+	int c;
+
+	memset(out, 0, sizeof(uint64_t) * PVT_C__MAX);
+	if (!tr->skel)
+		return 0;
+	vals = calloc(tr->ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (i = 0; i < PVT_C__MAX; i++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(tr->skel->maps.counters), &i, vals) < 0)
+			continue;
+		for (c = 0; c < tr->ncpus; c++)
+			out[i] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+void tracer_detach(struct pvt_tracer *tr)
+{
+	if (tr->skel)
+		pvtrace_bpf__detach(tr->skel);
+	if (tr->null_skel)
+		empty_bpf__detach(tr->null_skel);
+}
+
+int tracer_for_each_task(struct pvt_tracer *tr, void (*fn)(void *ctx, const struct pvt_task *t), void *ctx)
+{
+	__u64 key, next;
+	struct pvt_task val;
+	int fd, err, n = 0;
+	void *prev = NULL;
+
+	if (!tr->skel)
+		return 0;
+	fd = bpf_map__fd(tr->skel->maps.tasks);
+	while ((err = bpf_map_get_next_key(fd, prev, &next)) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &val) == 0) {
+			fn(ctx, &val);
+			n++;
+		}
+		key = next;
+		prev = &key;
+	}
+	return n;
+}
+
+static void count_exiting(void *ctx, const struct pvt_task *t)
+{
+	if ((t->flags & PVT_F_EXITED) && !(t->flags & PVT_F_DEAD))
+		(*(int *)ctx)++;
+}
+
+int tracer_count_exiting(struct pvt_tracer *tr)
+{
+	int n = 0;
+
+	tracer_for_each_task(tr, count_exiting, &n);
+	return n;
+}
+
+void tracer_close(struct pvt_tracer *tr)
+{
+	if (!tr)
+		return;
+	ring_buffer__free(tr->rb);
+	pvtrace_bpf__destroy(tr->skel);
+	empty_bpf__destroy(tr->null_skel);
+	free(tr);
+}

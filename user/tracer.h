@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tracer.h - the BPF side's lifecycle, libbpf-style:
+ * tracer_open (open -> configure -> load -> attach), poll, detach, read, close.
+ */
+#ifndef PVT_TRACER_H
+#define PVT_TRACER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "pvtrace.h"
+
+struct pvt_tracer;
+
+/* Called for each ring-buffer record (already size-checked). */
+typedef void (*pvt_event_fn)(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, size_t size);
+
+struct pvt_tracer_opts {
+	uint32_t root_tid;      /* the gated command */
+	uint32_t max_tasks;     /* task map capacity */
+	uint32_t ringbuf_bytes; /* power of two, >= page size */
+	bool null_programs;     /* attach empty programs instead (overhead baseline) */
+	pvt_event_fn on_event;
+	void *ctx;
+};
+
+/* Preflight checks with one clear line each: BTF present, privileges. 0 or -1. */
+int tracer_preflight(void);
+
+/* 0, or -1 after printing one line saying what failed. */
+int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *opts);
+
+int tracer_epoll_fd(struct pvt_tracer *tr);     /* -1 with null programs */
+int tracer_poll(struct pvt_tracer *tr, int timeout_ms);
+int tracer_consume(struct pvt_tracer *tr);
+
+/* Sum of the per-CPU counters (enum pvt_counter). */
+int tracer_read_counters(struct pvt_tracer *tr, uint64_t out[PVT_C__MAX]);
+
+/* Stop the programs: no event after this returns. */
+void tracer_detach(struct pvt_tracer *tr);
+
+/* Visit each entry left in the task map. */
+int tracer_for_each_task(struct pvt_tracer *tr, void (*fn)(void *ctx, const struct pvt_task *t), void *ctx);
+
+/* How many entries are flagged EXITED but not yet DEAD (final switch pending). */
+int tracer_count_exiting(struct pvt_tracer *tr);
+
+void tracer_close(struct pvt_tracer *tr); /* accepts NULL */
+
+#endif /* PVT_TRACER_H */
