@@ -46,7 +46,7 @@ USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 USER_HDRS := $(wildcard user/*.h) bpf/pvtrace.h
 
-TOOLS := $(OUTPUT)/pvload $(OUTPUT)/selfcount
+TOOLS := $(OUTPUT)/pvload $(OUTPUT)/selfcount $(OUTPUT)/spawn
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 # Userspace modules the unit tests link against (everything but main.c).
@@ -83,7 +83,7 @@ $(OUTPUT)/pvload: tools/pvload.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@
 
-$(OUTPUT)/selfcount: tests/progs/selfcount.c | $(OUTPUT)
+$(OUTPUT)/%: tests/progs/%.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@
 

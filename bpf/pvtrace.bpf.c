@@ -48,6 +48,26 @@ struct {
 	__type(value, struct pvt_task);
 } tasks SEC(".maps");
 
+/*
+ * Final records of tasks whose exit record did not fit in the ring buffer.
+ * They cannot stay in `tasks`: the freed task_struct is soon reused by a new
+ * task (churn does it at once).  Keyed by (start_time, tid), which names a
+ * task instance; read by userspace at the end.  Allocated on demand.
+ */
+struct pvt_dead_key {
+	__u64 start_time;
+	__u32 tid;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PVT_DEFAULT_MAX_TASKS); /* userspace: --max-tasks */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pvt_dead_key);
+	__type(value, struct pvt_task);
+} overflow SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20); /* userspace: --ringbuf-kb */
@@ -79,9 +99,9 @@ static __always_inline void fill_identity(struct pvt_task *pt, struct task_struc
 }
 
 /*
- * Insert a zeroed entry for @t and return it.  BPF_NOEXIST: if an entry is
- * already there it can only be a dead task's whose exit record could not be
- * sent (the address was freed and reused): count it and start afresh.
+ * Insert a zeroed entry for @t and return it.  BPF_NOEXIST: an entry already
+ * there would be a task's that was freed without its final switch being seen
+ * (cannot happen while the programs are attached; counted if it does).
  */
 static __always_inline struct pvt_task *task_insert(struct task_struct *t)
 {
@@ -138,8 +158,13 @@ static __always_inline void emit_exit(struct pvt_task *pt, __u64 key, __u64 now)
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		/* The entry stays in the map, flagged DEAD: userspace finds it there. */
+		struct pvt_dead_key dk = { .start_time = pt->start_time, .tid = pt->tid };
+
 		count(PVT_C_RB_LOST_EXIT);
+		/* Park the record where userspace will find it at the end. */
+		if (bpf_map_update_elem(&overflow, &dk, pt, BPF_ANY))
+			count(PVT_C_TASKS_LOST);
+		bpf_map_delete_elem(&tasks, &key);
 		return;
 	}
 	e->hdr.size = sizeof(*e);

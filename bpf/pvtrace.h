@@ -114,10 +114,11 @@ enum pvt_counter {
 	PVT_C_TASKS_DEAD = 2,     /* final switch-outs seen */
 	PVT_C_TASKMAP_FULL = 3,   /* tasks not tracked: the task map was full */
 	PVT_C_RB_LOST_CREATE = 4, /* creation records dropped: ring buffer full */
-	PVT_C_RB_LOST_EXIT = 5,   /* exit records dropped (the task stays in the map) */
+	PVT_C_RB_LOST_EXIT = 5,   /* exit records dropped (the record goes to the overflow map) */
 	PVT_C_RB_LOST_EXEC = 6,   /* exec records dropped */
-	PVT_C_STALE_REUSED = 7,   /* dead entries overwritten before userspace read them */
-	PVT_C__MAX = 8,
+	PVT_C_STALE_REUSED = 7,   /* entries found in the way of a new task (should stay 0) */
+	PVT_C_TASKS_LOST = 8,     /* final records lost: ring buffer and overflow map both full */
+	PVT_C__MAX = 9,
 };
 
 #endif /* PVTRACE_H */

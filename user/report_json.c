@@ -190,6 +190,7 @@ int report_json(FILE *f, const struct pvt_report *r)
 	jw_uint_field(jw, "tasks_seen", r->counters[PVT_C_TASKS_SEEN]);
 	jw_uint_field(jw, "tasks_untracked_map_full", r->counters[PVT_C_TASKMAP_FULL]);
 	jw_uint_field(jw, "stale_entries_reused", r->counters[PVT_C_STALE_REUSED]);
+	jw_uint_field(jw, "tasks_lost", r->counters[PVT_C_TASKS_LOST]);
 	jw_name(jw, "ringbuf_lost");
 	jw_start_object(jw);
 	jw_uint_field(jw, "create", r->counters[PVT_C_RB_LOST_CREATE]);

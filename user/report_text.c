@@ -97,6 +97,12 @@ static void header(FILE *f, const struct pvt_report *r)
 		}
 	}
 	fprintf(f, "  lost events: %llu", (unsigned long long)report_lost_events(r));
+	if (r->counters[PVT_C_RB_LOST_EXIT])
+		fprintf(f, " (%llu exit records kept in the overflow map instead)",
+			(unsigned long long)r->counters[PVT_C_RB_LOST_EXIT]);
+	if (r->counters[PVT_C_TASKS_LOST])
+		fprintf(f, "; WARNING: %llu task record(s) lost (raise --ringbuf-kb)",
+			(unsigned long long)r->counters[PVT_C_TASKS_LOST]);
 	if (r->counters[PVT_C_TASKMAP_FULL])
 		fprintf(f, "; WARNING: %llu task(s) not tracked, task map full (raise --max-tasks)",
 			(unsigned long long)r->counters[PVT_C_TASKMAP_FULL]);
@@ -109,12 +115,12 @@ static void processes(FILE *f, const struct pvt_report *r)
 	char c[80], t1[32], e1[32];
 
 	fprintf(f, "\nPROCESSES (%zu)\n", tb->nprocs);
-	fprintf(f, "%7s %7s %-15s %4s %9s %9s %8s %9s %9s %9s %-9s\n", "PID", "PPID", "COMM",
+	fprintf(f, "%7s %7s %-15s %4s %9s %8s %7s %8s %8s %8s %s\n", "PID", "PPID", "COMM",
 		"THR", "ONCPU", "VOLUNT", "INVOL", "SW-IN", "FROM-OTH", "AS-CHG", "EXIT");
 	for (size_t i = 0; i < tb->nprocs; i++) {
 		const struct pvt_proc *p = &tb->procs[i];
 
-		fprintf(f, "%7u %7u %-15s %4u %9s %9llu %8llu %9llu %9llu %9llu %-9s\n", p->pid,
+		fprintf(f, "%7u %7u %-15s %4u %9s %8llu %7llu %8llu %8llu %8llu %s\n", p->pid,
 			p->ppid, fmt_comm(c, sizeof(c), p->comm, 15), p->threads,
 			fmt_ns(t1, sizeof(t1), p->sums.oncpu_ns), (unsigned long long)p->sums.vol,
 			(unsigned long long)p->sums.invol, (unsigned long long)p->sums.in,
@@ -135,15 +141,15 @@ static void tids(FILE *f, const struct pvt_report *r)
 		return;
 	fprintf(f, "\nTASKS by switches (%zu of %zu%s)\n", rows, tb->n,
 		rows < tb->n ? "; --top N for more" : "");
-	fprintf(f, "%7s %7s %-4s %-15s %9s %8s %7s %8s %7s %7s %6s %6s %7s\n", "TID", "PID",
-		"KIND", "COMM", "ONCPU", "VOLUNT", "INVOL", "SW-IN", "SAME", "OTHER", "IDLE", "KERN",
-		"AS-CHG");
+	fprintf(f, "%7s %7s %1s %-15s %8s %7s %6s %7s %6s %6s %5s %4s %6s\n", "TID", "PID",
+		"K", "COMM", "ONCPU", "VOLUNT", "INVOL", "SW-IN", "SAME", "OTHER", "IDLE", "KERN",
+		"ASCHG");
 	for (size_t k = 0; k < rows; k++) {
 		const struct pvt_rec *x = &tb->recs[idx[k]];
 		const struct pvt_task *t = &x->t;
 
-		fprintf(f, "%7u %7u %-4s %-15s %9s %8llu %7llu %8llu %7llu %7llu %6llu %6llu %7llu%s\n",
-			t->tid, t->pid, pvt_is_thread(t) ? "thr" : "proc",
+		fprintf(f, "%7u %7u %1s %-15s %8s %7llu %6llu %7llu %6llu %6llu %5llu %4llu %6llu%s\n",
+			t->tid, t->pid, pvt_is_thread(t) ? "t" : "p",
 			fmt_comm(c, sizeof(c), t->comm, 15), fmt_ns(t1, sizeof(t1), t->oncpu_ns),
 			(unsigned long long)t->sw_vol, (unsigned long long)t->sw_invol,
 			(unsigned long long)t->sw_in,
@@ -154,8 +160,9 @@ static void tids(FILE *f, const struct pvt_report *r)
 			(unsigned long long)t->sw_as_change,
 			x->verified && !x->exact ? " !" : (x->alive ? " *" : ""));
 	}
-	if (tb->alive)
-		fprintf(f, "  * still alive at the end of the trace\n");
+	fprintf(f, "  K: t thread, p process (thread-group leader); SAME/OTHER/IDLE/KERN: what ran "
+		   "before each\n  switch-in; ASCHG: switch-ins that loaded another address space%s\n",
+		tb->alive ? "; *: alive at the end" : "");
 	free(idx);
 }
 

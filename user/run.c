@@ -397,6 +397,7 @@ int cmd_run(int argc, char **argv)
 	tracer_consume(tr);
 	tracer_read_counters(tr, rep.counters);
 	tracer_for_each_task(tr, add_from_map, &rs);
+	tracer_for_each_overflow(tr, add_from_map, &rs);
 	if (rs.oom || table_finish(&rs.tb)) {
 		pvt_err("out of memory building the report");
 		goto cleanup;

@@ -141,6 +141,8 @@ int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 	tr->skel->rodata->root_tid = o->root_tid;
 	err = bpf_map__set_max_entries(tr->skel->maps.tasks, o->max_tasks);
 	if (!err)
+		err = bpf_map__set_max_entries(tr->skel->maps.overflow, o->max_tasks);
+	if (!err)
 		err = bpf_map__set_max_entries(tr->skel->maps.events, o->ringbuf_bytes);
 	if (err) {
 		pvt_err("cannot size the BPF maps: %s", strerror(-err));
@@ -218,25 +220,38 @@ void tracer_detach(struct pvt_tracer *tr)
 		empty_bpf__detach(tr->null_skel);
 }
 
-int tracer_for_each_task(struct pvt_tracer *tr, void (*fn)(void *ctx, const struct pvt_task *t), void *ctx)
+/* Visit every value of a hash map whose keys are at most 16 bytes. */
+static int for_each_value(int fd, void (*fn)(void *ctx, const struct pvt_task *t), void *ctx)
 {
-	__u64 key, next;
+	unsigned char key[16], next[16];
 	struct pvt_task val;
-	int fd, err, n = 0;
 	void *prev = NULL;
+	int n = 0;
 
-	if (!tr->skel)
-		return 0;
-	fd = bpf_map__fd(tr->skel->maps.tasks);
-	while ((err = bpf_map_get_next_key(fd, prev, &next)) == 0) {
-		if (bpf_map_lookup_elem(fd, &next, &val) == 0) {
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		if (bpf_map_lookup_elem(fd, next, &val) == 0) {
 			fn(ctx, &val);
 			n++;
 		}
-		key = next;
-		prev = &key;
+		memcpy(key, next, sizeof(key));
+		prev = key;
 	}
 	return n;
+}
+
+int tracer_for_each_task(struct pvt_tracer *tr, void (*fn)(void *ctx, const struct pvt_task *t), void *ctx)
+{
+	if (!tr->skel)
+		return 0;
+	return for_each_value(bpf_map__fd(tr->skel->maps.tasks), fn, ctx);
+}
+
+int tracer_for_each_overflow(struct pvt_tracer *tr, void (*fn)(void *ctx, const struct pvt_task *t),
+			     void *ctx)
+{
+	if (!tr->skel)
+		return 0;
+	return for_each_value(bpf_map__fd(tr->skel->maps.overflow), fn, ctx);
 }
 
 static void count_exiting(void *ctx, const struct pvt_task *t)

@@ -43,6 +43,10 @@ void tracer_detach(struct pvt_tracer *tr);
 /* Visit each entry left in the task map. */
 int tracer_for_each_task(struct pvt_tracer *tr, void (*fn)(void *ctx, const struct pvt_task *t), void *ctx);
 
+/* Visit each final record parked in the overflow map (exit records the ring buffer could not take). */
+int tracer_for_each_overflow(struct pvt_tracer *tr, void (*fn)(void *ctx, const struct pvt_task *t),
+			     void *ctx);
+
 /* How many entries are flagged EXITED but not yet DEAD (final switch pending). */
 int tracer_count_exiting(struct pvt_tracer *tr);
 

@@ -1,0 +1,52 @@
+#!/bin/bash
+# deps.sh - install what pvtrace needs to build and test.
+#
+#   scripts/deps.sh              install everything (Debian/Ubuntu: apt-get)
+#   scripts/deps.sh --if-missing install only if a tool or header is missing
+#   scripts/deps.sh --list       print the package list and exit
+#
+# Elsewhere (no apt-get) it prints the packages to install and fails.
+set -euo pipefail
+
+# build: clang (BPF), bpftool (skeletons), libbpf/libelf/zlib (userspace), cmocka (unit tests)
+# test:  python3 (kernel-level tests read the JSON report), util-linux (setpriv, unshare),
+#        linux-perf (make bench compares with perf bench / perf sched)
+DEB_PKGS="make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libcmocka-dev
+python3 util-linux linux-perf"
+
+missing() {
+	local t
+	for t in make cc clang bpftool pkg-config python3 setpriv; do
+		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
+	done
+	pkg-config --exists libbpf 2>/dev/null || { echo libbpf; return 0; }
+	for h in /usr/include/gelf.h /usr/include/zlib.h /usr/include/cmocka.h; do
+		[ -e "$h" ] || { echo "$h"; return 0; }
+	done
+	return 1
+}
+
+case "${1:-}" in
+--list)
+	echo $DEB_PKGS
+	exit 0 ;;
+--if-missing)
+	what=$(missing) || exit 0
+	echo "deps: $what is missing; installing the build dependencies" ;;
+"") ;;
+*)
+	echo "usage: $0 [--if-missing | --list]" >&2
+	exit 2 ;;
+esac
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "deps: no apt-get here; install the equivalents of: $DEB_PKGS" >&2
+	exit 1
+fi
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $DEB_PKGS >/dev/null
+echo "deps: installed: $DEB_PKGS"

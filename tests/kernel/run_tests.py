@@ -1,0 +1,550 @@
+#!/usr/bin/env python3
+"""Kernel-level tests of `pvtrace run`: real BPF programs, real workloads.
+
+Each test runs ./pvtrace on a workload (tools/pvload, tests/progs/*) and checks
+the report against independent sources: the kernel's own counters (which
+pvtrace reads in BPF and must equal its event counts exactly), what the
+workload measured of itself (/proc/thread-self/status read by selfcount), and
+the workload's known shape (pids, kinds, exit codes).
+
+Needs root.  Without root every test reports itself skipped (run.sh counts a
+skip as a failure under CI=true).  Prints one line per test and writes
+"passed failed skipped" to --summary-file.
+
+    python3 tests/kernel/run_tests.py [-k SUBSTRING] [--summary-file F]
+"""
+import argparse
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PVTRACE = os.path.join(ROOT, "pvtrace")
+OUT = os.path.join(ROOT, ".output")
+PVLOAD = os.path.join(OUT, "pvload")
+SELFCOUNT = os.path.join(OUT, "selfcount")
+SPAWN = os.path.join(OUT, "spawn")
+TIMEOUT = 120
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+class Skip(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def run(args, timeout=TIMEOUT, **kw):
+    return subprocess.run(args, capture_output=True, timeout=timeout, **kw)
+
+
+def trace(cmd, extra=(), timeout=TIMEOUT, **kw):
+    """Run pvtrace with a JSON report; return (completed process, report)."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        path = f.name
+    try:
+        p = run([PVTRACE, "run", "--no-status", "-f", "json", "-o", path, *extra, "--", *cmd],
+                timeout=timeout, **kw)
+        with open(path) as f:
+            text = f.read()
+        report = json.loads(text) if text else None
+        return p, report
+    finally:
+        os.unlink(path)
+
+
+def assert_exact(r):
+    """Every task that ended is verified exact against the kernel's counters."""
+    v = r["verified"]
+    bad = [t for t in r["tasks"] if t["kernel"] is not None and not t["kernel"]["exact"]]
+    check(not bad, "tasks not exact: %s" % [
+        (t["tid"], t["switches"]["voluntary"], t["kernel"]["voluntary"],
+         t["switches"]["involuntary"], t["kernel"]["involuntary"]) for t in bad])
+    check(v["exact"] == v["tasks"], "verified %s" % v)
+    for t in r["tasks"]:
+        if t["kernel"] is not None:
+            check(t["switches"]["voluntary"] == t["kernel"]["voluntary"], "vol %s" % t)
+            check(t["switches"]["involuntary"] == t["kernel"]["involuntary"], "invol %s" % t)
+
+
+def assert_consistent(r):
+    """Relations that hold in every report."""
+    for t in r["tasks"]:
+        s = t["switches"]
+        check(sum(s["from"].values()) == s["in"], "from sums to in: %s" % t)
+        check(s["address_space_changes"] <= s["in"], "as changes <= in: %s" % t)
+        check(t["kind"] == ("process" if t["tid"] == t["pid"] else "thread"), "kind %s" % t)
+        # A task is switched in once more than out only while it runs at the end.
+        check(abs(s["in"] - (s["voluntary"] + s["involuntary"])) <= 1, "in vs out: %s" % t)
+    procs = {p["pid"] for p in r["processes"]}
+    check(all(t["pid"] in procs for t in r["tasks"]), "every task's process listed")
+    check(r["lost_events"] == sum(r["tracer"]["ringbuf_lost"].values()), "lost_events sum")
+
+
+def by_tid(r):
+    return {t["tid"]: t for t in r["tasks"]}
+
+
+# ---------------------------------------------------------------- exactness
+
+@test
+def selfcount_matches_what_tasks_read_of_themselves():
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        selfpath = f.name
+    try:
+        p, r = trace([SELFCOUNT, "--threads", "3", "--procs", "3", "--switches", "100",
+                      "--spin-ms", "20", "--out", selfpath])
+        check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr.decode()))
+        selfr = json.load(open(selfpath))
+    finally:
+        os.unlink(selfpath)
+    assert_exact(r)
+    assert_consistent(r)
+    check(r["verified"]["alive"] == 0 and r["verified"]["tasks"] == len(r["tasks"]),
+          "all tasks verified: %s" % r["verified"])
+    tasks = by_tid(r)
+    workers = [s for s in selfr["tasks"] if s["role"] != "main"]
+    check(len(workers) == 6, "six workers")
+    for s in workers:
+        t = tasks.get(s["tid"])
+        check(t is not None, "tid %d in the report" % s["tid"])
+        check(t["pid"] == s["pid"], "pid of %d" % s["tid"])
+        check(t["kind"] == ("thread" if s["role"] == "thread" else "process"), "kind %s" % t)
+        check(t["created"] is not None and t["parent_tid"] == r["root_pid"], "born: %s" % t)
+        # The task read its counters just before exiting; pvtrace also counts
+        # what came after: the final switch (voluntary) and rarely a preemption.
+        dv = t["switches"]["voluntary"] - (s["voluntary"] + 1)
+        di = t["switches"]["involuntary"] - s["involuntary"]
+        check(0 <= dv <= 2 and 0 <= di <= 2,
+              "tid %d: pvtrace %d/%d, self %d/%d" % (s["tid"], t["switches"]["voluntary"],
+                                                     t["switches"]["involuntary"],
+                                                     s["voluntary"], s["involuntary"]))
+        check(t["switches"]["voluntary"] >= 101, "at least the 100 sleeps: %s" % t)
+        # On-CPU time: events against the kernel's sum_exec_runtime.
+        k = t["kernel"]["oncpu_ns"]
+        check(abs(t["oncpu_ns"] - k) <= max(0.02 * k, 200000),
+              "oncpu %d vs kernel %d" % (t["oncpu_ns"], k))
+        check(k >= s["sum_exec_runtime_ns"], "kernel oncpu >= what the task read")
+        check(s["sum_exec_runtime_ns"] > 0, "ran")
+
+
+@test
+def contention_on_one_cpu_stays_exact():
+    # Four spinners on one CPU: involuntary switches galore.
+    p, r = trace(["taskset", "-c", "0", SELFCOUNT, "--threads", "2", "--procs", "2",
+                  "--switches", "10", "--spin-ms", "150", "--out", "/dev/null"])
+    check(p.returncode == 0, p.stderr.decode())
+    assert_exact(r)
+    assert_consistent(r)
+    invol = sum(t["switches"]["involuntary"] for t in r["tasks"])
+    check(invol >= 4, "preemptions happened: %d" % invol)
+
+
+# ---------------------------------------------------------------- ping-pong
+
+def pingpong(kind):
+    p, r = trace([PVLOAD, "pingpong", "--" + kind, "--rounds", "5000", "--pin", "0", "--quiet"])
+    check(p.returncode == 0, p.stderr.decode())
+    assert_exact(r)
+    assert_consistent(r)
+    members = [t for t in r["tasks"] if t["comm"] in ("ping-t0", "pong-t0", "ping-p0", "pong-p0")]
+    check(len(members) == 2, "two ping-pong members: %s" % [t["comm"] for t in r["tasks"]])
+    return r, members
+
+
+@test
+def pingpong_threads_switch_within_the_process():
+    r, members = pingpong("threads")
+    for t in members:
+        s = t["switches"]
+        check(t["kind"] == "thread" and t["pid"] == r["root_pid"], "thread of root: %s" % t)
+        check(s["in"] >= 5000, "a switch-in per round: %s" % s)
+        check(s["from"]["same_process"] >= 0.9 * s["in"], "from the partner thread: %s" % s)
+        check(s["address_space_changes"] <= 0.01 * s["in"] + 5, "no mm change: %s" % s)
+    th = r["summary"]["threads"]["switches"]
+    check(th["from"]["same_process"] >= 0.9 * th["in"], "summary threads %s" % th)
+
+
+@test
+def pingpong_processes_switch_address_space():
+    r, members = pingpong("procs")
+    pids = {t["pid"] for t in members}
+    check(len(pids) == 2, "two processes")
+    for t in members:
+        s = t["switches"]
+        check(t["kind"] == "process" and t["ppid"] == r["root_pid"], "child process: %s" % t)
+        check(s["from"]["other_process"] >= 0.9 * s["in"], "from the partner: %s" % s)
+        check(s["address_space_changes"] >= 0.9 * s["in"], "mm change: %s" % s)
+    procs = {p["pid"]: p for p in r["processes"]}
+    for pid in pids:
+        check(procs[pid]["threads"] == 1 and procs[pid]["exit"]["code"] == 0, "proc %s" % procs[pid])
+
+
+# ---------------------------------------------------------------- the task tree
+
+@test
+def every_way_of_creating_a_task_is_followed():
+    p, r = trace([SPAWN, "all"])
+    check(p.returncode == 0, p.stderr.decode())
+    assert_exact(r)
+    assert_consistent(r)
+    lines = [l.split() for l in p.stdout.decode().splitlines()]
+    tasks = by_tid(r)
+    root = r["root_pid"]
+    for how, pid, status in lines:
+        if how == "pthread":
+            continue
+        t = tasks.get(int(pid))
+        check(t is not None, "%s child %s followed" % (how, pid))
+        check(t["exit"]["code"] == int(status), "%s exit %s vs %s" % (how, t["exit"], status))
+        check(t["ppid"] == root and t["parent_tid"] == root, "%s parent: %s" % (how, t))
+    spawned = [t for t in r["tasks"] if t["ppid"] == root and t["comm"] == "sh"]
+    check(spawned and spawned[0]["execed"], "posix_spawn child exec'd sh: %s" % spawned)
+    grand = [t for t in r["tasks"] if t["exit"] and t["exit"]["code"] == 15]
+    check(len(grand) == 1 and grand[0]["ppid"] != root and grand[0]["ppid"] in tasks,
+          "grandchild followed: %s" % grand)
+    threads = [t for t in r["tasks"] if t["kind"] == "thread"]
+    check(len(threads) == 1 and threads[0]["pid"] == root, "the pthread: %s" % threads)
+    check(len(r["tasks"]) == 8, "8 tasks, got %d" % len(r["tasks"]))
+
+
+@test
+def exec_from_a_thread_keeps_both_task_instances():
+    p, r = trace([SPAWN, "thread-exec"])
+    check(p.returncode == 0, p.stderr.decode())
+    assert_exact(r)
+    check(len(r["tasks"]) == 2, "old leader and exec'ing thread: %s" % r["tasks"])
+    check(all(t["tid"] == r["root_pid"] for t in r["tasks"]), "both end with the leader's tid")
+    check([t["comm"] for t in r["tasks"] if t["execed"] and not t["root"]] == ["true"],
+          "the thread exec'd true: %s" % r["tasks"])
+    check(len(r["processes"]) == 1 and r["processes"][0]["threads"] == 2, "one process")
+
+
+@test
+def churn_of_threads_loses_nothing():
+    n = 3000
+    p, r = trace([PVLOAD, "churn", "--threads", "-n", str(n), "--quiet"])
+    check(p.returncode == 0, p.stderr.decode())
+    assert_exact(r)
+    assert_consistent(r)
+    churn = [t for t in r["tasks"] if t["comm"] == "churn-t"]
+    check(len(churn) == n, "%d churn threads, got %d" % (n, len(churn)))
+    check(r["lost_events"] == 0, "lost %d" % r["lost_events"])
+    check(all(t["created"] is not None and t["exit"] == {"code": 0, "signal": None}
+              for t in churn), "all born and exited 0")
+
+
+@test
+def churn_of_processes_loses_nothing():
+    n = 300
+    p, r = trace([PVLOAD, "churn", "--procs", "-n", str(n), "--quiet"])
+    check(p.returncode == 0, p.stderr.decode())
+    assert_exact(r)
+    assert_consistent(r)
+    churn = [t for t in r["tasks"] if t["comm"] == "churn-p"]
+    check(len(churn) == n, "%d churn processes, got %d" % (n, len(churn)))
+    check(len(r["processes"]) == n + 1, "processes listed: %d" % len(r["processes"]))
+
+
+@test
+def descendants_alive_at_the_end_are_reported_alive():
+    p, r = trace(["sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!"], timeout=25)
+    check(p.returncode == 0, p.stderr.decode())
+    sleeper = int(p.stdout.decode().split()[0])
+    try:
+        t = by_tid(r).get(sleeper)
+        check(t is not None, "the background sleep is in the report")
+        check(t["alive"] and t["end_ns"] is None and t["exit"] is None and t["kernel"] is None,
+              "reported alive: %s" % t)
+        check(r["verified"]["alive"] >= 1, "alive counted")
+        assert_exact(r)
+    finally:
+        try:
+            os.kill(sleeper, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+# ---------------------------------------------------------------- exit, signals, stdio
+
+@test
+def exit_status_is_the_commands():
+    p, r = trace(["sh", "-c", "exit 7"])
+    check(p.returncode == 7, "exit %d" % p.returncode)
+    check(r["exit"] == {"code": 7, "signal": None}, "report exit %s" % r["exit"])
+    p, r = trace(["sh", "-c", "kill -SEGV $$"])
+    check(p.returncode == 128 + 11, "exit %d" % p.returncode)
+    check(r["exit"]["signal"] == 11 and r["exit"]["code"] is None, "report exit %s" % r["exit"])
+    root = by_tid(r)[r["root_pid"]]
+    check(root["exit"]["signal"] == 11, "root task's exit %s" % root["exit"])
+
+
+def signal_test(sig, expect):
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        path = f.name
+    try:
+        p = subprocess.Popen([PVTRACE, "run", "--no-status", "-f", "json", "-o", path, "--",
+                              "sleep", "30"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             start_new_session=True)
+        # Wait until the command runs (its report line would be missing otherwise).
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            kids = run(["pgrep", "-P", str(p.pid)]).stdout.split()
+            if kids and open("/proc/%s/comm" % kids[0].decode()).read().strip() == "sleep":
+                break
+            time.sleep(0.05)
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=20)
+        check(p.returncode == expect, "exit %d, want %d: %s" % (p.returncode, expect, err))
+        r = json.load(open(path))
+        check(r["exit"]["signal"] == expect - 128, "report exit %s" % r["exit"])
+    finally:
+        os.unlink(path)
+
+
+@test
+def sigterm_is_forwarded_and_the_report_written():
+    signal_test(signal.SIGTERM, 128 + signal.SIGTERM)
+
+
+@test
+def sigint_is_forwarded_and_the_report_written():
+    signal_test(signal.SIGINT, 128 + signal.SIGINT)
+
+
+@test
+def workload_stdio_is_untouched():
+    p = run([PVTRACE, "run", "--no-status", "--", "sh", "-c",
+             'read x; echo "got $x"; echo to-stderr >&2'], input=b"hello\n")
+    check(p.returncode == 0, p.stderr.decode())
+    check(p.stdout == b"got hello\n", "stdout %r" % p.stdout)
+    err = p.stderr.decode()
+    check(err.startswith("to-stderr\n"), "workload stderr first: %r" % err[:80])
+    check("verified" in err and "PROCESSES" in err, "report on stderr")
+
+
+# ---------------------------------------------------------------- reports
+
+@test
+def hostile_thread_names_are_escaped():
+    name = "\x1b[31mevil\n\x07"
+    p, r = trace([SPAWN, "rename", name])
+    check(p.returncode == 0, p.stderr.decode())
+    comms = [t["comm"] for t in r["tasks"]]
+    check(name in comms, "JSON carries the exact name: %r" % comms)
+    p = run([PVTRACE, "run", "--no-status", "--", SPAWN, "rename", name])
+    text = p.stderr
+    bad = [c for c in text if c < 0x20 and c != 0x0a]
+    check(not bad, "control bytes on the terminal: %r" % bytes(bad))
+    check(b"\\x1b[31mevil\\x0a\\x07" in text, "escaped name shown")
+
+
+@test
+def text_report_fits_100_columns():
+    p = run([PVTRACE, "run", "--no-status", "--top", "5", "--", PVLOAD, "mixed", "--rounds",
+             "2000", "--quiet"])
+    check(p.returncode == 0, p.stderr.decode())
+    lines = p.stderr.decode().splitlines()
+    long_lines = [l for l in lines if len(l) > 100]
+    check(not long_lines, "lines over 100 columns: %s" % long_lines)
+    check(any("verified" in l and "exact" in l for l in lines), "verified line")
+    check(any(l.startswith("TASKS by switches (5 of") for l in lines), "--top 5")
+    check(any(l.startswith("THREADS VERSUS PROCESSES") for l in lines), "summary")
+
+
+@test
+def mixed_demo_report_is_complete():
+    p, r = trace([PVLOAD, "mixed", "--rounds", "5000", "--quiet"])
+    check(p.returncode == 0, p.stderr.decode())
+    assert_exact(r)
+    assert_consistent(r)
+    for key in ("schema", "pvtrace_version", "command", "root_pid", "duration_ns", "exit",
+                "lost_events", "verified", "tasks", "processes", "summary"):
+        check(key in r, "top-level %s" % key)
+    check(r["schema"] == "pvtrace.report/1", "schema")
+    t = r["tasks"][0]
+    for key in ("tid", "pid", "ppid", "parent_tid", "comm", "kind", "start_ns", "end_ns",
+                "oncpu_ns", "switches", "kernel", "created", "exit"):
+        check(key in t, "task field %s" % key)
+    th, pr = r["summary"]["threads"]["switches"], r["summary"]["processes"]["switches"]
+    check(pr["address_space_changes"] > th["address_space_changes"],
+          "processes change address space more than threads: %s %s" % (pr, th))
+
+
+@test
+def live_status_only_on_a_terminal():
+    # Not a tty: no status line.
+    p = run([PVTRACE, "run", "--", "sleep", "1.5"])
+    check(b"switches/s" not in p.stderr, "no status when stderr is not a tty")
+    # A tty: the status line is drawn and erased.
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(PVTRACE, [PVTRACE, "run", "--", "sleep", "2.5"])
+    buf = b""
+    while True:
+        rl, _, _ = select.select([fd], [], [], 30)
+        if not rl:
+            break
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        buf += chunk
+    _, st = os.waitpid(pid, 0)
+    check(os.waitstatus_to_exitcode(st) == 0, "exit")
+    check(b"tasks alive" in buf and b"switches/s" in buf, "status drawn: %r" % buf[:300])
+    check(b"\r\x1b[K" in buf, "status erased")
+
+
+# ---------------------------------------------------------------- limits
+
+@test
+def full_task_map_is_counted_not_fatal():
+    # 30 threads alive at once (each sleeps 50 times 50 us) against a map of 8.
+    cmd = [SELFCOUNT, "--threads", "30", "--procs", "0", "--switches", "50", "--out", "/dev/null"]
+    p, r = trace(cmd, extra=["--max-tasks", "8"])
+    check(p.returncode == 0, p.stderr.decode())
+    untracked = r["tracer"]["tasks_untracked_map_full"]
+    check(untracked > 0, "untracked counted")
+    check(len(r["tasks"]) + untracked == 31, "every task reported or counted: %d + %d"
+          % (len(r["tasks"]), untracked))
+    assert_exact(r)
+    p = run([PVTRACE, "run", "--no-status", "--max-tasks", "8", "--", *cmd])
+    check(p.returncode == 0, p.stderr.decode())
+    check(b"task map full" in p.stderr, "text report warns")
+
+
+@test
+def small_ring_buffer_drops_are_counted_and_recovered():
+    n = 2000
+    p, r = trace([PVLOAD, "churn", "--threads", "-n", str(n), "--concurrency", "64", "--quiet"],
+                 extra=["--ringbuf-kb", "4"])
+    check(p.returncode == 0, p.stderr.decode())
+    assert_consistent(r)
+    assert_exact(r)
+    # A dropped exit record is parked in the overflow map: the task is still reported.
+    check(r["tracer"]["tasks_lost"] == 0, "no task lost")
+    check(len([t for t in r["tasks"] if t["comm"] == "churn-t"]) == n,
+          "all %d threads reported (lost events %d)" % (n, r["lost_events"]))
+
+
+# ---------------------------------------------------------------- bad input
+
+@test
+def missing_command_is_127():
+    p = run([PVTRACE, "run", "--", "no-such-command-pvtrace"])
+    check(p.returncode == 127, "exit %d" % p.returncode)
+    err = p.stderr.decode().strip().splitlines()
+    check(len(err) == 1 and "no-such-command-pvtrace" in err[0], "one line: %s" % err)
+    p = run([PVTRACE, "run", "--", "/nonexistent/dir/cmd"])
+    check(p.returncode == 127, "path: exit %d" % p.returncode)
+
+
+@test
+def not_executable_is_126():
+    with tempfile.TemporaryDirectory() as d:
+        f = os.path.join(d, "script")
+        open(f, "w").write("#!/bin/sh\nexit 0\n")
+        os.chmod(f, 0o644)
+        p = run([PVTRACE, "run", "--", f])
+        check(p.returncode == 126, "file: exit %d" % p.returncode)
+        check(len(p.stderr.decode().strip().splitlines()) == 1, "one line")
+        p = run([PVTRACE, "run", "--", d])
+        check(p.returncode == 126, "directory: exit %d" % p.returncode)
+
+
+@test
+def usage_errors_are_2():
+    for args in (["run"], ["run", "--"], ["bogus"], [], ["run", "--bogus", "--", "true"],
+                 ["run", "-f", "xml", "--", "true"], ["run", "--top", "x", "--", "true"],
+                 ["run", "-o"], ["--bogus"]):
+        p = run([PVTRACE, *args])
+        check(p.returncode == 2, "%s: exit %d" % (args, p.returncode))
+        check(b"usage" in p.stderr or b"Try" in p.stderr, "%s: usage hint" % args)
+    for args in (["--help"], ["run", "--help"], ["help"]):
+        p = run([PVTRACE, *args])
+        check(p.returncode == 0 and b"usage" in p.stdout, "%s prints help" % args)
+
+
+@test
+def unprivileged_user_gets_one_line():
+    p = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+             PVTRACE, "run", "--", "true"])
+    check(p.returncode == 1, "exit %d" % p.returncode)
+    err = p.stderr.decode().strip().splitlines()
+    check(len(err) == 1 and "root" in err[0] and "CAP_BPF" in err[0], "one line: %s" % err)
+    check(b"libbpf" not in p.stderr, "no libbpf dump")
+
+
+@test
+def kernel_without_btf_gets_one_line():
+    script = "mount --bind /dev/null /sys/kernel/btf/vmlinux && exec %s run -- true" % PVTRACE
+    p = run(["unshare", "-m", "--propagation", "private", "sh", "-c", script])
+    check(p.returncode == 1, "exit %d: %s" % (p.returncode, p.stderr.decode()))
+    err = p.stderr.decode().strip().splitlines()
+    check(len(err) == 1 and "BTF" in err[0], "one line: %s" % err)
+
+
+@test
+def unwritable_output_fails_before_running():
+    p = run([PVTRACE, "run", "-o", "/nonexistent/dir/report", "--", "sh", "-c", "echo ran"])
+    check(p.returncode == 1, "exit %d" % p.returncode)
+    check(b"ran" not in p.stdout, "the command did not run")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-k", default="", help="run tests whose name contains this")
+    ap.add_argument("--summary-file")
+    args = ap.parse_args()
+    passed = failed = skipped = 0
+    have_root = os.geteuid() == 0
+    built = all(os.access(x, os.X_OK) for x in (PVTRACE, PVLOAD, SELFCOUNT, SPAWN))
+    for fn in TESTS:
+        name = fn.__name__
+        if args.k not in name:
+            continue
+        t0 = time.time()
+        try:
+            if not have_root:
+                raise Skip("needs root (BPF)")
+            if not built:
+                raise Skip("not built: run make")
+            fn()
+            passed += 1
+            print("PASS %s (%.1fs)" % (name, time.time() - t0), flush=True)
+        except Skip as e:
+            skipped += 1
+            print("SKIP %s: %s" % (name, e), flush=True)
+        except Exception as e:
+            failed += 1
+            print("FAIL %s: %s" % (name, e), flush=True)
+            if not isinstance(e, AssertionError):
+                traceback.print_exc()
+    print("kernel: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    if args.summary_file:
+        with open(args.summary_file, "w") as f:
+            f.write("%d %d %d\n" % (passed, failed, skipped))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+#!/bin/bash
+# run.sh - the whole test suite: the cmocka unit tests given as arguments, then
+# the kernel-level tests (tests/kernel/run_tests.py).  Prints every result and
+# ends with one line: "N passed, N failed, N skipped".  Exit status 0 only if
+# nothing failed (and, under CI=true, nothing was skipped).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+passed=0 failed=0 skipped=0
+
+for bin in "$@"; do
+	out=$("$bin" 2>&1)
+	rc=$?
+	echo "$out"
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
+	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
+	p=${p:-0} f=${f:-0} s=${s:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "unit: $bin exited $rc without a failure count: counted as one failure"
+		f=1
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+done
+
+kout=$(mktemp)
+python3 tests/kernel/run_tests.py --summary-file "$kout"
+krc=$?
+if read -r kp kf ks < "$kout" 2>/dev/null && [ -n "${ks:-}" ]; then
+	passed=$((passed + kp)) failed=$((failed + kf)) skipped=$((skipped + ks))
+else
+	echo "kernel tests: the runner exited $krc without a summary: counted as one failure"
+	failed=$((failed + 1))
+fi
+rm -f "$kout"
+
+if [ "${CI:-}" = true ] && [ "$skipped" -gt 0 ]; then
+	echo "CI=true: $skipped skipped test(s) count as failures"
+	failed=$((failed + skipped))
+	skipped=0
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
