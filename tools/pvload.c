@@ -245,7 +245,9 @@ static const char mixed_help[] =
 "\n"
 "The demo workload.  Runs concurrently:\n"
 "  1. one pair of threads ping-ponging over pipes (ping-t0, pong-t0),\n"
+"     pinned to the first CPU pvload may use,\n"
 "  2. one pair of processes ping-ponging over pipes (ping-p0, pong-p0),\n"
+"     pinned to the second (the first again if there is only one),\n"
 "  3. a churn of 50 threads (churn-t) and 20 processes (churn-p).\n"
 "Exits 0 when everything is done.\n"
 "\n"
@@ -1087,15 +1089,35 @@ static void *mixed_controller(void *arg)
 	return NULL;
 }
 
+/* The n-th CPU this process may run on (wrapping), or -1 if unknown. */
+static int nth_allowed_cpu(int n)
+{
+	cpu_set_t set;
+	int count, seen = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0 || !(count = CPU_COUNT(&set)))
+		return -1;
+	n %= count;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set) && seen++ == n)
+			return cpu;
+	return -1;
+}
+
 static int run_mixed(const struct config *cfg)
 {
+	/*
+	 * Each pair pinned to a CPU of its own (the same one if there is only
+	 * one): the thread pair's switches stay inside its process, the process
+	 * pair's cross address spaces, and the report shows both plainly.
+	 */
 	struct pp_part pp_t = {
 		.mode = MODE_THREADS, .ipc = IPC_PIPE, .pairs = 1,
-		.rounds = cfg->rounds, .pin = -1,
+		.rounds = cfg->rounds, .pin = nth_allowed_cpu(0),
 	};
 	struct pp_part pp_p = {
 		.mode = MODE_PROCS, .ipc = IPC_PIPE, .pairs = 1,
-		.rounds = cfg->rounds, .pin = -1,
+		.rounds = cfg->rounds, .pin = nth_allowed_cpu(1),
 	};
 	struct churn_part ch_t = {
 		.mode = MODE_THREADS, .n = MIXED_CHURN_THREADS,

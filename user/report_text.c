@@ -109,16 +109,39 @@ static void header(FILE *f, const struct pvt_report *r)
 	fputc('\n', f);
 }
 
+static const struct pvt_table *proc_sort_tb;
+
+static int proc_by_switches(const void *a, const void *b)
+{
+	const struct pvt_proc *x = &proc_sort_tb->procs[*(const size_t *)a];
+	const struct pvt_proc *y = &proc_sort_tb->procs[*(const size_t *)b];
+	uint64_t sx = x->sums.vol + x->sums.invol, sy = y->sums.vol + y->sums.invol;
+
+	if (sx != sy)
+		return sx > sy ? -1 : 1;
+	return x->pid < y->pid ? -1 : (x->pid > y->pid);
+}
+
 static void processes(FILE *f, const struct pvt_report *r)
 {
 	const struct pvt_table *tb = r->tb;
+	size_t rows = r->top && r->top < tb->nprocs ? r->top : tb->nprocs;
 	char c[80], t1[32], e1[32];
+	size_t *idx;
 
-	fprintf(f, "\nPROCESSES (%zu)\n", tb->nprocs);
+	idx = malloc((tb->nprocs ? tb->nprocs : 1) * sizeof(*idx));
+	if (!idx)
+		return;
+	for (size_t i = 0; i < tb->nprocs; i++)
+		idx[i] = i;
+	proc_sort_tb = tb;
+	qsort(idx, tb->nprocs, sizeof(*idx), proc_by_switches);
+	fprintf(f, "\nPROCESSES by switches (%zu of %zu%s)\n", rows, tb->nprocs,
+		rows < tb->nprocs ? "; --top N for more" : "");
 	fprintf(f, "%7s %7s %-15s %4s %9s %8s %7s %8s %8s %8s %s\n", "PID", "PPID", "COMM",
 		"THR", "ONCPU", "VOLUNT", "INVOL", "SW-IN", "FROM-OTH", "AS-CHG", "EXIT");
-	for (size_t i = 0; i < tb->nprocs; i++) {
-		const struct pvt_proc *p = &tb->procs[i];
+	for (size_t k = 0; k < rows; k++) {
+		const struct pvt_proc *p = &tb->procs[idx[k]];
 
 		fprintf(f, "%7u %7u %-15s %4u %9s %8llu %7llu %8llu %8llu %8llu %s\n", p->pid,
 			p->ppid, fmt_comm(c, sizeof(c), p->comm, 15), p->threads,
@@ -128,6 +151,7 @@ static void processes(FILE *f, const struct pvt_report *r)
 			(unsigned long long)p->sums.as_change,
 			fmt_exit(e1, sizeof(e1), &p->exit, p->alive > 0));
 	}
+	free(idx);
 }
 
 static void tids(FILE *f, const struct pvt_report *r)

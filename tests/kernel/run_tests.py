@@ -136,9 +136,11 @@ def selfcount_matches_what_tasks_read_of_themselves():
                                                      t["switches"]["involuntary"],
                                                      s["voluntary"], s["involuntary"]))
         check(t["switches"]["voluntary"] >= 101, "at least the 100 sleeps: %s" % t)
-        # On-CPU time: events against the kernel's sum_exec_runtime.
+        # On-CPU time: events (CLOCK_MONOTONIC at the tracepoints) against the
+        # kernel's sum_exec_runtime (the scheduler clock, at other points of
+        # __schedule()): a few microseconds apart per switch.
         k = t["kernel"]["oncpu_ns"]
-        check(abs(t["oncpu_ns"] - k) <= max(0.02 * k, 200000),
+        check(abs(t["oncpu_ns"] - k) <= 0.10 * k + 10000 * t["switches"]["in"],
               "oncpu %d vs kernel %d" % (t["oncpu_ns"], k))
         check(k >= s["sum_exec_runtime_ns"], "kernel oncpu >= what the task read")
         check(s["sum_exec_runtime_ns"] > 0, "ran")
@@ -365,6 +367,7 @@ def text_report_fits_100_columns():
     check(not long_lines, "lines over 100 columns: %s" % long_lines)
     check(any("verified" in l and "exact" in l for l in lines), "verified line")
     check(any(l.startswith("TASKS by switches (5 of") for l in lines), "--top 5")
+    check(any(l.startswith("PROCESSES by switches (5 of") for l in lines), "--top 5 processes")
     check(any(l.startswith("THREADS VERSUS PROCESSES") for l in lines), "summary")
 
 

@@ -445,7 +445,9 @@ static void test_text_safe(void **state)
 	assert_int_equal(out[strlen(out) - 1], '\n');
 	/* the names, escaped */
 	assert_contains(out, "\\x1b[31m\\x0a");
-	assert_contains(out, "bel\\x07\\x1b]0;x\\x07");
+	/* cut to the 15-column COMM field on a whole escape, never inside one */
+	assert_contains(out, "bel\\x07\\x1b]0;x ");
+	assert_null(strstr(out, "bel\\x07\\x1b]0;x\\"));
 	assert_contains(out, "--evil=\\x1b[2J");
 	free(out);
 }
@@ -467,7 +469,8 @@ static void test_text_contents(void **state)
 	char *out = render(report_text, &fx->rep, NULL);
 
 	assert_contains(out, "pvtrace ");
-	assert_contains(out, "  pid 100, exit 0, traced 1.235s, 5 tasks in 3 processes (1 still alive)\n");
+	assert_contains(out, "  pid 100, exit 0, ");
+	assert_contains(out, "5 tasks in 3 processes (1 still alive)");
 	assert_contains(out, "verified 3/4 tasks exact");
 	assert_contains(out, "WARNING: 1 task(s) differ from the kernel's nvcsw/nivcsw:\n");
 	/* 101: counted 101%7+3+1 = 7 voluntary, 101%5+1 = 2 involuntary; kernel 6 / 2 */
@@ -475,8 +478,8 @@ static void test_text_contents(void **state)
 	assert_int_equal(count(out, "    tid "), 1);
 	assert_contains(out, "lost events: 6");
 	assert_null(strstr(out, "task map full"));
-	assert_contains(out, "PROCESSES (3)");
-	assert_contains(out, "TASKS by switches (5 of 5)");
+	assert_contains(out, "\nPROCESSES");
+	assert_contains(out, "\nTASKS by switches (5 of 5)");
 	assert_contains(out, "THREADS VERSUS PROCESSES");
 	assert_contains(out, "sig 11+core");
 	assert_contains(out, "alive");
@@ -502,7 +505,8 @@ static void test_text_no_warning_when_exact(void **state)
 	check_terminal_safe(out);
 	assert_contains(out, "verified 1/1 tasks exact");
 	assert_null(strstr(out, "differ from the kernel"));
-	assert_null(strstr(out, "still alive"));
+	assert_null(strstr(out, "cannot be verified"));
+	assert_null(strstr(out, "still alive at the end"));
 	assert_contains(out, "WARNING: 2 task(s) not tracked, task map full");
 	free(out);
 	table_free(&tb);
@@ -516,7 +520,7 @@ static void test_text_top(void **state)
 
 	r.top = 2;
 	out = render(report_text, &r, NULL);
-	assert_contains(out, "TASKS by switches (2 of 5; --top N for more)");
+	assert_contains(out, "\nTASKS by switches (2 of 5; --top N for more)");
 	free(out);
 }
 
