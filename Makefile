@@ -94,7 +94,9 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(UNIT_LIB_OBJS) | $(OUTPUT)/tests
 unit: $(UNIT_BINS)
 
 # The whole test suite: unit tests, then kernel-level tests; one closing line.
-check: all unit
+check:
+	$(Q)bash scripts/deps.sh --if-missing
+	$(Q)$(MAKE) --no-print-directory all unit
 	$(Q)bash tests/run.sh $(UNIT_BINS)
 
 bench: all

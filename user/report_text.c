@@ -31,7 +31,7 @@ static const char *fmt_exit(char *buf, size_t sz, const struct pvt_exit *e, bool
 	if (alive || !e->known)
 		snprintf(buf, sz, "%s", alive ? "alive" : "-");
 	else if (e->signal)
-		snprintf(buf, sz, "sig %d%s", e->signal, e->core ? "+core" : "");
+		snprintf(buf, sz, "sig%d%s", e->signal, e->core ? "+c" : "");
 	else
 		snprintf(buf, sz, "%d", e->code);
 	return buf;
@@ -53,21 +53,42 @@ static double pct(uint64_t a, uint64_t b)
 	return b ? 100.0 * (double)a / (double)b : 0.0;
 }
 
+/* The command line, escaped, cut to @width columns with "..." (escapes are ASCII). */
+static void fmt_command(char *buf, size_t sz, char *const *argv, size_t width)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (char *const *a = argv; *a; a++) {
+		char esc[TERM_ESCAPE_BUFSZ(256)];
+		size_t len = strlen(*a);
+
+		term_escape(esc, sizeof(esc), *a, len > 256 ? 256 : len);
+		off += snprintf(buf + off, sz - off, "%s%s", a == argv ? "" : " ", esc);
+		if (off >= sz - 1)
+			break;
+	}
+	if (term_width(buf) > width) {
+		/* Cut at a character boundary: re-escape into a shorter buffer. */
+		size_t keep = width - 3, w = 0, i = 0;
+
+		while (buf[i] && w < keep) {
+			uint32_t cp;
+			size_t n = utf8_decode(buf + i, strlen(buf + i), &cp);
+
+			i += n ? n : 1;
+			w++;
+		}
+		strcpy(buf + i, "...");
+	}
+}
+
 static void header(FILE *f, const struct pvt_report *r)
 {
 	const struct pvt_table *tb = r->tb;
-	char b1[32], cmd[256];
-	size_t off = 0;
+	char b1[32], cmd[1024];
 
-	cmd[0] = '\0';
-	for (char *const *a = r->argv; *a && off < sizeof(cmd) - 1; a++) {
-		char esc[1024];
-
-		term_escape(esc, sizeof(esc), *a, strlen(*a));
-		off += snprintf(cmd + off, sizeof(cmd) - off, "%s%s", a == r->argv ? "" : " ", esc);
-	}
-	if (off >= sizeof(cmd) - 1)
-		strcpy(cmd + sizeof(cmd) - 4, "...");
+	fmt_command(cmd, sizeof(cmd), r->argv, 100 - strlen("pvtrace : ") - strlen(PVTRACE_VERSION));
 	fprintf(f, "pvtrace %s: %s\n", PVTRACE_VERSION, cmd);
 	fprintf(f, "  pid %d, ", r->root_pid);
 	if (WIFSIGNALED(r->root_wstatus))
@@ -78,9 +99,10 @@ static void header(FILE *f, const struct pvt_report *r)
 		fmt_ns(b1, sizeof(b1), r->duration_ns), tb->n, tb->nprocs, tb->alive);
 	if (r->null_programs)
 		fprintf(f, "  empty programs attached (--null-programs): nothing was measured\n");
-	fprintf(f, "  verified %zu/%zu tasks exact against the kernel's own switch counters%s\n",
-		tb->exact, tb->verified,
-		tb->alive ? " (tasks still alive cannot be verified)" : "");
+	fprintf(f, "  verified %zu/%zu tasks exact against the kernel's own switch counters\n",
+		tb->exact, tb->verified);
+	if (tb->alive)
+		fprintf(f, "  (%zu task(s) still alive at the end cannot be verified)\n", tb->alive);
 	if (tb->exact != tb->verified) {
 		fprintf(f, "  WARNING: %zu task(s) differ from the kernel's nvcsw/nivcsw:\n",
 			tb->verified - tb->exact);
@@ -96,17 +118,16 @@ static void header(FILE *f, const struct pvt_report *r)
 				(unsigned long long)pvt_kdelta_invol(x));
 		}
 	}
-	fprintf(f, "  lost events: %llu", (unsigned long long)report_lost_events(r));
+	fprintf(f, "  lost events: %llu\n", (unsigned long long)report_lost_events(r));
 	if (r->counters[PVT_C_RB_LOST_EXIT])
-		fprintf(f, " (%llu exit records kept in the overflow map instead)",
+		fprintf(f, "  (%llu exit records did not fit the ring buffer: kept in the overflow map)\n",
 			(unsigned long long)r->counters[PVT_C_RB_LOST_EXIT]);
 	if (r->counters[PVT_C_TASKS_LOST])
-		fprintf(f, "; WARNING: %llu task record(s) lost (raise --ringbuf-kb)",
+		fprintf(f, "  WARNING: %llu task record(s) lost (raise --ringbuf-kb)\n",
 			(unsigned long long)r->counters[PVT_C_TASKS_LOST]);
 	if (r->counters[PVT_C_TASKMAP_FULL])
-		fprintf(f, "; WARNING: %llu task(s) not tracked, task map full (raise --max-tasks)",
+		fprintf(f, "  WARNING: %llu task(s) not tracked, task map full (raise --max-tasks)\n",
 			(unsigned long long)r->counters[PVT_C_TASKMAP_FULL]);
-	fputc('\n', f);
 }
 
 static const struct pvt_table *proc_sort_tb;

@@ -92,7 +92,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 	o->ringbuf_bytes = RINGBUF_KB_DEFAULT * 1024;
 	o->status = -1;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: a full getopt restart (glibc) */
 	opterr = 0;
 	/* '+': stop at the command, whose own options are not ours. */
 	while ((c = getopt_long(argc, argv, "+:o:f:t:vh", longopts, NULL)) != -1) {
@@ -145,6 +145,11 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 		case ':':
 			return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
+			if (optopt) {
+				char opt[3] = { '-', (char)optopt, '\0' };
+
+				return usage_error("unknown option '%s'", opt);
+			}
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}

@@ -4,6 +4,7 @@
 #define PVT_RUN_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -109,7 +109,8 @@ int table_finish(struct pvt_table *tb)
 {
 	struct pvt_proc *p = NULL;
 
-	qsort(tb->recs, tb->n, sizeof(*tb->recs), rec_cmp);
+	if (tb->n)
+		qsort(tb->recs, tb->n, sizeof(*tb->recs), rec_cmp);
 	free(tb->procs);
 	tb->procs = calloc(tb->n ? tb->n : 1, sizeof(*tb->procs));
 	if (!tb->procs)
@@ -187,7 +188,8 @@ size_t *table_sorted_by_switches(const struct pvt_table *tb)
 	for (size_t i = 0; i < tb->n; i++)
 		idx[i] = i;
 	sort_tb = tb;
-	qsort(idx, tb->n, sizeof(*idx), by_switches);
+	if (tb->n)
+		qsort(idx, tb->n, sizeof(*idx), by_switches);
 	sort_tb = NULL;
 	return idx;
 }
