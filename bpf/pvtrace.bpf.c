@@ -152,6 +152,14 @@ static __always_inline struct pvt_task *task_lookup(struct task_struct *t, __u64
 	return register_root(t, now);
 }
 
+static __always_inline void hdr_init(struct pvt_ev_hdr *h, __u16 kind, __u16 size, __u64 now)
+{
+	h->size = size;
+	h->kind = kind;
+	h->cpu = bpf_get_smp_processor_id();
+	h->ts = now;
+}
+
 static __always_inline void emit_exit(struct pvt_task *pt, __u64 key, __u64 now)
 {
 	struct pvt_ev_exit *e;
@@ -167,10 +175,7 @@ static __always_inline void emit_exit(struct pvt_task *pt, __u64 key, __u64 now)
 		bpf_map_delete_elem(&tasks, &key);
 		return;
 	}
-	e->hdr.size = sizeof(*e);
-	e->hdr.kind = PVT_EV_EXIT;
-	e->hdr.cpu = bpf_get_smp_processor_id();
-	e->hdr.ts = now;
+	hdr_init(&e->hdr, PVT_EV_EXIT, sizeof(*e), now);
 	__builtin_memcpy(&e->task, pt, sizeof(*pt));
 	bpf_ringbuf_submit(e, 0);
 	bpf_map_delete_elem(&tasks, &key);
@@ -314,10 +319,7 @@ int BPF_PROG(pvt_sched_process_fork, struct task_struct *parent, struct task_str
 		count(PVT_C_RB_LOST_CREATE);
 		return 0;
 	}
-	e->hdr.size = sizeof(*e);
-	e->hdr.kind = PVT_EV_CREATE;
-	e->hdr.cpu = bpf_get_smp_processor_id();
-	e->hdr.ts = now;
+	hdr_init(&e->hdr, PVT_EV_CREATE, sizeof(*e), now);
 	e->tid = ct->tid;
 	e->pid = ct->pid;
 	e->ppid = ct->ppid;
@@ -351,10 +353,7 @@ int BPF_PROG(pvt_sched_process_exec, struct task_struct *p, pid_t old_pid, struc
 		count(PVT_C_RB_LOST_EXEC);
 		return 0;
 	}
-	e->hdr.size = sizeof(*e);
-	e->hdr.kind = PVT_EV_EXEC;
-	e->hdr.cpu = bpf_get_smp_processor_id();
-	e->hdr.ts = now;
+	hdr_init(&e->hdr, PVT_EV_EXEC, sizeof(*e), now);
 	e->tid = pt->tid;
 	e->pid = pt->pid;
 	e->old_tid = old_pid;
