@@ -42,7 +42,9 @@ int main(int argc, char **argv)
 	int i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+		if (argv[i][1] == 'v' && argv[i][strspn(argv[i] + 1, "v") + 1] == '\0') {
+			pvt_verbose += (int)strlen(argv[i]) - 1; /* -v, -vv, ... */
+		} else if (!strcmp(argv[i], "--verbose")) {
 			pvt_verbose++;
 		} else if (!strcmp(argv[i], "--version")) {
 			printf("pvtrace %s\n", PVTRACE_VERSION);
