@@ -34,7 +34,7 @@ LIBBPF_LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
 	  -DPVTRACE_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf -Iuser $(LIBBPF_CFLAGS)
-LDLIBS := $(LIBBPF_LIBS) -lelf -lz
+LDLIBS := $(LIBBPF_LIBS) -lelf -lz $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
 	      -I$(OUTPUT) -Ibpf -Ivmlinux/$(ARCH) -mcpu=v3
 

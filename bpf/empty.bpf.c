@@ -22,3 +22,12 @@ int BPF_PROG(null_sched_process_exec) { return 0; }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(null_sched_process_exit) { return 0; }
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(null_sched_wakeup) { return 0; }
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(null_sched_wakeup_new) { return 0; }
+
+SEC("tp_btf/sched_migrate_task")
+int BPF_PROG(null_sched_migrate_task) { return 0; }

@@ -12,6 +12,9 @@
  *   sched_switch        count the switch-out of prev and the switch-in of next
  *   sched_process_exec  a tracked task exec'd: new name, maybe a new tid
  *   sched_process_exit  read the kernel's counters at exit, and the exit code
+ *   sched_wakeup(_new)  a tracked task becomes runnable: it stops sleeping and
+ *                       starts waiting for a CPU; who woke it
+ *   sched_migrate_task  a tracked task moves to another CPU
  *
  * A task is tracked iff it has an entry in the `tasks` map.  The map is keyed
  * by the task_struct address rather than the tid: a tid changes when a
@@ -41,9 +44,14 @@ __u32 root_registered = 0;
 /* Never written: the zeroed value a new entry starts from. */
 struct pvt_task zero_task = {};
 
+/*
+ * Entries are allocated on demand (at creation, not preallocated): a record is
+ * about 1.2 KiB and the capacity is for 64k live tasks.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PVT_DEFAULT_MAX_TASKS); /* userspace: --max-tasks */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);                         /* struct task_struct * */
 	__type(value, struct pvt_task);
 } tasks SEC(".maps");
@@ -79,6 +87,13 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PVT_FROM__MAX);
+	__type(key, __u32);
+	__type(value, struct pvt_class_stat);
+} runq_by_from SEC(".maps");
 
 static __always_inline void count(__u32 idx)
 {
@@ -176,7 +191,7 @@ static __always_inline void emit_exit(struct pvt_task *pt, __u64 key, __u64 now)
 		return;
 	}
 	hdr_init(&e->hdr, PVT_EV_EXIT, sizeof(*e), now);
-	__builtin_memcpy(&e->task, pt, sizeof(*pt));
+	bpf_probe_read_kernel(&e->task, sizeof(e->task), pt);
 	bpf_ringbuf_submit(e, 0);
 	bpf_map_delete_elem(&tasks, &key);
 }
@@ -229,6 +244,29 @@ static __always_inline void switch_out(struct pvt_task *pt, struct task_struct *
 	}
 	count(PVT_C_SWITCHES);
 
+	/*
+	 * Off CPU from here: asleep until a wakeup, or (preempted, or a sleep
+	 * that a pending signal cut short) runnable, waiting for a CPU.
+	 */
+	if (!vol || prev_state == PVT_TASK_RUNNING) {
+		pt->sw_out_state[vol ? PVT_OUT_OTHER : PVT_OUT_PREEMPTED]++;
+		pt->runq_start_ns = now;
+	} else {
+		__u32 st;
+
+		if (prev_state & PVT_TASK_INTERRUPTIBLE)
+			st = PVT_OUT_SLEEPING;
+		else if (prev_state & PVT_TASK_UNINTERRUPTIBLE)
+			st = PVT_OUT_UNINTERRUPTIBLE;
+		else
+			st = PVT_OUT_OTHER;
+		pt->sw_out_state[st]++;
+		if (!(prev_state & PVT_TASK_DEAD)) {
+			pt->blocked_start_ns = now;
+			pt->blocked_state = st;
+		}
+	}
+
 	if (prev_state & PVT_TASK_DEAD) {
 		/* The task's very last switch: the kernel counters now include it. */
 		pvt_read_kcounters(prev, &pt->kfinal);
@@ -237,6 +275,12 @@ static __always_inline void switch_out(struct pvt_task *pt, struct task_struct *
 		count(PVT_C_TASKS_DEAD);
 		emit_exit(pt, (__u64)prev, now);
 	}
+}
+
+static __always_inline void end_blocked(struct pvt_task *pt, __u64 now)
+{
+	pt->blocked_ns[pt->blocked_state & (PVT_OUT__MAX - 1)] += now - pt->blocked_start_ns;
+	pt->blocked_start_ns = 0;
 }
 
 static __always_inline void switch_in(struct pvt_task *pt, struct task_struct *prev,
@@ -258,7 +302,35 @@ static __always_inline void switch_in(struct pvt_task *pt, struct task_struct *p
 		from = PVT_FROM_SAME_PROCESS;
 	else
 		from = PVT_FROM_OTHER_PROCESS;
-	pt->sw_from[from & (PVT_FROM__MAX - 1)]++;
+	from &= PVT_FROM__MAX - 1;
+	pt->sw_from[from]++;
+
+	if (pt->blocked_start_ns) {
+		/* Back on CPU without a wakeup seen (should not happen): close the sleep. */
+		end_blocked(pt, now);
+	}
+	if (pt->runq_start_ns) {
+		__u64 lat = now - pt->runq_start_ns;
+		__u32 b = pvt_hist_bucket(lat);
+		struct pvt_class_stat *cs;
+
+		pt->runq_start_ns = 0;
+		pt->runq_count++;
+		pt->runq_total_ns += lat;
+		if (lat > pt->runq_max_ns)
+			pt->runq_max_ns = lat;
+		if (b < PVT_HIST_BUCKETS)
+			pt->runq_hist[b]++;
+		cs = bpf_map_lookup_elem(&runq_by_from, &from);
+		if (cs) {
+			cs->count++;
+			cs->total_ns += lat;
+			if (lat > cs->max_ns)
+				cs->max_ns = lat;
+			if (b < PVT_HIST_BUCKETS)
+				cs->hist[b]++;
+		}
+	}
 
 	/*
 	 * Kernel threads and idle run on the previous mm (active_mm), so
@@ -382,5 +454,78 @@ int BPF_PROG(pvt_sched_process_exit, struct task_struct *p)
 	if (BPF_CORE_READ(p, signal, live.counter) == 0)
 		pt->flags |= PVT_F_GROUP_DEAD;
 	bpf_probe_read_kernel_str(pt->comm, sizeof(pt->comm), p->comm);
+	return 0;
+}
+
+/* Count @waker among @pt's wakers: the first PVT_WAKERS distinct ones exactly, the rest together. */
+static __always_inline void note_waker(struct pvt_task *pt, struct task_struct *waker)
+{
+	__u32 tid = waker->pid;
+	int i;
+
+	for (i = 0; i < PVT_WAKERS; i++) {
+		if (pt->wakers[i].count && pt->wakers[i].tid == tid) {
+			pt->wakers[i].count++;
+			return;
+		}
+		if (!pt->wakers[i].count) {
+			pt->wakers[i].tid = tid;
+			pt->wakers[i].pid = waker->tgid;
+			pt->wakers[i].count = 1;
+			return;
+		}
+	}
+	pt->wakers_other++;
+}
+
+/*
+ * The task became runnable: its sleep ends and its wait for a CPU begins.  A
+ * wakeup of a task that is on CPU (it had not yet slept) or already waiting
+ * changes nothing.  The waker is the current task: for a wakeup from an
+ * interrupt, whatever task the interrupt came in on (pid 0 on an idle CPU).
+ */
+static __always_inline void on_wakeup(struct task_struct *p, bool new_task)
+{
+	struct pvt_task *pt;
+	bool fresh = false;
+	__u64 now;
+
+	now = bpf_ktime_get_ns();
+	pt = task_lookup(p, now, &fresh);
+	if (!pt || pt->last_in_ns)
+		return;
+	if (pt->blocked_start_ns)
+		end_blocked(pt, now);
+	if (!pt->runq_start_ns)
+		pt->runq_start_ns = now;
+	if (new_task)
+		return;
+	pt->wakeups++;
+	note_waker(pt, bpf_get_current_task_btf());
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(pvt_sched_wakeup, struct task_struct *p)
+{
+	on_wakeup(p, false);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(pvt_sched_wakeup_new, struct task_struct *p)
+{
+	on_wakeup(p, true);
+	return 0;
+}
+
+SEC("tp_btf/sched_migrate_task")
+int BPF_PROG(pvt_sched_migrate_task, struct task_struct *p, int dest_cpu)
+{
+	__u64 key = (__u64)p;
+	struct pvt_task *pt;
+
+	pt = bpf_map_lookup_elem(&tasks, &key);
+	if (pt)
+		pt->migrations++;
 	return 0;
 }

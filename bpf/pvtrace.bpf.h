@@ -8,11 +8,14 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include "pvtrace.h"
 
 /* From include/linux/sched.h: stable values, not in BTF as an enum. */
 #define PVT_TASK_RUNNING 0x00000000u
 #define PVT_TASK_DEAD 0x00000080u
 #define PVT_PF_KTHREAD 0x00200000u
+#define PVT_TASK_INTERRUPTIBLE 0x00000001u
+#define PVT_TASK_UNINTERRUPTIBLE 0x00000002u
 
 /*
  * log2 by shifts: clang 14's BPF backend crashes on __builtin_clzll
@@ -29,6 +32,18 @@ static __always_inline __u32 pvt_log2_u64(__u64 v)
 	if (v >> 2) { v >>= 2; r += 2; }
 	if (v >> 1) { r += 1; }
 	return r;
+}
+
+/* The run-queue histogram's bucket (scheme in pvtrace.h; twin: user/hist.c). */
+static __always_inline __u32 pvt_hist_bucket(__u64 v)
+{
+	__u32 l, idx;
+
+	if (v < 4)
+		return (__u32)v;
+	l = pvt_log2_u64(v);
+	idx = (l - 1) * 4 + (__u32)((v >> (l - 2)) & 3);
+	return idx < PVT_HIST_BUCKETS ? idx : PVT_HIST_BUCKETS - 1;
 }
 
 /* The kernel's own counters for @t, read with CO-RE. */

@@ -36,6 +36,30 @@ struct pvt_kcounters {
 	__u64 run_delay;        /* task->sched_info.run_delay, ns (schedstat field 2) */
 };
 
+/*
+ * Run-queue latency histogram: values 0..3 ns in buckets 0..3; above, each
+ * power of two split in 4: l = log2(v), idx = (l - 1) * 4 + ((v >> (l - 2)) & 3),
+ * the last bucket open-ended (from 2^37 ns, 137 s).  user/hist.c reads it.
+ */
+#define PVT_HIST_BUCKETS 144
+
+/* Why a task left the CPU (from prev_state at its switch-out). */
+enum pvt_out_state {
+	PVT_OUT_SLEEPING = 0,        /* TASK_INTERRUPTIBLE: S */
+	PVT_OUT_UNINTERRUPTIBLE = 1, /* TASK_UNINTERRUPTIBLE (incl. TASK_IDLE): D */
+	PVT_OUT_PREEMPTED = 2,       /* involuntary: still runnable */
+	PVT_OUT_OTHER = 3,           /* stopped, traced, dead, or a sleep cut short by a signal */
+	PVT_OUT__MAX = 4,
+};
+
+/* Wakers: the first PVT_WAKERS distinct tasks that woke this one, counted exactly. */
+#define PVT_WAKERS 4
+struct pvt_waker {
+	__u32 tid;   /* 0: woken from the idle task (an interrupt on an idle CPU) */
+	__u32 pid;
+	__u64 count;
+};
+
 /* Switch-in origins: what ran on the CPU just before. */
 enum pvt_from {
 	PVT_FROM_SAME_PROCESS = 0,
@@ -70,10 +94,32 @@ struct pvt_task {
 	__u64 sw_as_change;     /* switch-ins that loaded another address space */
 	__u64 sw_from[PVT_FROM__MAX];
 	__u64 sw_state_resolved;/* switch-outs classified by the kernel counter (see bpf/) */
+	__u64 sw_out_state[PVT_OUT__MAX]; /* switch-outs by why (enum pvt_out_state) */
+	__u64 runq_start_ns;    /* waiting for a CPU since (0: not waiting) */
+	__u64 blocked_start_ns; /* asleep since (0: not asleep) */
+	__u32 blocked_state;    /* enum pvt_out_state of the current sleep */
+	__u32 pad0;
+	__u64 runq_count;       /* run-queue waits ended by a switch-in */
+	__u64 runq_total_ns;
+	__u64 runq_max_ns;
+	__u64 blocked_ns[PVT_OUT__MAX]; /* asleep (switch-out to wakeup) by why */
+	__u64 migrations;       /* sched_migrate_task */
+	__u64 wakeups;          /* sched_wakeup of this task while off CPU */
+	struct pvt_waker wakers[PVT_WAKERS];
+	__u64 wakers_other;     /* wakeups by tasks beyond the first PVT_WAKERS */
+	__u32 runq_hist[PVT_HIST_BUCKETS];
 	struct pvt_kcounters kbase;  /* at first sight */
 	struct pvt_kcounters kexit;  /* at sched_process_exit */
 	struct pvt_kcounters kfinal; /* at the final switch-out (includes it) */
 	char comm[PVT_COMM_LEN];     /* latest name (at exit for exited tasks) */
+};
+
+/* Run-queue waits by the origin of the switch-in that ended them (per CPU, summed by userspace). */
+struct pvt_class_stat {
+	__u64 count;
+	__u64 total_ns;
+	__u64 max_ns;
+	__u32 hist[PVT_HIST_BUCKETS];
 };
 
 /* Ring-buffer records: every record starts with this header. */

@@ -12,7 +12,7 @@ set -euo pipefail
 # test:  python3 (kernel-level tests read the JSON report), util-linux (setpriv, unshare,
 #        taskset), procps (pgrep)
 DEB_PKGS="make gcc libc6-dev clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
-libcmocka-dev python3 util-linux procps"
+libcmocka-dev libjson-c-dev python3 util-linux procps"
 # optional: make bench compares with perf bench / perf sched (Debian's name; Ubuntu
 # packages perf as linux-tools-<kernel>)
 OPT_PKGS="linux-perf"
@@ -23,7 +23,7 @@ missing() {
 		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
 	done
 	pkg-config --exists libbpf 2>/dev/null || { echo libbpf; return 0; }
-	for h in /usr/include/gelf.h /usr/include/zlib.h /usr/include/cmocka.h; do
+	for h in /usr/include/gelf.h /usr/include/zlib.h /usr/include/cmocka.h /usr/include/json-c/json.h; do
 		[ -e "$h" ] || { echo "$h"; return 0; }
 	done
 	return 1

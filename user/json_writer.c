@@ -324,11 +324,16 @@ void jw_double(json_writer_t *jw, double v)
 		put_raw_value(jw, "null");
 		return;
 	}
-	/* shortest %g precision that round-trips (17 always does) */
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
+	if (fabs(v) < 1e15 && v == (double)(int64_t)v && !(v == 0 && signbit(v))) {
+		/* whole numbers as integers: 3010, not 3.01e+03 */
+		snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	} else {
+		/* shortest %g precision that round-trips (17 always does) */
+		for (int prec = 1; prec <= 17; prec++) {
+			snprintf(buf, sizeof(buf), "%.*g", prec, v);
+			if (strtod(buf, NULL) == v)
+				break;
+		}
 	}
 	/* a locale may use ',' as decimal point; JSON needs '.' */
 	for (char *p = buf; *p; p++)

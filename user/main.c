@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "calibrate.h"
 #include "common.h"
 #include "run.h"
 
@@ -19,6 +20,7 @@ static int cmd_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "run", cmd_run, "run a command and report its tasks' context switches" },
+	{ "calibrate", cmd_calibrate, "measure the direct cost of a context switch on this machine" },
 	{ "help", cmd_help, "show this help" },
 };
 
@@ -26,7 +28,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: pvtrace [-v] [--version] [-h] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
-		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(f, "\n'pvtrace COMMAND --help' describes a command's options.\n"
 		   "Example: sudo pvtrace run -- ./app arg\n");
 }

@@ -5,6 +5,13 @@
 
 #include <stdio.h>
 #include "tasktable.h"
+#include "calibrate.h"
+
+/* Run-queue waits by what ran before the switch-in that ended them. */
+struct pvt_class_sum {
+	uint64_t count, total_ns, max_ns;
+	struct hist h;
+};
 
 struct pvt_report {
 	char *const *argv;          /* the command */
@@ -16,10 +23,30 @@ struct pvt_report {
 	const struct pvt_table *tb;
 	size_t top;                 /* text: per-TID rows, 0 = all */
 	bool null_programs;
+	bool hist;                  /* text: --hist */
+	struct pvt_class_sum runq_from[PVT_FROM__MAX];
+	const struct pvt_calibration *cal; /* NULL: none */
+	const char *cal_path;       /* where it was looked for */
 };
 
 /* Total ring-buffer records dropped. */
 uint64_t report_lost_events(const struct pvt_report *r);
+
+/*
+ * Estimated CPU time spent switching into a task (or a set): switch-ins that
+ * changed address space times the calibrated cost of such a switch, plus the
+ * others times the same-address-space cost.  -1 without a calibration.
+ */
+double report_switch_cost_ns(const struct pvt_report *r, uint64_t in, uint64_t as_change);
+
+/* The task's most frequent waker, or NULL. */
+const struct pvt_waker *report_top_waker(const struct pvt_task *t);
+
+/* Index of the biggest waker of @t that is the same process as @t, etc.: true if same process. */
+static inline bool report_waker_same_process(const struct pvt_task *t, const struct pvt_waker *w)
+{
+	return w->pid == t->pid && w->tid != 0;
+}
 
 int report_json(FILE *f, const struct pvt_report *r);
 int report_text(FILE *f, const struct pvt_report *r);

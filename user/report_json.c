@@ -6,12 +6,6 @@
 #include "json_writer.h"
 #include "report.h"
 
-uint64_t report_lost_events(const struct pvt_report *r)
-{
-	return r->counters[PVT_C_RB_LOST_CREATE] + r->counters[PVT_C_RB_LOST_EXIT] +
-	       r->counters[PVT_C_RB_LOST_EXEC];
-}
-
 static uint64_t rel(const struct pvt_report *r, uint64_t t)
 {
 	return t > r->t0_ns ? t - r->t0_ns : 0;
@@ -37,6 +31,17 @@ static bool exit_open(json_writer_t *jw, const char *name, const struct pvt_exit
 	return true;
 }
 
+static void out_states_obj(json_writer_t *jw, const uint64_t *st)
+{
+	jw_name(jw, "out_states");
+	jw_start_object(jw);
+	jw_uint_field(jw, "sleeping", st[PVT_OUT_SLEEPING]);
+	jw_uint_field(jw, "uninterruptible", st[PVT_OUT_UNINTERRUPTIBLE]);
+	jw_uint_field(jw, "preempted", st[PVT_OUT_PREEMPTED]);
+	jw_uint_field(jw, "other", st[PVT_OUT_OTHER]);
+	jw_end_object(jw);
+}
+
 static void switches_obj(json_writer_t *jw, const struct pvt_sums *s)
 {
 	jw_name(jw, "switches");
@@ -52,6 +57,51 @@ static void switches_obj(json_writer_t *jw, const struct pvt_sums *s)
 	jw_uint_field(jw, "idle", s->from[PVT_FROM_IDLE]);
 	jw_uint_field(jw, "kernel", s->from[PVT_FROM_KERNEL]);
 	jw_end_object(jw);
+	out_states_obj(jw, s->out_state);
+	jw_end_object(jw);
+}
+
+static void runq_obj(json_writer_t *jw, uint64_t count, uint64_t total, uint64_t max,
+		     const struct hist *h)
+{
+	jw_name(jw, "runq");
+	jw_start_object(jw);
+	jw_uint_field(jw, "count", count);
+	jw_uint_field(jw, "total_ns", total);
+	jw_uint_field(jw, "max_ns", max);
+	jw_uint_field(jw, "p50_ns", hist_quantile(h, 0.50, 0, max));
+	jw_uint_field(jw, "p99_ns", hist_quantile(h, 0.99, 0, max));
+	jw_end_object(jw);
+}
+
+static void switch_cost_obj(json_writer_t *jw, const struct pvt_report *r, uint64_t in,
+			    uint64_t as_change)
+{
+	double est = report_switch_cost_ns(r, in, as_change);
+
+	jw_name(jw, "switch_cost");
+	jw_start_object(jw);
+	jw_bool_field(jw, "calibrated", r->cal != NULL);
+	if (est >= 0)
+		jw_uint_field(jw, "estimated_ns", (uint64_t)(est + 0.5));
+	else
+		jw_null_field(jw, "estimated_ns");
+	jw_name(jw, "same_address_space");
+	jw_start_object(jw);
+	jw_uint_field(jw, "switches", in - as_change);
+	if (r->cal)
+		jw_double_field(jw, "cost_ns", r->cal->same_as_ns);
+	else
+		jw_null_field(jw, "cost_ns");
+	jw_end_object(jw);
+	jw_name(jw, "address_space_change");
+	jw_start_object(jw);
+	jw_uint_field(jw, "switches", as_change);
+	if (r->cal)
+		jw_double_field(jw, "cost_ns", r->cal->as_change_ns);
+	else
+		jw_null_field(jw, "cost_ns");
+	jw_end_object(jw);
 	jw_end_object(jw);
 }
 
@@ -64,6 +114,8 @@ static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 
 	for (int i = 0; i < PVT_FROM__MAX; i++)
 		s.from[i] = t->sw_from[i];
+	for (int i = 0; i < PVT_OUT__MAX; i++)
+		s.out_state[i] = t->sw_out_state[i];
 	jw_start_object(jw);
 	jw_uint_field(jw, "tid", t->tid);
 	jw_uint_field(jw, "pid", t->pid);
@@ -98,6 +150,42 @@ static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 	} else {
 		jw_null(jw);
 	}
+	{
+		struct hist h = {};
+
+		hist_add_u32(&h, t->runq_hist);
+		runq_obj(jw, t->runq_count, t->runq_total_ns, t->runq_max_ns, &h);
+	}
+	jw_name(jw, "offcpu");
+	jw_start_object(jw);
+	jw_uint_field(jw, "blocked_ns", pvt_blocked_ns(t));
+	jw_uint_field(jw, "runnable_ns", t->runq_total_ns);
+	jw_name(jw, "blocked_by_state");
+	jw_start_object(jw);
+	jw_uint_field(jw, "sleeping", t->blocked_ns[PVT_OUT_SLEEPING]);
+	jw_uint_field(jw, "uninterruptible", t->blocked_ns[PVT_OUT_UNINTERRUPTIBLE]);
+	jw_uint_field(jw, "other", t->blocked_ns[PVT_OUT_OTHER]);
+	jw_end_object(jw);
+	jw_end_object(jw);
+	jw_uint_field(jw, "migrations", t->migrations);
+	jw_uint_field(jw, "wakeups", t->wakeups);
+	jw_name(jw, "wakers");
+	jw_start_array(jw);
+	for (int i = 0; i < PVT_WAKERS; i++) {
+		const struct pvt_waker *w = &t->wakers[i];
+
+		if (!w->count)
+			continue;
+		jw_start_object(jw);
+		jw_uint_field(jw, "tid", w->tid);
+		jw_uint_field(jw, "pid", w->pid);
+		jw_uint_field(jw, "count", w->count);
+		jw_bool_field(jw, "same_process", report_waker_same_process(t, w));
+		jw_end_object(jw);
+	}
+	jw_end_array(jw);
+	jw_uint_field(jw, "wakers_other", t->wakers_other);
+	switch_cost_obj(jw, r, t->sw_in, t->sw_as_change);
 	jw_name(jw, "created");
 	if (t->flags & PVT_F_BORN) {
 		jw_start_object(jw);
@@ -131,6 +219,15 @@ static void proc_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 		jw_uint_field(jw, "end_ns", rel(r, p->end_ns));
 	jw_uint_field(jw, "oncpu_ns", p->sums.oncpu_ns);
 	switches_obj(jw, &p->sums);
+	runq_obj(jw, p->sums.runq_count, p->sums.runq_total_ns, p->sums.runq_max_ns,
+		 &p->sums.runq_hist);
+	jw_name(jw, "offcpu");
+	jw_start_object(jw);
+	jw_uint_field(jw, "blocked_ns", p->sums.blocked_ns);
+	jw_uint_field(jw, "runnable_ns", p->sums.runq_total_ns);
+	jw_end_object(jw);
+	jw_uint_field(jw, "migrations", p->sums.migrations);
+	switch_cost_obj(jw, r, p->sums.in, p->sums.as_change);
 	if (exit_open(jw, "exit", &p->exit)) {
 		jw_uint_field(jw, "last_tid", p->exit_tid);
 		jw_end_object(jw);
@@ -138,13 +235,22 @@ static void proc_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 	jw_end_object(jw);
 }
 
-static void sums_obj(json_writer_t *jw, const char *name, const struct pvt_sums *s)
+static void sums_obj(json_writer_t *jw, const struct pvt_report *r, const char *name,
+		     const struct pvt_sums *s)
 {
 	jw_name(jw, name);
 	jw_start_object(jw);
 	jw_uint_field(jw, "tasks", s->tasks);
 	jw_uint_field(jw, "oncpu_ns", s->oncpu_ns);
 	switches_obj(jw, s);
+	runq_obj(jw, s->runq_count, s->runq_total_ns, s->runq_max_ns, &s->runq_hist);
+	jw_name(jw, "offcpu");
+	jw_start_object(jw);
+	jw_uint_field(jw, "blocked_ns", s->blocked_ns);
+	jw_uint_field(jw, "runnable_ns", s->runq_total_ns);
+	jw_end_object(jw);
+	jw_uint_field(jw, "migrations", s->migrations);
+	switch_cost_obj(jw, r, s->in, s->as_change);
 	jw_end_object(jw);
 }
 
@@ -199,6 +305,21 @@ int report_json(FILE *f, const struct pvt_report *r)
 	jw_end_object(jw);
 	jw_end_object(jw);
 
+	jw_name(jw, "calibration");
+	if (r->cal) {
+		jw_start_object(jw);
+		jw_string_field(jw, "path", r->cal->path);
+		jw_string_field(jw, "created", r->cal->created);
+		jw_string_field(jw, "hostname", r->cal->hostname);
+		jw_string_field(jw, "kernel", r->cal->kernel);
+		jw_string_field(jw, "cpu_model", r->cal->cpu_model);
+		jw_double_field(jw, "same_address_space_ns", r->cal->same_as_ns);
+		jw_double_field(jw, "address_space_change_ns", r->cal->as_change_ns);
+		jw_end_object(jw);
+	} else {
+		jw_null(jw);
+	}
+
 	jw_name(jw, "tasks");
 	jw_start_array(jw);
 	for (size_t i = 0; i < tb->n; i++)
@@ -213,8 +334,27 @@ int report_json(FILE *f, const struct pvt_report *r)
 
 	jw_name(jw, "summary");
 	jw_start_object(jw);
-	sums_obj(jw, "threads", &tb->threads);
-	sums_obj(jw, "processes", &tb->processes);
+	sums_obj(jw, r, "threads", &tb->threads);
+	sums_obj(jw, r, "processes", &tb->processes);
+	jw_name(jw, "switch_classes");
+	jw_start_object(jw);
+	for (int i = 0; i < PVT_FROM__MAX; i++) {
+		static const char *const names[PVT_FROM__MAX] = { "same_process", "other_process",
+								  "idle", "kernel" };
+		const struct pvt_class_sum *c = &r->runq_from[i];
+		uint64_t in = tb->threads.from[i] + tb->processes.from[i];
+		/* same mm for a thread of the same process; another mm for another process */
+		uint64_t asc = i == PVT_FROM_OTHER_PROCESS ? in : 0;
+
+		jw_name(jw, names[i]);
+		jw_start_object(jw);
+		jw_uint_field(jw, "switch_ins", in);
+		runq_obj(jw, c->count, c->total_ns, c->max_ns, &c->h);
+		if (i <= PVT_FROM_OTHER_PROCESS)
+			switch_cost_obj(jw, r, in, asc);
+		jw_end_object(jw);
+	}
+	jw_end_object(jw);
 	jw_end_object(jw);
 	jw_end_object(jw);
 	err = jw_flush(jw);

@@ -118,6 +118,13 @@ static void header(FILE *f, const struct pvt_report *r)
 				(unsigned long long)pvt_kdelta_invol(x));
 		}
 	}
+	if (r->cal)
+		fprintf(f, "  switch cost (estimate): calibrated %.10s on %.30s: %.0fns same address space,"
+			   " %.0fns change\n", r->cal->created, r->cal->hostname, r->cal->same_as_ns,
+			r->cal->as_change_ns);
+	else if (!r->null_programs)
+		fprintf(f, "  switch cost: not calibrated (no %.40s): run 'sudo pvtrace calibrate'\n",
+			r->cal_path ? r->cal_path : "file");
 	fprintf(f, "  lost events: %llu\n", (unsigned long long)report_lost_events(r));
 	if (r->counters[PVT_C_RB_LOST_EXIT])
 		fprintf(f, "  (%llu exit records did not fit the ring buffer: kept in the overflow map)\n",
@@ -211,6 +218,54 @@ static void tids(FILE *f, const struct pvt_report *r)
 	free(idx);
 }
 
+/* "1234 same" / "1234 other" / "irq" */
+static const char *fmt_waker(char *buf, size_t sz, const struct pvt_task *t)
+{
+	const struct pvt_waker *w = report_top_waker(t);
+
+	if (!w)
+		snprintf(buf, sz, "-");
+	else if (w->tid == 0)
+		snprintf(buf, sz, "idle/irq");
+	else
+		snprintf(buf, sz, "%u %s", w->tid, report_waker_same_process(t, w) ? "same" : "other");
+	return buf;
+}
+
+static void waits(FILE *f, const struct pvt_report *r)
+{
+	const struct pvt_table *tb = r->tb;
+	size_t *idx = table_sorted_by_switches(tb);
+	size_t rows = r->top && r->top < tb->n ? r->top : tb->n;
+	char c[80], a[24], b[24], m[24], bl[24], rn[24], sw[24], wk[32];
+
+	if (!idx)
+		return;
+	fprintf(f, "\nTASKS: waiting and switching (same order)\n");
+	fprintf(f, "%7s %-15s %8s %8s %8s %9s %9s %5s %9s %-13s\n", "TID", "COMM", "RUNQ-P50",
+		"RUNQ-P99", "RUNQ-MAX", "BLOCKED", "RUNNABLE", "MIGR", "SWITCH~", "TOP WAKER");
+	for (size_t k = 0; k < rows; k++) {
+		const struct pvt_task *t = &tb->recs[idx[k]].t;
+		double est = report_switch_cost_ns(r, t->sw_in, t->sw_as_change);
+
+		if (est >= 0)
+			fmt_ns(sw, sizeof(sw), (uint64_t)(est + 0.5));
+		else
+			snprintf(sw, sizeof(sw), "-");
+		fprintf(f, "%7u %-15s %8s %8s %8s %9s %9s %5llu %9s %-13s\n", t->tid,
+			fmt_comm(c, sizeof(c), t->comm, 15),
+			fmt_ns(a, sizeof(a), pvt_task_runq_quantile(t, 0.50)),
+			fmt_ns(b, sizeof(b), pvt_task_runq_quantile(t, 0.99)),
+			fmt_ns(m, sizeof(m), t->runq_max_ns),
+			fmt_ns(bl, sizeof(bl), pvt_blocked_ns(t)),
+			fmt_ns(rn, sizeof(rn), t->runq_total_ns), (unsigned long long)t->migrations, sw,
+			fmt_waker(wk, sizeof(wk), t));
+	}
+	fprintf(f, "  RUNQ: waiting for a CPU (wakeup or preemption to switch-in); BLOCKED: asleep;"
+		   "\n  RUNNABLE: total run-queue wait; SWITCH~: estimated CPU time switching into it\n");
+	free(idx);
+}
+
 static void sum_row(FILE *f, const char *label, uint64_t a, uint64_t ab, uint64_t b, uint64_t bb)
 {
 	char x[48], y[48];
@@ -252,12 +307,128 @@ static void summary(FILE *f, const struct pvt_report *r)
 		fmt_ns(b, sizeof(b), p->in ? p->oncpu_ns / p->in : 0));
 }
 
+/* Print @text wrapped at 96 columns, each line indented by two spaces. */
+static void wrap(FILE *f, const char *text)
+{
+	size_t col = 2;
+
+	fputs("  ", f);
+	while (*text) {
+		size_t w = strcspn(text, " ");
+
+		if (col > 2 && col + 1 + w > 98) {
+			fputs("\n  ", f);
+			col = 2;
+		} else if (col > 2) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(text, 1, w, f);
+		col += w;
+		text += w;
+		while (*text == ' ')
+			text++;
+	}
+	fputc('\n', f);
+}
+
+static void classes(FILE *f, const struct pvt_report *r)
+{
+	const struct pvt_table *tb = r->tb;
+	const struct pvt_class_sum *same = &r->runq_from[PVT_FROM_SAME_PROCESS];
+	const struct pvt_class_sum *other = &r->runq_from[PVT_FROM_OTHER_PROCESS];
+	uint64_t nsame = tb->threads.from[PVT_FROM_SAME_PROCESS] +
+			 tb->processes.from[PVT_FROM_SAME_PROCESS];
+	uint64_t nother = tb->threads.from[PVT_FROM_OTHER_PROCESS] +
+			  tb->processes.from[PVT_FROM_OTHER_PROCESS];
+	uint64_t all = tb->threads.in + tb->processes.in;
+	double esame = report_switch_cost_ns(r, nsame, 0);
+	double eother = report_switch_cost_ns(r, nother, nother);
+	char a[32], b[32], para[1024];
+	size_t off;
+
+	fprintf(f, "\nTHREAD-TO-THREAD VERSUS CROSS-PROCESS SWITCHES (by what ran before each switch-in)\n");
+	fprintf(f, "  %-34s %22s %22s\n", "", "same process", "another process");
+	sum_row(f, "switch-ins", nsame, all, nother, all);
+	fprintf(f, "  %-34s %22s %22s\n", "run-queue wait p50",
+		fmt_ns(a, sizeof(a), hist_quantile(&same->h, 0.5, 0, same->max_ns)),
+		fmt_ns(b, sizeof(b), hist_quantile(&other->h, 0.5, 0, other->max_ns)));
+	fprintf(f, "  %-34s %22s %22s\n", "run-queue wait p99",
+		fmt_ns(a, sizeof(a), hist_quantile(&same->h, 0.99, 0, same->max_ns)),
+		fmt_ns(b, sizeof(b), hist_quantile(&other->h, 0.99, 0, other->max_ns)));
+	fprintf(f, "  %-34s %22s %22s\n", "run-queue wait max", fmt_ns(a, sizeof(a), same->max_ns),
+		fmt_ns(b, sizeof(b), other->max_ns));
+	if (r->cal)
+		fprintf(f, "  %-34s %22s %22s\n", "direct switching cost (estimate)",
+			fmt_ns(a, sizeof(a), (uint64_t)esame), fmt_ns(b, sizeof(b), (uint64_t)eother));
+
+	/* The figures, read aloud. */
+	if (!all) {
+		fprintf(f, "\n  No switch-ins were seen.\n");
+		return;
+	}
+	off = snprintf(para, sizeof(para),
+		       "%.1f%% of the %llu switch-ins came from a thread of the same process and "
+		       "%.1f%% from another process.", pct(nsame, all), (unsigned long long)all,
+		       pct(nother, all));
+	if (same->count && other->count && off < sizeof(para))
+		off += snprintf(para + off, sizeof(para) - off,
+				" Waiting for a CPU took %s at the median before a thread-to-thread "
+				"switch and %s before a cross-process one.",
+				fmt_ns(a, sizeof(a), hist_quantile(&same->h, 0.5, 0, same->max_ns)),
+				fmt_ns(b, sizeof(b), hist_quantile(&other->h, 0.5, 0, other->max_ns)));
+	if (r->cal && off < sizeof(para))
+		off += snprintf(para + off, sizeof(para) - off,
+				" At the calibrated %.0fns per switch within an address space and "
+				"%.0fns across, the switches themselves cost about %s and %s of CPU "
+				"time (an estimate, from the calibration of %.10s).",
+				r->cal->same_as_ns, r->cal->as_change_ns,
+				fmt_ns(a, sizeof(a), (uint64_t)esame),
+				fmt_ns(b, sizeof(b), (uint64_t)eother), r->cal->created);
+	else if (off < sizeof(para))
+		snprintf(para + off, sizeof(para) - off,
+			 " Run 'sudo pvtrace calibrate' once to estimate what the switches cost.");
+	fputc('\n', f);
+	wrap(f, para);
+}
+
+static void histograms(FILE *f, const struct pvt_report *r)
+{
+	const struct pvt_table *tb = r->tb;
+	size_t rows = r->top && r->top < tb->nprocs ? r->top : tb->nprocs;
+	char title[128], c[80];
+	size_t *idx;
+
+	fprintf(f, "\nRUN-QUEUE LATENCY HISTOGRAMS\n");
+	hist_print(f, &tb->threads.runq_hist, "threads (tid != pid)");
+	hist_print(f, &tb->processes.runq_hist, "processes (thread-group leaders)");
+	idx = malloc((tb->nprocs ? tb->nprocs : 1) * sizeof(*idx));
+	if (!idx)
+		return;
+	for (size_t i = 0; i < tb->nprocs; i++)
+		idx[i] = i;
+	proc_sort_tb = tb;
+	qsort(idx, tb->nprocs, sizeof(*idx), proc_by_switches);
+	for (size_t k = 0; k < rows; k++) {
+		const struct pvt_proc *p = &tb->procs[idx[k]];
+
+		snprintf(title, sizeof(title), "process %u (%s), %u thread(s)", p->pid,
+			 fmt_comm(c, sizeof(c), p->comm, 15), p->threads);
+		hist_print(f, &p->sums.runq_hist, title);
+	}
+	free(idx);
+}
+
 int report_text(FILE *f, const struct pvt_report *r)
 {
 	header(f, r);
 	processes(f, r);
 	tids(f, r);
+	waits(f, r);
 	summary(f, r);
+	classes(f, r);
+	if (r->hist)
+		histograms(f, r);
 	fflush(f);
 	return ferror(f) ? -1 : 0;
 }

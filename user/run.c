@@ -44,6 +44,10 @@ void run_usage(FILE *f)
 		"                         it are counted and reported as untracked\n"
 		"      --ringbuf-kb N     ring buffer for creations and exits, in KiB: a power of two,\n"
 		"                         at least 4 (default %u); drops are counted and reported\n"
+		"      --hist             text report: bcc-style histograms of run-queue latency for\n"
+		"                         threads, processes, and each of the top processes\n"
+		"      --calibration FILE switch costs measured by 'pvtrace calibrate' (default:\n"
+		"                         $PVTRACE_CALIBRATION, else %s)\n"
 		"      --status, --no-status\n"
 		"                         live one-line status on stderr (default: only if a terminal)\n"
 		"      --null-programs    attach empty programs on the same tracepoints and measure\n"
@@ -54,7 +58,7 @@ void run_usage(FILE *f)
 		"Needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF.  SIGINT, SIGTERM,\n"
 		"SIGHUP and SIGQUIT sent to pvtrace are passed on to CMD; the report is still written.\n"
 		"Metric definitions: docs/METRICS.md.\n",
-		PVT_DEFAULT_MAX_TASKS, RINGBUF_KB_DEFAULT);
+		PVT_DEFAULT_MAX_TASKS, RINGBUF_KB_DEFAULT, PVT_CAL_DEFAULT_PATH);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -65,7 +69,8 @@ static int usage_error(const char *fmt, const char *arg)
 	return PVT_EXIT_USAGE;
 }
 
-enum { OPT_MAX_TASKS = 256, OPT_RINGBUF_KB, OPT_STATUS, OPT_NO_STATUS, OPT_NULL };
+enum { OPT_MAX_TASKS = 256, OPT_RINGBUF_KB, OPT_STATUS, OPT_NO_STATUS, OPT_NULL, OPT_HIST,
+       OPT_CALIBRATION };
 
 int run_parse_args(int argc, char **argv, struct run_opts *o)
 {
@@ -78,6 +83,8 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 		{ "status", no_argument, NULL, OPT_STATUS },
 		{ "no-status", no_argument, NULL, OPT_NO_STATUS },
 		{ "null-programs", no_argument, NULL, OPT_NULL },
+		{ "hist", no_argument, NULL, OPT_HIST },
+		{ "calibration", required_argument, NULL, OPT_CALIBRATION },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -135,6 +142,14 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_NULL:
 			o->null_programs = true;
+			break;
+		case OPT_HIST:
+			o->hist = true;
+			break;
+		case OPT_CALIBRATION:
+			if (!*optarg)
+				return usage_error("%s--calibration needs a file name", "");
+			o->calibration = optarg;
 			break;
 		case 'v':
 			pvt_verbose++;
@@ -337,6 +352,7 @@ int cmd_run(int argc, char **argv)
 	struct pvt_tracer_opts topts = {};
 	struct pvt_tracer *tr = NULL;
 	struct pvt_report rep = {};
+	struct pvt_calibration cal;
 	struct run_state rs = {};
 	struct pvt_status st;
 	struct run_opts o;
@@ -414,6 +430,15 @@ int cmd_run(int argc, char **argv)
 	rep.tb = &rs.tb;
 	rep.top = o.top;
 	rep.null_programs = o.null_programs;
+	rep.hist = o.hist;
+	tracer_read_class_stats(tr, rep.runq_from);
+	rep.cal_path = o.calibration ? o.calibration : calibration_default_path();
+	err = calibration_load(rep.cal_path, &cal);
+	if (!err)
+		rep.cal = &cal;
+	else if (err != -ENOENT || o.calibration)
+		pvt_warn("no switch-cost estimates: %s: %s", rep.cal_path,
+			 err == -ENOENT ? "no such file" : "unusable (see above)");
 	err = o.format == PVT_FMT_JSON ? report_json(out, &rep) : report_text(out, &rep);
 	if (err) {
 		pvt_err("cannot write the report%s%s: %s", o.output ? " to " : "",

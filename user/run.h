@@ -18,6 +18,8 @@ struct run_opts {
 	uint32_t ringbuf_bytes; /* --ringbuf-kb N */
 	int status;             /* -1 auto (tty), 0 off, 1 on */
 	bool null_programs;
+	bool hist;              /* --hist */
+	const char *calibration; /* --calibration FILE, NULL = default path */
 	bool help;
 	char **argv;            /* the command */
 };

@@ -76,6 +76,23 @@ uint64_t pvt_kdelta_runq(const struct pvt_rec *r)
 	return r->t.kfinal.run_delay - r->t.kbase.run_delay;
 }
 
+uint64_t pvt_blocked_ns(const struct pvt_task *t)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < PVT_OUT__MAX; i++)
+		sum += t->blocked_ns[i];
+	return sum;
+}
+
+uint64_t pvt_task_runq_quantile(const struct pvt_task *t, double q)
+{
+	struct hist h = {};
+
+	hist_add_u32(&h, t->runq_hist);
+	return hist_quantile(&h, q, 0, t->runq_max_ns);
+}
+
 static void sums_add(struct pvt_sums *s, const struct pvt_task *t)
 {
 	s->tasks++;
@@ -86,6 +103,16 @@ static void sums_add(struct pvt_sums *s, const struct pvt_task *t)
 	for (int i = 0; i < PVT_FROM__MAX; i++)
 		s->from[i] += t->sw_from[i];
 	s->oncpu_ns += t->oncpu_ns;
+	for (int i = 0; i < PVT_OUT__MAX; i++)
+		s->out_state[i] += t->sw_out_state[i];
+	s->runq_count += t->runq_count;
+	s->runq_total_ns += t->runq_total_ns;
+	if (t->runq_max_ns > s->runq_max_ns)
+		s->runq_max_ns = t->runq_max_ns;
+	s->blocked_ns += pvt_blocked_ns(t);
+	s->migrations += t->migrations;
+	s->wakeups += t->wakeups;
+	hist_add_u32(&s->runq_hist, t->runq_hist);
 }
 
 /* Order records by process instance, leader first, then by tid and start. */

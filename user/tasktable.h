@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "pvtrace.h"
+#include "hist.h"
 
 /* Decoded wait(2)-style exit code. */
 struct pvt_exit {
@@ -35,6 +36,11 @@ struct pvt_sums {
 	uint64_t vol, invol, in, as_change;
 	uint64_t from[PVT_FROM__MAX];
 	uint64_t oncpu_ns;
+	uint64_t out_state[PVT_OUT__MAX];
+	uint64_t runq_count, runq_total_ns, runq_max_ns;
+	uint64_t blocked_ns;
+	uint64_t migrations, wakeups;
+	struct hist runq_hist;
 };
 
 struct pvt_proc {
@@ -75,6 +81,12 @@ struct pvt_exit pvt_decode_exit(int32_t exit_code);
 /* "thread" or "process" */
 const char *pvt_kind(const struct pvt_task *t);
 static inline bool pvt_is_thread(const struct pvt_task *t) { return t->tid != t->pid; }
+
+/* Time asleep, all states together. */
+uint64_t pvt_blocked_ns(const struct pvt_task *t);
+
+/* Run-queue latency quantile of one task (q in [0,1]). */
+uint64_t pvt_task_runq_quantile(const struct pvt_task *t, double q);
 
 /* Switch-outs counted from events, for sorting. */
 static inline uint64_t pvt_switches(const struct pvt_task *t) { return t->sw_vol + t->sw_invol; }

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "common.h"
 #include "tracer.h"
+#include "report.h"
 #include "pvtrace.skel.h"
 #include "empty.skel.h"
 
@@ -207,6 +208,33 @@ int tracer_read_counters(struct pvt_tracer *tr, uint64_t out[PVT_C__MAX])
 			continue;
 		for (c = 0; c < tr->ncpus; c++)
 			out[i] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+int tracer_read_class_stats(struct pvt_tracer *tr, struct pvt_class_sum *out)
+{
+	struct pvt_class_stat *vals;
+	uint32_t i;
+	int c;
+
+	memset(out, 0, sizeof(*out) * PVT_FROM__MAX);
+	if (!tr->skel)
+		return 0;
+	vals = calloc(tr->ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (i = 0; i < PVT_FROM__MAX; i++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(tr->skel->maps.runq_by_from), &i, vals) < 0)
+			continue;
+		for (c = 0; c < tr->ncpus; c++) {
+			out[i].count += vals[c].count;
+			out[i].total_ns += vals[c].total_ns;
+			if (vals[c].max_ns > out[i].max_ns)
+				out[i].max_ns = vals[c].max_ns;
+			hist_add_u32(&out[i].h, vals[c].hist);
+		}
 	}
 	free(vals);
 	return 0;

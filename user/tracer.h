@@ -37,6 +37,10 @@ int tracer_consume(struct pvt_tracer *tr);
 /* Sum of the per-CPU counters (enum pvt_counter). */
 int tracer_read_counters(struct pvt_tracer *tr, uint64_t out[PVT_C__MAX]);
 
+/* Sum of the per-CPU run-queue class stats into out[PVT_FROM__MAX] (indexed by enum pvt_from). */
+struct pvt_class_sum;
+int tracer_read_class_stats(struct pvt_tracer *tr, struct pvt_class_sum *out);
+
 /* Stop the programs: no event after this returns. */
 void tracer_detach(struct pvt_tracer *tr);
 

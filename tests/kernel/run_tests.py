@@ -18,6 +18,7 @@ import json
 import os
 import pty
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -415,6 +416,168 @@ def live_status_only_on_a_terminal():
     check(os.waitstatus_to_exitcode(st) == 0, "exit")
     check(b"tasks alive" in buf and b"switches/s" in buf, "status drawn: %r" % buf[:300])
     check(b"\r\x1b[K" in buf, "status erased")
+
+
+# ---------------------------------------------------------------- switch cost (issue 3)
+
+def assert_runq_sane(r):
+    for t in r["tasks"]:
+        q = t["runq"]
+        check(q["p50_ns"] <= q["p99_ns"] <= q["max_ns"], "p50 <= p99 <= max: %s" % q)
+        check(q["max_ns"] <= q["total_ns"], "max <= total: %s" % q)
+        check(q["count"] <= t["switches"]["in"], "a wait ends with a switch-in: %s" % t)
+        check(t["offcpu"]["runnable_ns"] == q["total_ns"], "runnable == runq total")
+
+
+@test
+def runq_totals_agree_with_schedstat():
+    # Spinners sharing one CPU wait for it a lot.
+    p, r = trace(["taskset", "-c", "0", SELFCOUNT, "--threads", "2", "--procs", "2",
+                  "--switches", "50", "--spin-ms", "100", "--out", "/dev/null"])
+    check(p.returncode == 0, p.stderr.decode())
+    assert_exact(r)
+    assert_runq_sane(r)
+    checked = 0
+    for t in r["tasks"]:
+        k = t["kernel"]["runq_ns"]
+        if k < 2000000:
+            continue
+        got = t["runq"]["total_ns"]
+        # Same waits, two clocks, sampled at slightly different points per switch.
+        check(abs(got - k) <= 0.05 * k + 5000 * t["switches"]["in"],
+              "tid %d runq %d vs schedstat run_delay %d" % (t["tid"], got, k))
+        checked += 1
+    check(checked >= 3, "enough tasks waited for the CPU: %d" % checked)
+
+
+@test
+def sleeping_time_and_states_are_counted():
+    p, r = trace([SELFCOUNT, "--threads", "2", "--procs", "1", "--switches", "100",
+                  "--out", "/dev/null"])
+    check(p.returncode == 0, p.stderr.decode())
+    assert_runq_sane(r)
+    workers = [t for t in r["tasks"] if t["comm"].startswith("selfcount-")]
+    check(len(workers) == 3, "workers: %s" % [t["comm"] for t in r["tasks"]])
+    for t in workers:
+        # 100 sleeps of at least 50 us each.
+        check(t["offcpu"]["blocked_ns"] >= 100 * 50000, "blocked %s" % t["offcpu"])
+        check(t["switches"]["out_states"]["sleeping"] >= 100, "S states %s" % t["switches"])
+        check(t["wakeups"] >= 100, "woken after each sleep: %d" % t["wakeups"])
+        total = sum(t["switches"]["out_states"].values())
+        check(total == t["switches"]["voluntary"] + t["switches"]["involuntary"],
+              "every switch-out has a state")
+
+
+def waker_partner(kind):
+    r, members = pingpong(kind)
+    assert_runq_sane(r)
+    a, b = members
+    for me, partner in ((a, b), (b, a)):
+        check(me["wakers"], "wakers of %s" % me["comm"])
+        top = max(me["wakers"], key=lambda w: w["count"])
+        check(top["tid"] == partner["tid"], "%s woken by its partner %d: %s"
+              % (me["comm"], partner["tid"], me["wakers"]))
+        check(top["count"] >= 0.9 * me["wakeups"], "mostly the partner: %s" % me["wakers"])
+        check(top["same_process"] == (kind == "threads"), "same_process %s" % top)
+        check(top["pid"] == partner["pid"], "waker pid")
+
+
+@test
+def thread_pingpong_wakers_are_the_partner_thread():
+    waker_partner("threads")
+
+
+@test
+def process_pingpong_wakers_are_the_partner_process():
+    waker_partner("procs")
+
+
+@test
+def migrations_are_counted():
+    if os.cpu_count() < 2:
+        raise Skip("needs two CPUs")
+    p, r = trace([SPAWN, "migrate", "20"])
+    check(p.returncode == 0, p.stderr.decode())
+    root = by_tid(r)[r["root_pid"]]
+    # 20 moves, the first of which may find it on that CPU already.
+    check(root["migrations"] >= 19, "migrations %d" % root["migrations"])
+    p, r = trace([PVLOAD, "pingpong", "--threads", "--rounds", "2000", "--pin", "0", "--quiet"])
+    for t in r["tasks"]:
+        if t["comm"] in ("ping-t0", "pong-t0"):
+            check(t["migrations"] <= 2, "pinned tasks stay put: %s" % t["migrations"])
+
+
+def perf_usecs_per_op(args):
+    p = run(["taskset", "-c", "0", "perf", "bench", "sched", "pipe", *args])
+    check(p.returncode == 0, "perf bench: %s" % p.stderr.decode())
+    for line in p.stdout.decode().splitlines():
+        if "usecs/op" in line:
+            return float(line.split()[0])
+    raise AssertionError("no usecs/op in perf output")
+
+
+@test
+def calibration_agrees_with_perf_bench():
+    if not shutil.which("perf"):
+        raise Skip("perf is not installed")
+    # Side by side, three tries: a shared machine's noise can spoil one.
+    last = None
+    for attempt in range(3):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "cal.json")
+            p = run([PVTRACE, "calibrate", "--quick", "-o", path])
+            check(p.returncode == 0, p.stderr.decode())
+            cal = json.load(open(path))
+        res = {x["name"]: x for x in cal["results"]}
+        perf_p = perf_usecs_per_op(["-l", "50000"]) * 1000
+        perf_t = perf_usecs_per_op(["-T", "-l", "50000"]) * 1000
+        ours_p, ours_t = res["pipe_processes"]["roundtrip_ns"], res["pipe_threads"]["roundtrip_ns"]
+        last = (ours_p, perf_p, ours_t, perf_t)
+        if abs(ours_p - perf_p) <= 0.3 * perf_p and abs(ours_t - perf_t) <= 0.3 * perf_t:
+            break
+    else:
+        raise AssertionError("processes %.0f vs perf %.0f ns, threads %.0f vs perf %.0f ns" % last)
+    sc = cal["switch_cost_ns"]
+    check(sc["same_address_space"] > 0 and sc["address_space_change"] > 0, "costs %s" % sc)
+
+
+@test
+def report_estimates_switch_cost_from_the_calibration():
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "cal.json")
+        p = run([PVTRACE, "calibrate", "--quick", "-o", path])
+        check(p.returncode == 0, p.stderr.decode())
+        cal = json.load(open(path))["switch_cost_ns"]
+        p, r = trace([PVLOAD, "mixed", "--rounds", "3000", "--quiet"],
+                     extra=["--calibration", path])
+        check(p.returncode == 0, p.stderr.decode())
+        check(r["calibration"] is not None, "calibration in the report")
+        for t in r["tasks"]:
+            sc = t["switch_cost"]
+            s = t["switches"]
+            want = (s["address_space_changes"] * cal["address_space_change"] +
+                    (s["in"] - s["address_space_changes"]) * cal["same_address_space"])
+            check(sc["calibrated"] and abs(sc["estimated_ns"] - want) <= 1, "estimate %s" % sc)
+        classes = r["summary"]["switch_classes"]
+        check(classes["same_process"]["switch_ins"] + classes["other_process"]["switch_ins"] > 0,
+              "classes %s" % classes)
+        for c in classes.values():
+            q = c["runq"]
+            check(q["p50_ns"] <= q["p99_ns"] <= q["max_ns"], "class runq %s" % q)
+        p = run([PVTRACE, "run", "--no-status", "--hist", "--calibration", path, "--", PVLOAD,
+                 "mixed", "--rounds", "3000", "--quiet"])
+        text = p.stderr.decode()
+        check("calibrated" in text and "estimate" in text, "text says estimate")
+        check("RUN-QUEUE LATENCY HISTOGRAMS" in text and "distribution" in text, "--hist")
+        long_lines = [l for l in text.splitlines() if len(l) > 100]
+        check(not long_lines, "over 100 columns: %s" % long_lines[:3])
+    # Without one: says how to make one.
+    p, r = trace(["true"], extra=["--calibration", "/nonexistent/cal.json"])
+    check(r["calibration"] is None and r["tasks"][0]["switch_cost"]["estimated_ns"] is None,
+          "no estimate without calibration")
+    p = run([PVTRACE, "run", "--no-status", "--", "true"],
+            env=dict(os.environ, PVTRACE_CALIBRATION="/nonexistent/cal.json"))
+    check(b"pvtrace calibrate" in p.stderr, "says how to make one")
 
 
 # ---------------------------------------------------------------- limits

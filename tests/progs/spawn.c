@@ -9,6 +9,8 @@
  *   spawn rename NAME    set this thread's name to NAME (any bytes) and exit 0
  *   spawn thread-exec    a non-leader thread execs /bin/true (the kernel gives
  *                        it the leader's tid)
+ *   spawn migrate N      move itself N times between the first two allowed CPUs
+ *                        (sched_setaffinity), spinning a little on each
  *
  * Prints one line per created task on stdout: "<how> <pid> <status>".
  */
@@ -118,6 +120,32 @@ static void *exec_fn(void *arg)
 	return NULL;
 }
 
+static int do_migrate(int n)
+{
+	int cpus[2], found = 0;
+	cpu_set_t all, one;
+
+	if (sched_getaffinity(0, sizeof(all), &all) < 0)
+		die("sched_getaffinity");
+	for (int c = 0; c < CPU_SETSIZE && found < 2; c++)
+		if (CPU_ISSET(c, &all))
+			cpus[found++] = c;
+	if (found < 2) {
+		fprintf(stderr, "spawn: migrate needs two CPUs\n");
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		CPU_ZERO(&one);
+		CPU_SET(cpus[i % 2], &one);
+		if (sched_setaffinity(0, sizeof(one), &one) < 0)
+			die("sched_setaffinity");
+		for (volatile int k = 0; k < 100000; k++)
+			;
+	}
+	printf("migrated %d\n", n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "all"))
@@ -135,6 +163,8 @@ int main(int argc, char **argv)
 		pause();
 		return 1;
 	}
-	fprintf(stderr, "usage: spawn all | rename NAME | thread-exec\n");
+	if (argc >= 3 && !strcmp(argv[1], "migrate"))
+		return do_migrate(atoi(argv[2]));
+	fprintf(stderr, "usage: spawn all | rename NAME | thread-exec | migrate N\n");
 	return 2;
 }

@@ -1,0 +1,1102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * calibrate.c - `pvtrace calibrate`: measure the direct cost of a context
+ * switch with pinned ping-pong pairs (lmbench lat_ctx style), write it to the
+ * calibration file, and load that file for reports.  See calibrate.h for the
+ * method and the file's location and format.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <linux/futex.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "calibrate.h"
+#include "common.h"
+#include "json_writer.h"
+
+#define CAL_METHOD "pinned ping-pong on one CPU, lat_ctx style: " \
+		   "(round trip - same syscalls without a switch) / 2"
+#define ROUNDS_DEFAULT 100000
+#define REPS_DEFAULT 7
+#define ROUNDS_QUICK 20000
+#define REPS_QUICK 3
+#define CAL_MAX_FILE (1 << 20)
+
+static const struct {
+	const char *name, *ipc, *kind;
+} cal_tests[PVT_CAL_NTESTS] = {
+	[PVT_CAL_PIPE_THREADS] = { "pipe_threads", "pipe", "threads" },
+	[PVT_CAL_PIPE_PROCESSES] = { "pipe_processes", "pipe", "processes" },
+	[PVT_CAL_FUTEX_THREADS] = { "futex_threads", "futex", "threads" },
+	[PVT_CAL_FUTEX_PROCESSES] = { "futex_processes", "futex", "processes" },
+};
+
+/* ---- pure arithmetic ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double cal_quantile(const double *v, size_t n, double q)
+{
+	double *s, pos, frac, r;
+	size_t i;
+
+	if (!n || !v)
+		return NAN;
+	s = malloc(n * sizeof(*s));
+	if (!s)
+		return NAN;
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	if (!(q > 0))
+		q = 0;
+	if (q > 1)
+		q = 1;
+	pos = q * (double)(n - 1);
+	i = (size_t)pos;
+	frac = pos - (double)i;
+	r = s[i];
+	if (i + 1 < n && frac > 0)
+		r += (s[i + 1] - s[i]) * frac;
+	free(s);
+	return r;
+}
+
+double cal_median(const double *v, size_t n)
+{
+	return cal_quantile(v, n, 0.5);
+}
+
+double cal_switch_ns(double roundtrip_ns, double overhead_ns)
+{
+	double d;
+
+	if (isnan(roundtrip_ns) || isnan(overhead_ns))
+		return NAN;
+	d = (roundtrip_ns - overhead_ns) / 2;
+	return d > 0 ? d : 0;
+}
+
+void cal_result_init(struct pvt_cal_result *res, enum pvt_cal_test t)
+{
+	res->name = cal_tests[t].name;
+	res->ipc = cal_tests[t].ipc;
+	res->kind = cal_tests[t].kind;
+}
+
+void cal_finish(struct pvt_cal_run *r)
+{
+	struct pvt_cal_result *res = r->results;
+
+	for (int t = 0; t < PVT_CAL_NTESTS; t++) {
+		cal_result_init(&res[t], t);
+		res[t].switch_ns = cal_switch_ns(res[t].roundtrip_ns, res[t].loop_overhead_ns);
+	}
+	r->same_as_ns = (res[PVT_CAL_PIPE_THREADS].switch_ns +
+			 res[PVT_CAL_FUTEX_THREADS].switch_ns) / 2;
+	r->as_change_ns = (res[PVT_CAL_PIPE_PROCESSES].switch_ns +
+			   res[PVT_CAL_FUTEX_PROCESSES].switch_ns) / 2;
+}
+
+/* ---- the ping-pong pairs ---- */
+
+enum { TURN_A = 0, TURN_B = 1, TURN_STOP = 2 };
+
+struct pingpong {
+	bool futex, processes;
+	int p1[2], p2[2];  /* pipes: A -> B and B -> A */
+	int q[2];          /* pipe for the overhead loop */
+	uint32_t *page;    /* futex: [0] turn word, [16] overhead loop's word */
+	int wait_op, wake_op;
+	pid_t child;
+	pthread_t thread;
+	bool partner_running;
+};
+
+static volatile sig_atomic_t child_gone;
+
+static void on_sigchld(int sig)
+{
+	child_gone = 1;
+}
+
+static long sys_futex(uint32_t *uaddr, int op, uint32_t val)
+{
+	return syscall(SYS_futex, uaddr, op, val, NULL, NULL, 0);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* B's side: answer each token until told to stop. */
+static void partner_loop(struct pingpong *pp)
+{
+	uint32_t *w = pp->page;
+	uint32_t v;
+
+	if (!pp->futex) {
+		char c;
+
+		for (;;) {
+			ssize_t n = read(pp->p1[0], &c, 1);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n != 1 || write(pp->p2[1], &c, 1) != 1)
+				return; /* EOF: A is done */
+		}
+	}
+	for (;;) {
+		while ((v = __atomic_load_n(w, __ATOMIC_ACQUIRE)) == TURN_A)
+			sys_futex(w, pp->wait_op, TURN_A);
+		if (v == TURN_STOP)
+			return;
+		__atomic_store_n(w, TURN_A, __ATOMIC_RELEASE);
+		sys_futex(w, pp->wake_op, 1);
+	}
+}
+
+static void *partner_thread(void *arg)
+{
+	partner_loop(arg);
+	return NULL;
+}
+
+/* A's side: n round trips (2 context switches each). */
+static int pingpong_rounds(struct pingpong *pp, uint64_t n)
+{
+	uint32_t *w = pp->page;
+	char c = 'x';
+
+	if (!pp->futex) {
+		for (uint64_t i = 0; i < n; i++) {
+			ssize_t r;
+
+			if (write(pp->p1[1], &c, 1) != 1)
+				return -1;
+			do
+				r = read(pp->p2[0], &c, 1);
+			while (r < 0 && errno == EINTR);
+			if (r != 1)
+				return -1;
+		}
+		return 0;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		__atomic_store_n(w, TURN_B, __ATOMIC_RELEASE);
+		sys_futex(w, pp->wake_op, 1);
+		while (__atomic_load_n(w, __ATOMIC_ACQUIRE) == TURN_B)
+			if (sys_futex(w, pp->wait_op, TURN_B) < 0 && errno == EINTR && child_gone)
+				return -1;
+	}
+	return 0;
+}
+
+/* The same syscalls as n round trips, by one task, with no switch. */
+static int overhead_rounds(struct pingpong *pp, uint64_t n)
+{
+	uint32_t *w = pp->page ? pp->page + 16 : NULL;
+	char c = 'x';
+
+	if (!pp->futex) {
+		for (uint64_t i = 0; i < n; i++)
+			for (int k = 0; k < 2; k++)
+				if (write(pp->q[1], &c, 1) != 1 || read(pp->q[0], &c, 1) != 1)
+					return -1;
+		return 0;
+	}
+	*w = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		for (int k = 0; k < 2; k++) {
+			sys_futex(w, pp->wake_op, 1);      /* no waiter */
+			sys_futex(w, pp->wait_op, 1);      /* *w != 1: EAGAIN at once */
+		}
+	}
+	return 0;
+}
+
+static int partner_start(struct pingpong *pp)
+{
+	pid_t parent = getpid();
+	int err;
+
+	if (!pp->processes) {
+		err = pthread_create(&pp->thread, NULL, partner_thread, pp);
+		if (err) {
+			pvt_err("calibrate: cannot create a thread: %s", strerror(err));
+			return -1;
+		}
+		pp->partner_running = true;
+		return 0;
+	}
+	fflush(NULL);
+	pp->child = fork();
+	if (pp->child < 0) {
+		pvt_err("calibrate: cannot fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pp->child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		if (!pp->futex) {
+			close_fd(&pp->p1[1]);
+			close_fd(&pp->p2[0]);
+		}
+		partner_loop(pp);
+		_exit(0);
+	}
+	if (!pp->futex) {
+		close_fd(&pp->p1[0]);
+		close_fd(&pp->p2[1]);
+	}
+	pp->partner_running = true;
+	return 0;
+}
+
+/* Tell B to finish and wait for it; -1 if it did not end cleanly. */
+static int partner_stop(struct pingpong *pp)
+{
+	int status, ret = 0;
+
+	if (!pp->partner_running)
+		return 0;
+	if (pp->futex) {
+		__atomic_store_n(pp->page, TURN_STOP, __ATOMIC_RELEASE);
+		sys_futex(pp->page, pp->wake_op, 1);
+	} else {
+		close_fd(&pp->p1[1]); /* B reads EOF */
+	}
+	pp->partner_running = false;
+	if (!pp->processes)
+		return pthread_join(pp->thread, NULL) ? -1 : 0;
+	while (waitpid(pp->child, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		ret = -1;
+	return ret;
+}
+
+static int pingpong_setup(struct pingpong *pp, enum pvt_cal_test t)
+{
+	memset(pp, 0, sizeof(*pp));
+	pp->p1[0] = pp->p1[1] = pp->p2[0] = pp->p2[1] = pp->q[0] = pp->q[1] = -1;
+	pp->futex = !strcmp(cal_tests[t].ipc, "futex");
+	pp->processes = !strcmp(cal_tests[t].kind, "processes");
+	if (pp->futex) {
+		/* Shared so a forked child sees it; futex ops non-private between processes. */
+		pp->page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (pp->page == MAP_FAILED) {
+			pp->page = NULL;
+			pvt_err("calibrate: mmap: %s", strerror(errno));
+			return -1;
+		}
+		pp->wait_op = pp->processes ? FUTEX_WAIT : FUTEX_WAIT_PRIVATE;
+		pp->wake_op = pp->processes ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE;
+		return 0;
+	}
+	if (pipe2(pp->p1, O_CLOEXEC) || pipe2(pp->p2, O_CLOEXEC) || pipe2(pp->q, O_CLOEXEC)) {
+		pvt_err("calibrate: pipe: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void pingpong_teardown(struct pingpong *pp)
+{
+	close_fd(&pp->p1[0]);
+	close_fd(&pp->p1[1]);
+	close_fd(&pp->p2[0]);
+	close_fd(&pp->p2[1]);
+	close_fd(&pp->q[0]);
+	close_fd(&pp->q[1]);
+	if (pp->page)
+		munmap(pp->page, 4096);
+	pp->page = NULL;
+}
+
+/* Per-round ns of a warm-up then reps timed runs of fn; -1 on failure. */
+static int time_reps(int (*fn)(struct pingpong *, uint64_t), struct pingpong *pp,
+		     uint64_t rounds, unsigned int reps, double *out)
+{
+	uint64_t warm = rounds / 5 > 1000 ? rounds / 5 : 1000;
+
+	if (fn(pp, warm))
+		return -1;
+	for (unsigned int r = 0; r < reps; r++) {
+		uint64_t t0 = pvt_now_ns();
+
+		if (fn(pp, rounds))
+			return -1;
+		out[r] = (double)(pvt_now_ns() - t0) / (double)rounds;
+	}
+	return 0;
+}
+
+int cal_measure(enum pvt_cal_test t, uint64_t rounds, unsigned int reps,
+		struct pvt_cal_result *res)
+{
+	struct sigaction sa = { .sa_handler = on_sigchld }, old_chld, sa_ign = { .sa_handler = SIG_IGN },
+			 old_pipe;
+	/* On the stack: a forked partner exits without freeing anything. */
+	double rt[PVT_CAL_MAX_REPS], oh[PVT_CAL_MAX_REPS];
+	struct pingpong pp;
+	int ret = -1, err;
+
+	memset(res, 0, sizeof(*res));
+	if ((unsigned int)t >= PVT_CAL_NTESTS || !rounds || !reps || reps > PVT_CAL_MAX_REPS)
+		return -1;
+	cal_result_init(res, t);
+	if (pingpong_setup(&pp, t))
+		goto out;
+
+	/* A dead partner must show as an error, not a hang or SIGPIPE. */
+	sigemptyset(&sa.sa_mask); /* no SA_RESTART: a child's exit interrupts a futex wait */
+	sigaction(SIGCHLD, &sa, &old_chld);
+	sigaction(SIGPIPE, &sa_ign, &old_pipe);
+	child_gone = 0;
+
+	if (partner_start(&pp))
+		goto out_sig;
+	err = time_reps(pingpong_rounds, &pp, rounds, reps, rt);
+	if (partner_stop(&pp) || err) {
+		pvt_err("calibrate: %s: the ping-pong partner failed", res->name);
+		goto out_sig;
+	}
+	if (time_reps(overhead_rounds, &pp, rounds, reps, oh)) {
+		pvt_err("calibrate: %s: the overhead loop failed", res->name);
+		goto out_sig;
+	}
+	res->roundtrip_ns = cal_median(rt, reps);
+	res->roundtrip_p10_ns = cal_quantile(rt, reps, 0.10);
+	res->roundtrip_p90_ns = cal_quantile(rt, reps, 0.90);
+	res->loop_overhead_ns = cal_median(oh, reps);
+	res->switch_ns = cal_switch_ns(res->roundtrip_ns, res->loop_overhead_ns);
+	ret = 0;
+out_sig:
+	partner_stop(&pp);
+	sigaction(SIGCHLD, &old_chld, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+out:
+	pingpong_teardown(&pp);
+	return ret;
+}
+
+/* ---- the file ---- */
+
+static double ns1(double x) /* rounded to 0.1 ns, without libm */
+{
+	if (!isfinite(x) || x > 1e15 || x < -1e15)
+		return x;
+	return x >= 0 ? (double)(int64_t)(x * 10 + 0.5) / 10 : -(double)(int64_t)(-x * 10 + 0.5) / 10;
+}
+
+/* ns to 0.1; whole numbers as integers (the writer would print 3010 as 3.01e+03). */
+static void ns_field(json_writer_t *jw, const char *name, double x)
+{
+	x = ns1(x);
+	if (isfinite(x) && x > -1e15 && x < 1e15 && x == (double)(int64_t)x)
+		jw_int_field(jw, name, (int64_t)x);
+	else
+		jw_double_field(jw, name, x);
+}
+
+int calibration_write(FILE *f, const struct pvt_cal_run *r)
+{
+	json_writer_t *jw = jw_new(f, true);
+	int err;
+
+	if (!jw)
+		return -EIO;
+	jw_start_object(jw);
+	jw_string_field(jw, "schema", PVT_CAL_SCHEMA);
+	jw_string_field(jw, "created", r->created);
+	jw_int_field(jw, "created_unix", r->created_unix);
+	jw_name(jw, "machine");
+	jw_start_object(jw);
+	jw_string_field(jw, "hostname", r->hostname);
+	jw_string_field(jw, "kernel", r->kernel);
+	jw_string_field(jw, "cpu_model", r->cpu_model);
+	jw_int_field(jw, "ncpus", r->ncpus);
+	jw_int_field(jw, "cpu", r->cpu);
+	jw_end_object(jw);
+	jw_string_field(jw, "method", CAL_METHOD);
+	jw_uint_field(jw, "rounds", r->rounds);
+	jw_uint_field(jw, "reps", r->reps);
+	jw_name(jw, "results");
+	jw_start_array(jw);
+	for (int t = 0; t < PVT_CAL_NTESTS; t++) {
+		const struct pvt_cal_result *res = &r->results[t];
+
+		jw_start_object(jw);
+		jw_string_field(jw, "name", cal_tests[t].name);
+		jw_string_field(jw, "ipc", cal_tests[t].ipc);
+		jw_string_field(jw, "kind", cal_tests[t].kind);
+		ns_field(jw, "roundtrip_ns", res->roundtrip_ns);
+		ns_field(jw, "roundtrip_p10_ns", res->roundtrip_p10_ns);
+		ns_field(jw, "roundtrip_p90_ns", res->roundtrip_p90_ns);
+		ns_field(jw, "loop_overhead_ns", res->loop_overhead_ns);
+		ns_field(jw, "switch_ns", res->switch_ns);
+		jw_end_object(jw);
+	}
+	jw_end_array(jw);
+	jw_name(jw, "switch_cost_ns");
+	jw_start_object(jw);
+	ns_field(jw, "same_address_space", r->same_as_ns);
+	ns_field(jw, "address_space_change", r->as_change_ns);
+	jw_end_object(jw);
+	jw_end_object(jw);
+	err = jw_flush(jw);
+	jw_destroy(jw);
+	return err ? -EIO : 0;
+}
+
+/* mkdir -p of path's directory. */
+static int mkdir_parents(const char *path)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST) {
+			int e = errno;
+
+			pvt_err("cannot create directory %s: %s", buf, strerror(e));
+			return -e;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
+/* The temporary file's directory: path's, or "." */
+static void dir_of(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, size, ".");
+	else if (slash == path)
+		snprintf(dir, size, "/");
+	else
+		snprintf(dir, size, "%.*s", (int)(slash - path), path);
+}
+
+int cal_out_open(struct cal_out *o, const char *path)
+{
+	char dir[4096];
+	struct stat st;
+	int e;
+
+	memset(o, 0, sizeof(*o));
+	if (!path || !*path || strlen(path) >= sizeof(o->path)) {
+		pvt_err("cannot write calibration file '%s': bad path", path ? path : "");
+		return -EINVAL;
+	}
+	strcpy(o->path, path);
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		pvt_err("cannot write %s: it is a directory", path);
+		return -EISDIR;
+	}
+	e = mkdir_parents(path);
+	if (e)
+		return e;
+	/* The file itself is created at commit: nothing is left behind if interrupted. */
+	dir_of(path, dir, sizeof(dir));
+	if (access(dir, W_OK | X_OK)) {
+		e = errno;
+		pvt_err("cannot write %s: %s", path, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+void cal_out_abort(struct cal_out *o)
+{
+	if (o->f)
+		fclose(o->f);
+	o->f = NULL;
+	if (o->tmp[0])
+		unlink(o->tmp);
+	o->tmp[0] = '\0';
+}
+
+int cal_out_commit(struct cal_out *o, const struct pvt_cal_run *r)
+{
+	int fd, e = 0;
+
+	if (!o->path[0])
+		return -EINVAL;
+	snprintf(o->tmp, sizeof(o->tmp), "%s.XXXXXX", o->path);
+	fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		e = errno;
+		o->tmp[0] = '\0';
+		pvt_err("cannot write %s: %s", o->path, strerror(e));
+		return -e;
+	}
+	fchmod(fd, 0644);
+	o->f = fdopen(fd, "w");
+	if (!o->f) {
+		e = errno;
+		close(fd);
+		goto fail;
+	}
+	errno = 0;
+	if (calibration_write(o->f, r) || fflush(o->f) || fsync(fileno(o->f)))
+		e = errno ? errno : EIO;
+	if (fclose(o->f) && !e)
+		e = errno;
+	o->f = NULL;
+	if (!e && rename(o->tmp, o->path))
+		e = errno;
+	if (!e) {
+		o->tmp[0] = '\0';
+		return 0;
+	}
+fail:
+	pvt_err("cannot write %s: %s", o->path, strerror(e));
+	cal_out_abort(o);
+	return -e;
+}
+
+int calibration_save(const char *path, const struct pvt_cal_run *r)
+{
+	struct cal_out o;
+	int err = cal_out_open(&o, path);
+
+	return err ? err : cal_out_commit(&o, r);
+}
+
+const char *calibration_default_path(void)
+{
+	const char *env = getenv(PVT_CAL_ENV);
+
+	return env && *env ? env : PVT_CAL_DEFAULT_PATH;
+}
+
+/* ---- loading ---- */
+
+static int load_fail(const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int load_fail(const char *path, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pvt_err("calibration file %s: %s", path, msg);
+	return -EINVAL;
+}
+
+static const char *get_str(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* A finite number >= 0; 0, or -1 if missing / not such a number. */
+static int get_ns(json_object *obj, const char *key, double *out)
+{
+	json_object *v;
+	double d;
+
+	if (!json_object_object_get_ex(obj, key, &v) ||
+	    !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+		return -1;
+	d = json_object_get_double(v);
+	if (!isfinite(d) || d < 0)
+		return -1;
+	*out = d;
+	return 0;
+}
+
+/* Read at most CAL_MAX_FILE bytes; 0, -ENOENT, -EFBIG or -errno. */
+static int read_file(const char *path, char **bufp, size_t *lenp)
+{
+	FILE *f = fopen(path, "r");
+	size_t cap = 64 * 1024, len = 0;
+	char *buf = NULL;
+	int e = 0;
+
+	if (!f)
+		return -errno;
+	buf = malloc(cap + 1);
+	while (buf) {
+		size_t n;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= CAL_MAX_FILE) {
+				e = EFBIG;
+				break;
+			}
+			cap *= 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0) {
+			if (ferror(f))
+				e = errno ? errno : EIO;
+			break;
+		}
+	}
+	if (!buf)
+		e = ENOMEM;
+	fclose(f);
+	if (e) {
+		free(buf);
+		return -e;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+static int copy_str(char *dst, size_t size, const char *src)
+{
+	if (strlen(src) >= size)
+		return -1;
+	strcpy(dst, src);
+	return 0;
+}
+
+static int load_parsed(const char *path, json_object *root, struct pvt_calibration *c)
+{
+	static const struct {
+		const char *key;
+		size_t off, size;
+	} mstr[] = {
+		{ "hostname", offsetof(struct pvt_calibration, hostname), sizeof(c->hostname) },
+		{ "kernel", offsetof(struct pvt_calibration, kernel), sizeof(c->kernel) },
+		{ "cpu_model", offsetof(struct pvt_calibration, cpu_model), sizeof(c->cpu_model) },
+	};
+	double *rt[PVT_CAL_NTESTS] = {
+		[PVT_CAL_PIPE_THREADS] = &c->pipe_threads_rt_ns,
+		[PVT_CAL_PIPE_PROCESSES] = &c->pipe_processes_rt_ns,
+		[PVT_CAL_FUTEX_THREADS] = &c->futex_threads_rt_ns,
+		[PVT_CAL_FUTEX_PROCESSES] = &c->futex_processes_rt_ns,
+	};
+	bool seen[PVT_CAL_NTESTS] = {};
+	json_object *machine, *cost, *results;
+	const char *s;
+
+	if (!json_object_is_type(root, json_type_object))
+		return load_fail(path, "not a JSON object");
+	s = get_str(root, "schema");
+	if (!s)
+		return load_fail(path, "no \"schema\" string (not a pvtrace calibration file?)");
+	if (strcmp(s, PVT_CAL_SCHEMA))
+		return load_fail(path, "schema is \"%.100s\", expected \"%s\"", s, PVT_CAL_SCHEMA);
+	s = get_str(root, "created");
+	if (!s || copy_str(c->created, sizeof(c->created), s))
+		return load_fail(path, "missing or bad \"created\"");
+
+	if (!json_object_object_get_ex(root, "machine", &machine) ||
+	    !json_object_is_type(machine, json_type_object))
+		return load_fail(path, "missing \"machine\" object");
+	for (size_t i = 0; i < ARRAY_SIZE(mstr); i++) {
+		s = get_str(machine, mstr[i].key);
+		if (!s)
+			return load_fail(path, "missing \"machine.%s\" string", mstr[i].key);
+		snprintf((char *)c + mstr[i].off, mstr[i].size, "%s", s); /* long: truncated */
+	}
+
+	if (!json_object_object_get_ex(root, "switch_cost_ns", &cost) ||
+	    !json_object_is_type(cost, json_type_object))
+		return load_fail(path, "missing \"switch_cost_ns\" object");
+	if (get_ns(cost, "same_address_space", &c->same_as_ns))
+		return load_fail(path, "missing or bad \"switch_cost_ns.same_address_space\" "
+				 "(a number >= 0)");
+	if (get_ns(cost, "address_space_change", &c->as_change_ns))
+		return load_fail(path, "missing or bad \"switch_cost_ns.address_space_change\" "
+				 "(a number >= 0)");
+
+	if (!json_object_object_get_ex(root, "results", &results) ||
+	    !json_object_is_type(results, json_type_array))
+		return load_fail(path, "missing \"results\" array");
+	for (size_t i = 0; i < json_object_array_length(results); i++) {
+		json_object *e = json_object_array_get_idx(results, i);
+
+		if (!json_object_is_type(e, json_type_object) || !(s = get_str(e, "name")))
+			return load_fail(path, "results[%zu] has no \"name\"", i);
+		for (int t = 0; t < PVT_CAL_NTESTS; t++) {
+			if (strcmp(s, cal_tests[t].name))
+				continue;
+			if (get_ns(e, "roundtrip_ns", rt[t]))
+				return load_fail(path, "missing or bad \"roundtrip_ns\" in results "
+						 "entry \"%s\"", s);
+			seen[t] = true;
+		}
+	}
+	for (int t = 0; t < PVT_CAL_NTESTS; t++)
+		if (!seen[t])
+			return load_fail(path, "no \"%s\" entry in \"results\"", cal_tests[t].name);
+	return 0;
+}
+
+int calibration_load(const char *path, struct pvt_calibration *c)
+{
+	json_tokener *tok;
+	json_object *root;
+	enum json_tokener_error jerr;
+	size_t len = 0, end;
+	char *buf = NULL;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	if (!path)
+		path = calibration_default_path();
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	err = read_file(path, &buf, &len);
+	if (err == -ENOENT)
+		return err;
+	if (err == -EFBIG)
+		return load_fail(path, "larger than %d bytes", CAL_MAX_FILE);
+	if (err) {
+		pvt_err("cannot read calibration file %s: %s", path, strerror(-err));
+		return err;
+	}
+	if (strspn(buf, " \t\r\n") == len) {
+		free(buf);
+		return load_fail(path, "empty file");
+	}
+	tok = json_tokener_new();
+	if (!tok) {
+		free(buf);
+		pvt_err("cannot read calibration file %s: out of memory", path);
+		return -ENOMEM;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	root = json_tokener_parse_ex(tok, buf, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (!root || jerr != json_tokener_success) {
+		if (jerr == json_tokener_continue)
+			err = load_fail(path, "truncated JSON (ends after %zu bytes)", len);
+		else
+			err = load_fail(path, "invalid JSON at byte %zu: %s", end,
+					json_tokener_error_desc(jerr));
+	} else if (end + strspn(buf + end, " \t\r\n") != len) {
+		err = load_fail(path, "unexpected data after the JSON object at byte %zu", end);
+	} else {
+		err = load_parsed(path, root, c);
+	}
+	json_object_put(root);
+	json_tokener_free(tok);
+	free(buf);
+	if (err) {
+		memset(c, 0, sizeof(*c));
+		snprintf(c->path, sizeof(c->path), "%s", path);
+	}
+	return err;
+}
+
+/* ---- the command ---- */
+
+struct cal_opts {
+	const char *output;
+	bool quick, print_only, help;
+	int cpu;                 /* -1: the first allowed */
+	uint64_t rounds;         /* 0: default */
+	unsigned int reps;       /* 0: default */
+};
+
+static void calibrate_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pvtrace calibrate [-o FILE] [--quick] [--cpu N] [--rounds N] [--reps N]\n"
+		"                         [--print-only]\n"
+		"\n"
+		"Measure the direct cost of a context switch on this machine, lmbench lat_ctx\n"
+		"style: two tasks pinned to one CPU bounce a token (pipes, then a futex; as\n"
+		"threads, then as processes); the same syscalls without a switch are subtracted,\n"
+		"and a round trip is two switches.  Prints a table and writes the calibration\n"
+		"file that reports use to estimate the time spent switching.\n"
+		"\n"
+		"options:\n"
+		"  -o, --output FILE   write FILE instead of $%s, or if that is not set,\n"
+		"                      %s (needs root)\n"
+		"      --quick         %d repetitions of %d round trips (a few seconds) instead\n"
+		"                      of %d of %d\n"
+		"      --cpu N         run both tasks on CPU N (default: the first allowed CPU)\n"
+		"      --rounds N      round trips per repetition\n"
+		"      --reps N        repetitions (the median is used)\n"
+		"      --print-only    print the table, write nothing\n"
+		"  -v, --verbose       say more\n"
+		"  -h, --help          this help\n"
+		"\n"
+		"Needs no privileges, only write access to the file.  Format: user/calibrate.h.\n",
+		PVT_CAL_ENV, PVT_CAL_DEFAULT_PATH, REPS_QUICK, ROUNDS_QUICK, REPS_DEFAULT,
+		ROUNDS_DEFAULT);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "pvtrace calibrate: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'pvtrace calibrate --help'.\n");
+	return PVT_EXIT_USAGE;
+}
+
+enum { OPT_QUICK = 256, OPT_CPU, OPT_ROUNDS, OPT_REPS, OPT_PRINT_ONLY };
+
+static int parse_args(int argc, char **argv, struct cal_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "quick", no_argument, NULL, OPT_QUICK },
+		{ "cpu", required_argument, NULL, OPT_CPU },
+		{ "rounds", required_argument, NULL, OPT_ROUNDS },
+		{ "reps", required_argument, NULL, OPT_REPS },
+		{ "print-only", no_argument, NULL, OPT_PRINT_ONLY },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	uint64_t v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->cpu = -1;
+	optind = 0; /* a full getopt restart (glibc) */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			if (!*optarg)
+				return usage_error("%s-o needs a file name", "");
+			o->output = optarg;
+			break;
+		case OPT_QUICK:
+			o->quick = true;
+			break;
+		case OPT_CPU:
+			if (pvt_parse_u64(optarg, 0, CPU_SETSIZE - 1, &v))
+				return usage_error("--cpu needs a CPU number, not '%s'", optarg);
+			o->cpu = (int)v;
+			break;
+		case OPT_ROUNDS:
+			if (pvt_parse_u64(optarg, 1, 1000000000, &v))
+				return usage_error("--rounds needs a number from 1 to 1000000000, not '%s'",
+						   optarg);
+			o->rounds = v;
+			break;
+		case OPT_REPS:
+			if (pvt_parse_u64(optarg, 1, PVT_CAL_MAX_REPS, &v))
+				return usage_error("--reps needs a number from 1 to 1000, not '%s'", optarg);
+			o->reps = (unsigned int)v;
+			break;
+		case OPT_PRINT_ONLY:
+			o->print_only = true;
+			break;
+		case 'v':
+			pvt_verbose++;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			if (optopt) {
+				char opt[3] = { '-', (char)optopt, '\0' };
+
+				return usage_error("unknown option '%s'", opt);
+			}
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->output && o->print_only)
+		return usage_error("%s-o and --print-only exclude each other", "");
+	if (!o->rounds)
+		o->rounds = o->quick ? ROUNDS_QUICK : ROUNDS_DEFAULT;
+	if (!o->reps)
+		o->reps = o->quick ? REPS_QUICK : REPS_DEFAULT;
+	return 0;
+}
+
+static void machine_info(struct pvt_cal_run *r)
+{
+	static const char *const keys[] = { "model name", "Hardware", "cpu model", "cpu", "Processor" };
+	struct utsname u;
+	char line[512], best[160] = "";
+	int best_rank = ARRAY_SIZE(keys);
+	FILE *f;
+
+	if (gethostname(r->hostname, sizeof(r->hostname) - 1))
+		snprintf(r->hostname, sizeof(r->hostname), "unknown");
+	if (!uname(&u))
+		snprintf(r->kernel, sizeof(r->kernel), "%s", u.release);
+	else
+		snprintf(r->kernel, sizeof(r->kernel), "unknown");
+	f = fopen("/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':'), *k = line, *val;
+		size_t klen;
+
+		if (!colon)
+			continue;
+		klen = (size_t)(colon - line);
+		while (klen && (k[klen - 1] == ' ' || k[klen - 1] == '\t'))
+			klen--;
+		val = colon + 1 + strspn(colon + 1, " \t");
+		val[strcspn(val, "\n")] = '\0';
+		for (int i = 0; i < best_rank; i++) {
+			if (strlen(keys[i]) == klen && !strncmp(k, keys[i], klen) && *val) {
+				snprintf(best, sizeof(best), "%s", val);
+				best_rank = i;
+				break;
+			}
+		}
+	}
+	if (f)
+		fclose(f);
+	snprintf(r->cpu_model, sizeof(r->cpu_model), "%s", best[0] ? best : "unknown");
+	r->ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+int cmd_calibrate(int argc, char **argv)
+{
+	struct cal_out out = {};
+	struct pvt_cal_run run = {};
+	struct cal_opts o;
+	cpu_set_t allowed, one;
+	const char *path = NULL;
+	struct tm tm;
+	time_t now;
+	int err, ret = PVT_EXIT_FAILURE;
+
+	err = parse_args(argc, argv, &o);
+	if (err)
+		return err;
+	if (o.help) {
+		calibrate_usage(stdout);
+		return 0;
+	}
+	if (sched_getaffinity(0, sizeof(allowed), &allowed)) {
+		pvt_err("calibrate: sched_getaffinity: %s", strerror(errno));
+		return PVT_EXIT_FAILURE;
+	}
+	if (o.cpu < 0) {
+		for (int i = 0; i < CPU_SETSIZE && o.cpu < 0; i++)
+			if (CPU_ISSET(i, &allowed))
+				o.cpu = i;
+	} else if (!CPU_ISSET(o.cpu, &allowed)) {
+		char num[16];
+
+		snprintf(num, sizeof(num), "%d", o.cpu);
+		return usage_error("CPU %s is not one this process may run on", num);
+	}
+	if (o.cpu < 0) {
+		pvt_err("calibrate: no CPU to run on");
+		return PVT_EXIT_FAILURE;
+	}
+
+	/* Fail before measuring if the file cannot be written. */
+	if (!o.print_only) {
+		path = o.output ? o.output : calibration_default_path();
+		if (cal_out_open(&out, path))
+			return PVT_EXIT_FAILURE;
+	}
+
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(run.created, sizeof(run.created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	run.created_unix = (int64_t)now;
+	machine_info(&run);
+	run.cpu = o.cpu;
+	run.rounds = o.rounds;
+	run.reps = o.reps;
+
+	CPU_ZERO(&one);
+	CPU_SET(o.cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one)) {
+		pvt_err("calibrate: cannot pin to CPU %d: %s", o.cpu, strerror(errno));
+		goto out;
+	}
+
+	printf("pvtrace calibrate: %llu round trips x %u repetitions on CPU %d (%s)\n",
+	       (unsigned long long)o.rounds, o.reps, o.cpu, run.cpu_model);
+	printf("%-16s %13s %13s %13s   %s\n", "name", "round trip", "overhead", "per switch",
+	       "round trip p10 / p90");
+	fflush(stdout);
+	for (int t = 0; t < PVT_CAL_NTESTS; t++) {
+		struct pvt_cal_result *res = &run.results[t];
+
+		if (cal_measure(t, o.rounds, o.reps, res))
+			goto out_affinity;
+		printf("%-16s %10.1f ns %10.1f ns %10.1f ns   %.1f / %.1f ns\n", res->name,
+		       res->roundtrip_ns, res->loop_overhead_ns, res->switch_ns,
+		       res->roundtrip_p10_ns, res->roundtrip_p90_ns);
+		fflush(stdout);
+		if (res->roundtrip_ns <= res->loop_overhead_ns)
+			pvt_warn("%s: the round trip was not slower than the loop without a switch; "
+				 "its switch cost is taken as 0", res->name);
+	}
+	cal_finish(&run);
+	printf("context switch: %.1f ns in the same address space (threads), "
+	       "%.1f ns with an address space change (processes)\n",
+	       run.same_as_ns, run.as_change_ns);
+
+	if (!o.print_only) {
+		if (cal_out_commit(&out, &run))
+			goto out_affinity;
+		printf("wrote %s\n", path);
+	}
+	ret = 0;
+out_affinity:
+	sched_setaffinity(0, sizeof(allowed), &allowed);
+out:
+	if (!o.print_only)
+		cal_out_abort(&out);
+	return ret;
+}
