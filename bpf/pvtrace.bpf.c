@@ -16,11 +16,13 @@
  *                       starts waiting for a CPU; who woke it
  *   sched_migrate_task  a tracked task moves to another CPU
  *
- * A task is tracked iff it has an entry in the `tasks` map.  The map is keyed
- * by the task_struct address rather than the tid: a tid changes when a
- * non-leader thread execs (de_thread swaps it with the leader's), and tids are
- * reused; a task_struct address is reused only after the task is freed, which
- * is after its final switch, where its entry is removed.
+ * A task is tracked iff it has a record in the `tasks` task storage: attached
+ * to the task_struct itself, so it follows the task through a non-leader exec
+ * (which swaps tids) and is never confused with a later task reusing a tid, and
+ * the lookup on every switch is a pointer chase, not a hash.  Lookups never
+ * fail; only creation (at fork) can, and that is counted.  The number of
+ * records alive at once is capped (--max-tasks).  Userspace reads the records
+ * of tasks still alive at the end with a task iterator (pvt_dump_tasks).
  *
  * Concurrency: an entry is written only by the CPU that switches its task in or
  * out, by the task itself (exec, exit) or by its creator before it can run, and
@@ -37,22 +39,18 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by userspace between open and load. */
 const volatile __u32 root_tid = 0; /* the gated command; tracked from its first sight */
+const volatile __s64 max_tasks = PVT_DEFAULT_MAX_TASKS; /* records alive at once */
+
+/* Records alive now (created, not yet ended by a final switch). */
+__s64 live_tasks = 0;
 
 /* Set once the root has an entry, so that a later task reusing its tid is not taken for it. */
 __u32 root_registered = 0;
 
-/* Never written: the zeroed value a new entry starts from. */
-struct pvt_task zero_task = {};
-
-/*
- * Entries are allocated on demand (at creation, not preallocated): a record is
- * about 1.2 KiB and the capacity is for 64k live tasks.
- */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PVT_DEFAULT_MAX_TASKS); /* userspace: --max-tasks */
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u64);                         /* struct task_struct * */
+	__type(key, int);
 	__type(value, struct pvt_task);
 } tasks SEC(".maps");
 
@@ -113,27 +111,30 @@ static __always_inline void fill_identity(struct pvt_task *pt, struct task_struc
 	bpf_probe_read_kernel_str(pt->comm, sizeof(pt->comm), t->comm);
 }
 
-/*
- * Insert a zeroed entry for @t and return it.  BPF_NOEXIST: an entry already
- * there would be a task's that was freed without its final switch being seen
- * (cannot happen while the programs are attached; counted if it does).
- */
+/* Create @t's zeroed record and return it; NULL (counted) at the cap or without memory. */
 static __always_inline struct pvt_task *task_insert(struct task_struct *t)
 {
-	__u64 key = (__u64)t;
-	long err;
+	struct pvt_task *pt;
 
-	err = bpf_map_update_elem(&tasks, &key, &zero_task, BPF_NOEXIST);
-	if (err == -17 /* EEXIST */) {
-		count(PVT_C_STALE_REUSED);
-		err = bpf_map_update_elem(&tasks, &key, &zero_task, BPF_ANY);
-	}
-	if (err) {
+	if (__sync_fetch_and_add(&live_tasks, 1) >= max_tasks) {
+		__sync_fetch_and_add(&live_tasks, -1);
 		count(PVT_C_TASKMAP_FULL);
 		return NULL;
 	}
+	pt = bpf_task_storage_get(&tasks, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!pt) {
+		__sync_fetch_and_add(&live_tasks, -1);
+		count(PVT_C_TASKMAP_FULL);
+		return NULL;
+	}
+	if (pt->flags) {
+		/* cannot happen: a new task has no record yet; counted if it does */
+		__sync_fetch_and_add(&live_tasks, -1);
+		count(PVT_C_STALE_REUSED);
+		return NULL;
+	}
 	count(PVT_C_TASKS_SEEN);
-	return bpf_map_lookup_elem(&tasks, &key);
+	return pt;
 }
 
 /*
@@ -157,10 +158,9 @@ static __noinline struct pvt_task *register_root(struct task_struct *t, __u64 no
 
 static __always_inline struct pvt_task *task_lookup(struct task_struct *t, __u64 now, bool *fresh)
 {
-	__u64 key = (__u64)t;
 	struct pvt_task *pt;
 
-	pt = bpf_map_lookup_elem(&tasks, &key);
+	pt = bpf_task_storage_get(&tasks, t, NULL, 0);
 	if (pt || root_registered || t->pid != root_tid || !root_tid)
 		return pt;
 	*fresh = true;
@@ -175,7 +175,7 @@ static __always_inline void hdr_init(struct pvt_ev_hdr *h, __u16 kind, __u16 siz
 	h->ts = now;
 }
 
-static __always_inline void emit_exit(struct pvt_task *pt, __u64 key, __u64 now)
+static __always_inline void emit_exit(struct pvt_task *pt, struct task_struct *t, __u64 now)
 {
 	struct pvt_ev_exit *e;
 
@@ -187,13 +187,11 @@ static __always_inline void emit_exit(struct pvt_task *pt, __u64 key, __u64 now)
 		/* Park the record where userspace will find it at the end. */
 		if (bpf_map_update_elem(&overflow, &dk, pt, BPF_ANY))
 			count(PVT_C_TASKS_LOST);
-		bpf_map_delete_elem(&tasks, &key);
 		return;
 	}
 	hdr_init(&e->hdr, PVT_EV_EXIT, sizeof(*e), now);
 	bpf_probe_read_kernel(&e->task, sizeof(e->task), pt);
 	bpf_ringbuf_submit(e, 0);
-	bpf_map_delete_elem(&tasks, &key);
 }
 
 static __always_inline void switch_out(struct pvt_task *pt, struct task_struct *prev, bool preempt,
@@ -273,7 +271,10 @@ static __always_inline void switch_out(struct pvt_task *pt, struct task_struct *
 		pt->flags |= PVT_F_DEAD;
 		pt->end_ns = now;
 		count(PVT_C_TASKS_DEAD);
-		emit_exit(pt, (__u64)prev, now);
+		__sync_fetch_and_add(&live_tasks, -1);
+		emit_exit(pt, prev, now);
+		/* Best effort: the record goes with the task_struct anyway. */
+		bpf_task_storage_delete(&tasks, prev);
 	}
 }
 
@@ -447,6 +448,7 @@ int BPF_PROG(pvt_sched_process_exit, struct task_struct *p)
 	if (!pt)
 		return 0;
 	pvt_read_kcounters(p, &pt->kexit);
+	count(PVT_C_TASKS_EXITED);
 	pt->exit_ns = now;
 	pt->exit_code = p->exit_code;
 	pt->flags |= PVT_F_EXITED;
@@ -521,11 +523,31 @@ int BPF_PROG(pvt_sched_wakeup_new, struct task_struct *p)
 SEC("tp_btf/sched_migrate_task")
 int BPF_PROG(pvt_sched_migrate_task, struct task_struct *p, int dest_cpu)
 {
-	__u64 key = (__u64)p;
 	struct pvt_task *pt;
 
-	pt = bpf_map_lookup_elem(&tasks, &key);
+	pt = bpf_task_storage_get(&tasks, p, NULL, 0);
 	if (pt)
 		pt->migrations++;
+	return 0;
+}
+
+/*
+ * The records of tasks still alive, for userspace at the end (bpf_iter_create
+ * on this program's link; one struct pvt_task per tracked live task).  Tasks
+ * that made their final switch were already reported through the ring buffer
+ * or the overflow map.
+ */
+SEC("iter/task")
+int pvt_dump_tasks(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct pvt_task *pt;
+
+	if (!task)
+		return 0;
+	pt = bpf_task_storage_get(&tasks, task, NULL, 0);
+	if (!pt || (pt->flags & PVT_F_DEAD))
+		return 0;
+	bpf_seq_write(ctx->meta->seq, pt, sizeof(*pt));
 	return 0;
 }

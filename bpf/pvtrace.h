@@ -158,13 +158,14 @@ enum pvt_counter {
 	PVT_C_SWITCHES = 0,       /* switch-outs of traced tasks */
 	PVT_C_TASKS_SEEN = 1,     /* entries created in the task map */
 	PVT_C_TASKS_DEAD = 2,     /* final switch-outs seen */
-	PVT_C_TASKMAP_FULL = 3,   /* tasks not tracked: the task map was full */
+	PVT_C_TASKMAP_FULL = 3,   /* tasks not tracked: --max-tasks records alive, or no memory */
 	PVT_C_RB_LOST_CREATE = 4, /* creation records dropped: ring buffer full */
 	PVT_C_RB_LOST_EXIT = 5,   /* exit records dropped (the record goes to the overflow map) */
 	PVT_C_RB_LOST_EXEC = 6,   /* exec records dropped */
-	PVT_C_STALE_REUSED = 7,   /* entries found in the way of a new task (should stay 0) */
+	PVT_C_STALE_REUSED = 7,   /* a new task already had a record (should stay 0) */
 	PVT_C_TASKS_LOST = 8,     /* final records lost: ring buffer and overflow map both full */
-	PVT_C__MAX = 9,
+	PVT_C_TASKS_EXITED = 9,   /* sched_process_exit of tracked tasks */
+	PVT_C__MAX = 10,
 };
 
 #endif /* PVTRACE_H */

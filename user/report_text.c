@@ -242,7 +242,7 @@ static void waits(FILE *f, const struct pvt_report *r)
 	if (!idx)
 		return;
 	fprintf(f, "\nTASKS: waiting and switching (same order)\n");
-	fprintf(f, "%7s %-15s %8s %8s %8s %9s %9s %5s %9s %-13s\n", "TID", "COMM", "RUNQ-P50",
+	fprintf(f, "%7s %-15s %8s %8s %8s %9s %9s %5s %9s %s\n", "TID", "COMM", "RUNQ-P50",
 		"RUNQ-P99", "RUNQ-MAX", "BLOCKED", "RUNNABLE", "MIGR", "SWITCH~", "TOP WAKER");
 	for (size_t k = 0; k < rows; k++) {
 		const struct pvt_task *t = &tb->recs[idx[k]].t;
@@ -252,7 +252,7 @@ static void waits(FILE *f, const struct pvt_report *r)
 			fmt_ns(sw, sizeof(sw), (uint64_t)(est + 0.5));
 		else
 			snprintf(sw, sizeof(sw), "-");
-		fprintf(f, "%7u %-15s %8s %8s %8s %9s %9s %5llu %9s %-13s\n", t->tid,
+		fprintf(f, "%7u %-15s %8s %8s %8s %9s %9s %5llu %9s %s\n", t->tid,
 			fmt_comm(c, sizeof(c), t->comm, 15),
 			fmt_ns(a, sizeof(a), pvt_task_runq_quantile(t, 0.50)),
 			fmt_ns(b, sizeof(b), pvt_task_runq_quantile(t, 0.99)),

@@ -44,14 +44,14 @@ int tracer_read_class_stats(struct pvt_tracer *tr, struct pvt_class_sum *out);
 /* Stop the programs: no event after this returns. */
 void tracer_detach(struct pvt_tracer *tr);
 
-/* Visit each entry left in the task map. */
+/* Visit the record of each tracked task still alive (a task iterator). n, or -1. */
 int tracer_for_each_task(struct pvt_tracer *tr, void (*fn)(void *ctx, const struct pvt_task *t), void *ctx);
 
 /* Visit each final record parked in the overflow map (exit records the ring buffer could not take). */
 int tracer_for_each_overflow(struct pvt_tracer *tr, void (*fn)(void *ctx, const struct pvt_task *t),
 			     void *ctx);
 
-/* How many entries are flagged EXITED but not yet DEAD (final switch pending). */
+/* How many tracked tasks have exited but not yet made their final switch. */
 int tracer_count_exiting(struct pvt_tracer *tr);
 
 void tracer_close(struct pvt_tracer *tr); /* accepts NULL */
