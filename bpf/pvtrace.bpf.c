@@ -350,7 +350,7 @@ int BPF_PROG(pvt_sched_switch, bool preempt, struct task_struct *prev, struct ta
 	bool fresh = false;
 	__u64 now;
 
-	now = bpf_ktime_get_ns();
+	now = pvt_switch_clock(prev, next);
 	if (prev->pid) {
 		pt = task_lookup(prev, now, &fresh);
 		if (pt)
@@ -373,7 +373,7 @@ int BPF_PROG(pvt_sched_process_fork, struct task_struct *parent, struct task_str
 	bool fresh = false;
 	__u64 now;
 
-	now = bpf_ktime_get_ns();
+	now = pvt_rq_clock(parent); /* replaced by the wakeup's when the child is made runnable */
 	/* parent is the creating thread (current), whatever CLONE_PARENT says. */
 	pt = task_lookup(parent, now, &fresh);
 	if (!pt)
@@ -410,7 +410,7 @@ int BPF_PROG(pvt_sched_process_exec, struct task_struct *p, pid_t old_pid, struc
 	bool fresh = false;
 	__u64 now;
 
-	now = bpf_ktime_get_ns();
+	now = pvt_rq_clock(p);
 	pt = task_lookup(p, now, &fresh);
 	if (!pt)
 		return 0;
@@ -443,7 +443,7 @@ int BPF_PROG(pvt_sched_process_exit, struct task_struct *p)
 	bool fresh = false;
 	__u64 now;
 
-	now = bpf_ktime_get_ns();
+	now = pvt_rq_clock(p);
 	pt = task_lookup(p, now, &fresh);
 	if (!pt)
 		return 0;
@@ -492,10 +492,12 @@ static __always_inline void on_wakeup(struct task_struct *p, bool new_task)
 	bool fresh = false;
 	__u64 now;
 
-	now = bpf_ktime_get_ns();
+	now = pvt_rq_clock(p); /* just updated by the wakeup */
 	pt = task_lookup(p, now, &fresh);
 	if (!pt || pt->last_in_ns)
 		return;
+	if (new_task && !pt->first_in_ns)
+		pt->first_ns = now; /* created: runnable from now */
 	if (pt->blocked_start_ns)
 		end_blocked(pt, now);
 	if (!pt->runq_start_ns)

@@ -46,6 +46,41 @@ static __always_inline __u32 pvt_hist_bucket(__u64 v)
 	return idx < PVT_HIST_BUCKETS ? idx : PVT_HIST_BUCKETS - 1;
 }
 
+/*
+ * pvtrace times everything on the scheduler's own clock, rq->clock_task (the
+ * clock of se.sum_exec_runtime), read from memory the scheduler has just
+ * updated rather than with bpf_ktime_get_ns(): on a VM a clock read costs
+ * about 100 ns, twice per switch and once per wakeup, the largest share of
+ * pvtrace's overhead (measured with make bench).
+ *
+ * The clock of the run queue @p is queued on (exact after a wakeup, which
+ * updates it; elsewhere as of that run queue's last update, at most a tick ago).
+ * Without CONFIG_FAIR_GROUP_SCHED the cfs_rq is embedded in struct rq.
+ */
+static __always_inline __u64 pvt_rq_clock(struct task_struct *p)
+{
+	struct cfs_rq *cfs = p->se.cfs_rq;
+	struct rq *rq;
+
+	if (!cfs)
+		return 0;
+	if (bpf_core_field_exists(cfs->rq))
+		rq = BPF_CORE_READ(cfs, rq);
+	else
+		rq = (struct rq *)((char *)cfs - bpf_core_field_offset(struct rq, cfs));
+	return BPF_CORE_READ(rq, clock_task);
+}
+
+/*
+ * "Now" inside sched_switch: the scheduler stamped se.exec_start of the task it
+ * picked (set_next_entity()) and of the one it put back (update_curr()) with
+ * rq_clock_task() just before the tracepoint.  The idle task's is not kept.
+ */
+static __always_inline __u64 pvt_switch_clock(struct task_struct *prev, struct task_struct *next)
+{
+	return next->pid ? next->se.exec_start : prev->se.exec_start;
+}
+
 /* The kernel's own counters for @t, read with CO-RE. */
 static __always_inline void pvt_read_kcounters(struct task_struct *t, struct pvt_kcounters *k)
 {

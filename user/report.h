@@ -16,7 +16,7 @@ struct pvt_class_sum {
 struct pvt_report {
 	char *const *argv;          /* the command */
 	int root_pid;
-	uint64_t t0_ns;             /* trace start (monotonic), origin of every *_ns time */
+	uint64_t t0_ns;             /* the command's first sight (scheduler clock): origin of *_ns times */
 	uint64_t duration_ns;
 	int root_wstatus;           /* wait(2) status of the command */
 	uint64_t counters[PVT_C__MAX];

@@ -359,6 +359,7 @@ int cmd_run(int argc, char **argv)
 	FILE *out = NULL;
 	char *path = NULL;
 	int err, wstatus = 0, ret = PVT_EXIT_FAILURE;
+	uint64_t t_start;
 
 	err = run_parse_args(argc, argv, &o);
 	if (err)
@@ -398,7 +399,7 @@ int cmd_run(int argc, char **argv)
 	child_pid = launch.pid;
 	install_signals();
 	status_init(&st, stderr, o.status == 1 || (o.status == -1 && isatty(STDERR_FILENO)));
-	rep.t0_ns = pvt_now_ns();
+	t_start = pvt_now_ns();
 	err = launch_release(&launch, o.argv[0]);
 	if (err) {
 		ret = err > 0 ? err : PVT_EXIT_FAILURE;
@@ -409,7 +410,7 @@ int cmd_run(int argc, char **argv)
 		launch_abort(&launch);
 		goto cleanup;
 	}
-	rep.duration_ns = pvt_now_ns() - rep.t0_ns;
+	rep.duration_ns = pvt_now_ns() - t_start;
 	child_pid = -1;
 	status_clear(&st);
 
@@ -424,6 +425,19 @@ int cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 
+	/*
+	 * BPF times are on the scheduler's clock (bpf/pvtrace.bpf.h): the origin
+	 * of the report's times is the command's first sight, as the gate opened.
+	 */
+	rep.t0_ns = 0;
+	for (size_t i = 0; i < rs.tb.n; i++) {
+		const struct pvt_task *t = &rs.tb.recs[i].t;
+
+		if ((t->flags & PVT_F_ROOT) || !rep.t0_ns || t->first_ns < rep.t0_ns)
+			rep.t0_ns = t->first_ns;
+		if (t->flags & PVT_F_ROOT)
+			break;
+	}
 	rep.argv = o.argv;
 	rep.root_pid = launch.pid;
 	rep.root_wstatus = wstatus;
