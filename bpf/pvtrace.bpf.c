@@ -195,7 +195,7 @@ static __always_inline void emit_exit(struct pvt_task *pt, struct task_struct *t
 }
 
 static __always_inline void switch_out(struct pvt_task *pt, struct task_struct *prev, bool preempt,
-				       unsigned int prev_state, __u64 now, bool fresh)
+				       unsigned int prev_state, __u64 now, __u64 now_task, bool fresh)
 {
 	bool vol;
 
@@ -237,7 +237,7 @@ static __always_inline void switch_out(struct pvt_task *pt, struct task_struct *
 	}
 
 	if (pt->last_in_ns) {
-		pt->oncpu_ns += now - pt->last_in_ns;
+		pt->oncpu_ns += now_task - pt->last_in_task_ns;
 		pt->last_in_ns = 0;
 	}
 	count(PVT_C_SWITCHES);
@@ -285,13 +285,14 @@ static __always_inline void end_blocked(struct pvt_task *pt, __u64 now)
 }
 
 static __always_inline void switch_in(struct pvt_task *pt, struct task_struct *prev,
-				      struct task_struct *next, __u64 now)
+				      struct task_struct *next, __u64 now, __u64 now_task)
 {
 	struct mm_struct *mm;
 	__u32 from;
 
 	pt->sw_in++;
 	pt->last_in_ns = now;
+	pt->last_in_task_ns = now_task;
 	if (!pt->first_in_ns)
 		pt->first_in_ns = now;
 
@@ -348,19 +349,20 @@ int BPF_PROG(pvt_sched_switch, bool preempt, struct task_struct *prev, struct ta
 {
 	struct pvt_task *pt;
 	bool fresh = false;
-	__u64 now;
+	__u64 now, now_task;
 
-	now = pvt_switch_clock(prev, next);
+	now = pvt_rq_clock(prev->pid ? prev : next);
+	now_task = pvt_switch_task_clock(prev, next);
 	if (prev->pid) {
 		pt = task_lookup(prev, now, &fresh);
 		if (pt)
-			switch_out(pt, prev, preempt, prev_state, now, fresh);
+			switch_out(pt, prev, preempt, prev_state, now, now_task, fresh);
 	}
 	if (next->pid) {
 		fresh = false;
 		pt = task_lookup(next, now, &fresh);
 		if (pt)
-			switch_in(pt, prev, next, now);
+			switch_in(pt, prev, next, now, now_task);
 	}
 	return 0;
 }

@@ -47,36 +47,45 @@ static __always_inline __u32 pvt_hist_bucket(__u64 v)
 }
 
 /*
- * pvtrace times everything on the scheduler's own clock, rq->clock_task (the
- * clock of se.sum_exec_runtime), read from memory the scheduler has just
- * updated rather than with bpf_ktime_get_ns(): on a VM a clock read costs
- * about 100 ns, twice per switch and once per wakeup, the largest share of
- * pvtrace's overhead (measured with make bench).
- *
- * The clock of the run queue @p is queued on (exact after a wakeup, which
- * updates it; elsewhere as of that run queue's last update, at most a tick ago).
- * Without CONFIG_FAIR_GROUP_SCHED the cfs_rq is embedded in struct rq.
+ * pvtrace times everything on the scheduler's own clocks, read from memory the
+ * scheduler has just updated rather than with bpf_ktime_get_ns(): on a VM a
+ * clock read costs about 100 ns, twice per switch and once per wakeup, which
+ * was the largest share of pvtrace's overhead (measured with make bench).
+ *  - rq->clock, the clock of sched_info (schedstat's run_delay): run-queue
+ *    waits, sleeps, and every time in the report;
+ *  - rq->clock_task, the clock of se.sum_exec_runtime (it stops while the
+ *    CPU serves interrupts or the hypervisor steals it): on-CPU time.
  */
-static __always_inline __u64 pvt_rq_clock(struct task_struct *p)
+static __always_inline struct rq *pvt_rq_of(struct task_struct *p)
 {
 	struct cfs_rq *cfs = p->se.cfs_rq;
-	struct rq *rq;
 
 	if (!cfs)
-		return 0;
+		return NULL;
+	/* Direct loads (BTF pointers): no helper call on the hot path. */
 	if (bpf_core_field_exists(cfs->rq))
-		rq = BPF_CORE_READ(cfs, rq);
-	else
-		rq = (struct rq *)((char *)cfs - bpf_core_field_offset(struct rq, cfs));
-	return BPF_CORE_READ(rq, clock_task);
+		return cfs->rq;
+	/* Without CONFIG_FAIR_GROUP_SCHED the cfs_rq is embedded in struct rq. */
+	return (struct rq *)((char *)cfs - bpf_core_field_offset(struct rq, cfs));
 }
 
 /*
- * "Now" inside sched_switch: the scheduler stamped se.exec_start of the task it
- * picked (set_next_entity()) and of the one it put back (update_curr()) with
- * rq_clock_task() just before the tracepoint.  The idle task's is not kept.
+ * rq->clock of the run queue @p is on: exact after a wakeup or inside
+ * sched_switch (both update it); elsewhere as of its last update (<= a tick).
  */
-static __always_inline __u64 pvt_switch_clock(struct task_struct *prev, struct task_struct *next)
+static __always_inline __u64 pvt_rq_clock(struct task_struct *p)
+{
+	struct rq *rq = pvt_rq_of(p);
+
+	return rq ? rq->clock : 0;
+}
+
+/*
+ * rq->clock_task inside sched_switch: the scheduler stamped se.exec_start of
+ * the task it picked (set_next_entity()) and of the one it put back
+ * (update_curr()) just before the tracepoint.  The idle task's is not kept.
+ */
+static __always_inline __u64 pvt_switch_task_clock(struct task_struct *prev, struct task_struct *next)
 {
 	return next->pid ? next->se.exec_start : prev->se.exec_start;
 }

@@ -71,7 +71,8 @@ enum pvt_from {
 
 /*
  * Everything pvtrace aggregates about one task, in the kernel.
- * Times are bpf_ktime_get_ns() (CLOCK_MONOTONIC) values.
+ * Times are the scheduler's rq->clock (see bpf/pvtrace.bpf.h); oncpu_ns is
+ * measured on rq->clock_task, the clock of se.sum_exec_runtime.
  */
 struct pvt_task {
 	__u32 tid;
@@ -87,6 +88,7 @@ struct pvt_task {
 	__u64 end_ns;           /* final switch-out */
 	__u64 first_in_ns;      /* first switch-in */
 	__u64 last_in_ns;       /* time of the current switch-in, 0 while off CPU */
+	__u64 last_in_task_ns;  /* the same on rq->clock_task (for oncpu_ns) */
 	__u64 oncpu_ns;         /* sum of switch-in to switch-out */
 	__u64 sw_vol;           /* voluntary switch-outs */
 	__u64 sw_invol;         /* involuntary switch-outs */
