@@ -349,20 +349,19 @@ int BPF_PROG(pvt_sched_switch, bool preempt, struct task_struct *prev, struct ta
 {
 	struct pvt_task *pt;
 	bool fresh = false;
-	__u64 now, now_task;
+	__u64 now;
 
 	now = pvt_rq_clock(prev->pid ? prev : next);
-	now_task = pvt_switch_task_clock(prev, next);
 	if (prev->pid) {
 		pt = task_lookup(prev, now, &fresh);
 		if (pt)
-			switch_out(pt, prev, preempt, prev_state, now, now_task, fresh);
+			switch_out(pt, prev, preempt, prev_state, now, prev->se.exec_start, fresh);
 	}
 	if (next->pid) {
 		fresh = false;
 		pt = task_lookup(next, now, &fresh);
 		if (pt)
-			switch_in(pt, prev, next, now, now_task);
+			switch_in(pt, prev, next, now, next->se.exec_start);
 	}
 	return 0;
 }

@@ -54,7 +54,11 @@ static __always_inline __u32 pvt_hist_bucket(__u64 v)
  *  - rq->clock, the clock of sched_info (schedstat's run_delay): run-queue
  *    waits, sleeps, and every time in the report;
  *  - rq->clock_task, the clock of se.sum_exec_runtime (it stops while the
- *    CPU serves interrupts or the hypervisor steals it): on-CPU time.
+ *    CPU serves interrupts or the hypervisor steals it): on-CPU time, from
+ *    se.exec_start, which the scheduler stamps with it just before the
+ *    sched_switch tracepoint: in set_next_entity() for the task it picked, in
+ *    update_curr() for the task it put back; the same stamps that bound the
+ *    kernel's own sum_exec_runtime intervals.
  */
 static __always_inline struct rq *pvt_rq_of(struct task_struct *p)
 {
@@ -78,16 +82,6 @@ static __always_inline __u64 pvt_rq_clock(struct task_struct *p)
 	struct rq *rq = pvt_rq_of(p);
 
 	return rq ? rq->clock : 0;
-}
-
-/*
- * rq->clock_task inside sched_switch: the scheduler stamped se.exec_start of
- * the task it picked (set_next_entity()) and of the one it put back
- * (update_curr()) just before the tracepoint.  The idle task's is not kept.
- */
-static __always_inline __u64 pvt_switch_task_clock(struct task_struct *prev, struct task_struct *next)
-{
-	return next->pid ? next->se.exec_start : prev->se.exec_start;
 }
 
 /* The kernel's own counters for @t, read with CO-RE. */

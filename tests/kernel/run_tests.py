@@ -140,7 +140,7 @@ def selfcount_matches_what_tasks_read_of_themselves():
         # On-CPU time: switch-in to switch-out on rq->clock_task, against the
         # kernel's sum_exec_runtime (same clock): equal as a rule.
         k = t["kernel"]["oncpu_ns"]
-        check(abs(t["oncpu_ns"] - k) <= 0.01 * k + 1000 * t["switches"]["in"],
+        check(abs(t["oncpu_ns"] - k) <= 0.02 * k + 2000 * t["switches"]["in"],
               "oncpu %d vs kernel %d" % (t["oncpu_ns"], k))
         check(k >= s["sum_exec_runtime_ns"], "kernel oncpu >= what the task read")
         check(s["sum_exec_runtime_ns"] > 0, "ran")
