@@ -16,13 +16,11 @@
  *                       starts waiting for a CPU; who woke it
  *   sched_migrate_task  a tracked task moves to another CPU
  *
- * A task is tracked iff it has a record in the `tasks` task storage: attached
- * to the task_struct itself, so it follows the task through a non-leader exec
- * (which swaps tids) and is never confused with a later task reusing a tid, and
- * the lookup on every switch is a pointer chase, not a hash.  Lookups never
- * fail; only creation (at fork) can, and that is counted.  The number of
- * records alive at once is capped (--max-tasks).  Userspace reads the records
- * of tasks still alive at the end with a task iterator (pvt_dump_tasks).
+ * A task is tracked iff it has an entry in the `tasks` hash map, keyed by the
+ * task_struct address rather than the tid: a tid changes when a non-leader
+ * thread execs (de_thread swaps it with the leader's), and tids are reused; an
+ * address is reused only after the task is freed, after its final switch,
+ * where its entry is removed.  (Task storage was tried too: no faster here.)
  *
  * Concurrency: an entry is written only by the CPU that switches its task in or
  * out, by the task itself (exec, exit) or by its creator before it can run, and
@@ -39,20 +37,22 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by userspace between open and load. */
 const volatile __u32 root_tid = 0; /* the gated command; tracked from its first sight */
-const volatile __s64 max_tasks = PVT_DEFAULT_MAX_TASKS; /* records alive at once */
 
-/* Records alive now (created, not yet ended by a final switch). */
-__s64 live_tasks = 0;
 
 /* Set once the root has an entry, so that a later task reusing its tid is not taken for it. */
 __u32 root_registered = 0;
 
+/* Entries allocated on demand: a record is about 1.3 KiB. */
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PVT_DEFAULT_MAX_TASKS); /* userspace: --max-tasks */
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__type(key, __u64);                         /* struct task_struct * */
 	__type(value, struct pvt_task);
 } tasks SEC(".maps");
+
+/* Never written: the zeroed value a new entry starts from. */
+struct pvt_task zero_task = {};
 
 /*
  * Final records of tasks whose exit record did not fit in the ring buffer.
@@ -111,30 +111,27 @@ static __always_inline void fill_identity(struct pvt_task *pt, struct task_struc
 	bpf_probe_read_kernel_str(pt->comm, sizeof(pt->comm), t->comm);
 }
 
-/* Create @t's zeroed record and return it; NULL (counted) at the cap or without memory. */
+/*
+ * Insert a zeroed entry for @t and return it; NULL (counted) when the map is
+ * full (--max-tasks tasks alive) or out of memory.  An entry already there
+ * would be a task's freed without its final switch seen: counted, replaced.
+ */
 static __always_inline struct pvt_task *task_insert(struct task_struct *t)
 {
-	struct pvt_task *pt;
+	__u64 key = (__u64)t;
+	long err;
 
-	if (__sync_fetch_and_add(&live_tasks, 1) >= max_tasks) {
-		__sync_fetch_and_add(&live_tasks, -1);
-		count(PVT_C_TASKMAP_FULL);
-		return NULL;
-	}
-	pt = bpf_task_storage_get(&tasks, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!pt) {
-		__sync_fetch_and_add(&live_tasks, -1);
-		count(PVT_C_TASKMAP_FULL);
-		return NULL;
-	}
-	if (pt->flags) {
-		/* cannot happen: a new task has no record yet; counted if it does */
-		__sync_fetch_and_add(&live_tasks, -1);
+	err = bpf_map_update_elem(&tasks, &key, &zero_task, BPF_NOEXIST);
+	if (err == -17 /* EEXIST */) {
 		count(PVT_C_STALE_REUSED);
+		err = bpf_map_update_elem(&tasks, &key, &zero_task, BPF_ANY);
+	}
+	if (err) {
+		count(PVT_C_TASKMAP_FULL);
 		return NULL;
 	}
 	count(PVT_C_TASKS_SEEN);
-	return pt;
+	return bpf_map_lookup_elem(&tasks, &key);
 }
 
 /*
@@ -158,9 +155,10 @@ static __noinline struct pvt_task *register_root(struct task_struct *t, __u64 no
 
 static __always_inline struct pvt_task *task_lookup(struct task_struct *t, __u64 now, bool *fresh)
 {
+	__u64 key = (__u64)t;
 	struct pvt_task *pt;
 
-	pt = bpf_task_storage_get(&tasks, t, NULL, 0);
+	pt = bpf_map_lookup_elem(&tasks, &key);
 	if (pt || root_registered || t->pid != root_tid || !root_tid)
 		return pt;
 	*fresh = true;
@@ -271,10 +269,12 @@ static __always_inline void switch_out(struct pvt_task *pt, struct task_struct *
 		pt->flags |= PVT_F_DEAD;
 		pt->end_ns = now;
 		count(PVT_C_TASKS_DEAD);
-		__sync_fetch_and_add(&live_tasks, -1);
 		emit_exit(pt, prev, now);
-		/* Best effort: the record goes with the task_struct anyway. */
-		bpf_task_storage_delete(&tasks, prev);
+		{
+			__u64 key = (__u64)prev;
+
+			bpf_map_delete_elem(&tasks, &key);
+		}
 	}
 }
 
@@ -526,31 +526,11 @@ int BPF_PROG(pvt_sched_wakeup_new, struct task_struct *p)
 SEC("tp_btf/sched_migrate_task")
 int BPF_PROG(pvt_sched_migrate_task, struct task_struct *p, int dest_cpu)
 {
+	__u64 key = (__u64)p;
 	struct pvt_task *pt;
 
-	pt = bpf_task_storage_get(&tasks, p, NULL, 0);
+	pt = bpf_map_lookup_elem(&tasks, &key);
 	if (pt)
 		pt->migrations++;
-	return 0;
-}
-
-/*
- * The records of tasks still alive, for userspace at the end (bpf_iter_create
- * on this program's link; one struct pvt_task per tracked live task).  Tasks
- * that made their final switch were already reported through the ring buffer
- * or the overflow map.
- */
-SEC("iter/task")
-int pvt_dump_tasks(struct bpf_iter__task *ctx)
-{
-	struct task_struct *task = ctx->task;
-	struct pvt_task *pt;
-
-	if (!task)
-		return 0;
-	pt = bpf_task_storage_get(&tasks, task, NULL, 0);
-	if (!pt || (pt->flags & PVT_F_DEAD))
-		return 0;
-	bpf_seq_write(ctx->meta->seq, pt, sizeof(*pt));
 	return 0;
 }

@@ -140,10 +140,9 @@ int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 	}
 	/* Configure before load. */
 	tr->skel->rodata->root_tid = o->root_tid;
-	tr->skel->rodata->max_tasks = o->max_tasks;
-	/* The iterator is attached at the end, by tracer_for_each_task(). */
-	bpf_program__set_autoattach(tr->skel->progs.pvt_dump_tasks, false);
-	err = bpf_map__set_max_entries(tr->skel->maps.overflow, o->max_tasks);
+	err = bpf_map__set_max_entries(tr->skel->maps.tasks, o->max_tasks);
+	if (!err)
+		err = bpf_map__set_max_entries(tr->skel->maps.overflow, o->max_tasks);
 	if (!err)
 		err = bpf_map__set_max_entries(tr->skel->maps.events, o->ringbuf_bytes);
 	if (err) {
@@ -270,44 +269,9 @@ static int for_each_value(int fd, void (*fn)(void *ctx, const struct pvt_task *t
 
 int tracer_for_each_task(struct pvt_tracer *tr, void (*fn)(void *ctx, const struct pvt_task *t), void *ctx)
 {
-	struct bpf_link *link;
-	struct pvt_task val;
-	size_t got = 0;
-	int fd, n = 0;
-	ssize_t r;
-
 	if (!tr->skel)
 		return 0;
-	link = bpf_program__attach_iter(tr->skel->progs.pvt_dump_tasks, NULL);
-	if (!link) {
-		pvt_err("cannot read the records of live tasks: %s", strerror(errno));
-		return -1;
-	}
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0) {
-		pvt_err("cannot read the records of live tasks: %s", strerror(errno));
-		bpf_link__destroy(link);
-		return -1;
-	}
-	/* One struct pvt_task per live tracked task, possibly split across reads. */
-	for (;;) {
-		r = read(fd, (char *)&val + got, sizeof(val) - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-		if (got == sizeof(val)) {
-			fn(ctx, &val);
-			n++;
-			got = 0;
-		}
-	}
-	if (r < 0)
-		pvt_err("reading the records of live tasks: %s", strerror(errno));
-	close(fd);
-	bpf_link__destroy(link);
-	return n;
+	return for_each_value(bpf_map__fd(tr->skel->maps.tasks), fn, ctx);
 }
 
 int tracer_for_each_overflow(struct pvt_tracer *tr, void (*fn)(void *ctx, const struct pvt_task *t),
@@ -337,3 +301,4 @@ void tracer_close(struct pvt_tracer *tr)
 	empty_bpf__destroy(tr->null_skel);
 	free(tr);
 }
+

@@ -44,7 +44,7 @@ int tracer_read_class_stats(struct pvt_tracer *tr, struct pvt_class_sum *out);
 /* Stop the programs: no event after this returns. */
 void tracer_detach(struct pvt_tracer *tr);
 
-/* Visit the record of each tracked task still alive (a task iterator). n, or -1. */
+/* Visit the record of each tracked task still alive (left in the task map). */
 int tracer_for_each_task(struct pvt_tracer *tr, void (*fn)(void *ctx, const struct pvt_task *t), void *ctx);
 
 /* Visit each final record parked in the overflow map (exit records the ring buffer could not take). */
