@@ -138,7 +138,7 @@ static __always_inline struct pvt_task *task_insert(struct task_struct *t)
  * The root command was forked by pvtrace before tracing began, so it is
  * registered at its first sight, with a baseline of the kernel's counters.
  */
-static __noinline struct pvt_task *register_root(struct task_struct *t, __u64 now)
+static __noinline struct pvt_task *register_root(struct task_struct *t)
 {
 	struct pvt_task *pt;
 
@@ -148,12 +148,12 @@ static __noinline struct pvt_task *register_root(struct task_struct *t, __u64 no
 	root_registered = 1;
 	fill_identity(pt, t);
 	pt->flags = PVT_F_ROOT | PVT_F_BASELINE;
-	pt->first_ns = now;
+	pt->first_ns = pvt_rq_clock(t);
 	pvt_read_kcounters(t, &pt->kbase);
 	return pt;
 }
 
-static __always_inline struct pvt_task *task_lookup(struct task_struct *t, __u64 now, bool *fresh)
+static __always_inline struct pvt_task *task_lookup(struct task_struct *t, bool *fresh)
 {
 	__u64 key = (__u64)t;
 	struct pvt_task *pt;
@@ -162,7 +162,7 @@ static __always_inline struct pvt_task *task_lookup(struct task_struct *t, __u64
 	if (pt || root_registered || t->pid != root_tid || !root_tid)
 		return pt;
 	*fresh = true;
-	return register_root(t, now);
+	return register_root(t);
 }
 
 static __always_inline void hdr_init(struct pvt_ev_hdr *h, __u16 kind, __u16 size, __u64 now)
@@ -349,19 +349,24 @@ int BPF_PROG(pvt_sched_switch, bool preempt, struct task_struct *prev, struct ta
 {
 	struct pvt_task *pt;
 	bool fresh = false;
-	__u64 now;
+	__u64 now = 0;
 
-	now = pvt_rq_clock(prev->pid ? prev : next);
+	/* Most switches on a busy machine are not ours: lookups, nothing more. */
 	if (prev->pid) {
-		pt = task_lookup(prev, now, &fresh);
-		if (pt)
+		pt = task_lookup(prev, &fresh);
+		if (pt) {
+			now = pvt_rq_clock(prev);
 			switch_out(pt, prev, preempt, prev_state, now, prev->se.exec_start, fresh);
+		}
 	}
 	if (next->pid) {
 		fresh = false;
-		pt = task_lookup(next, now, &fresh);
-		if (pt)
+		pt = task_lookup(next, &fresh);
+		if (pt) {
+			if (!now) /* this CPU's run queue either way */
+				now = pvt_rq_clock(next);
 			switch_in(pt, prev, next, now, next->se.exec_start);
+		}
 	}
 	return 0;
 }
@@ -374,11 +379,11 @@ int BPF_PROG(pvt_sched_process_fork, struct task_struct *parent, struct task_str
 	bool fresh = false;
 	__u64 now;
 
-	now = pvt_rq_clock(parent); /* replaced by the wakeup's when the child is made runnable */
 	/* parent is the creating thread (current), whatever CLONE_PARENT says. */
-	pt = task_lookup(parent, now, &fresh);
+	pt = task_lookup(parent, &fresh);
 	if (!pt)
 		return 0;
+	now = pvt_rq_clock(parent); /* replaced by the wakeup's when the child is made runnable */
 	ct = task_insert(child);
 	if (!ct)
 		return 0;
@@ -411,10 +416,10 @@ int BPF_PROG(pvt_sched_process_exec, struct task_struct *p, pid_t old_pid, struc
 	bool fresh = false;
 	__u64 now;
 
-	now = pvt_rq_clock(p);
-	pt = task_lookup(p, now, &fresh);
+	pt = task_lookup(p, &fresh);
 	if (!pt)
 		return 0;
+	now = pvt_rq_clock(p);
 	/* A non-leader thread that execs takes the leader's tid (de_thread). */
 	pt->tid = p->pid;
 	pt->pid = p->tgid;
@@ -444,10 +449,10 @@ int BPF_PROG(pvt_sched_process_exit, struct task_struct *p)
 	bool fresh = false;
 	__u64 now;
 
-	now = pvt_rq_clock(p);
-	pt = task_lookup(p, now, &fresh);
+	pt = task_lookup(p, &fresh);
 	if (!pt)
 		return 0;
+	now = pvt_rq_clock(p);
 	pvt_read_kcounters(p, &pt->kexit);
 	count(PVT_C_TASKS_EXITED);
 	pt->exit_ns = now;
@@ -493,10 +498,10 @@ static __always_inline void on_wakeup(struct task_struct *p, bool new_task)
 	bool fresh = false;
 	__u64 now;
 
-	now = pvt_rq_clock(p); /* just updated by the wakeup */
-	pt = task_lookup(p, now, &fresh);
+	pt = task_lookup(p, &fresh);
 	if (!pt || pt->last_in_ns)
 		return;
+	now = pvt_rq_clock(p); /* just updated by the wakeup */
 	if (new_task && !pt->first_in_ns)
 		pt->first_ns = now; /* created: runnable from now */
 	if (pt->blocked_start_ns)

@@ -30,6 +30,9 @@
 #include "common.h"
 #include "json_writer.h"
 
+/* Usage errors of `pvtrace calibrate` (common.c). */
+#define usage_error(...) pvt_usage_error("calibrate", __VA_ARGS__)
+
 #define CAL_METHOD "pinned ping-pong on one CPU, lat_ctx style: " \
 		   "(round trip - same syscalls without a switch) / 2"
 #define ROUNDS_DEFAULT 100000
@@ -877,14 +880,6 @@ static void calibrate_usage(FILE *f)
 		ROUNDS_DEFAULT);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "pvtrace calibrate: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'pvtrace calibrate --help'.\n");
-	return PVT_EXIT_USAGE;
-}
-
 enum { OPT_QUICK = 256, OPT_CPU, OPT_ROUNDS, OPT_REPS, OPT_PRINT_ONLY };
 
 static int parse_args(int argc, char **argv, struct cal_opts *o)
@@ -911,7 +906,7 @@ static int parse_args(int argc, char **argv, struct cal_opts *o)
 		switch (c) {
 		case 'o':
 			if (!*optarg)
-				return usage_error("%s-o needs a file name", "");
+				return usage_error("-o needs a file name");
 			o->output = optarg;
 			break;
 		case OPT_QUICK:
@@ -942,21 +937,14 @@ static int parse_args(int argc, char **argv, struct cal_opts *o)
 		case 'h':
 			o->help = true;
 			return 0;
-		case ':':
-			return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			if (optopt) {
-				char opt[3] = { '-', (char)optopt, '\0' };
-
-				return usage_error("unknown option '%s'", opt);
-			}
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return pvt_getopt_error("calibrate", c, argv);
 		}
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->output && o->print_only)
-		return usage_error("%s-o and --print-only exclude each other", "");
+		return usage_error("-o and --print-only exclude each other");
 	if (!o->rounds)
 		o->rounds = o->quick ? ROUNDS_QUICK : ROUNDS_DEFAULT;
 	if (!o->reps)

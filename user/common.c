@@ -2,6 +2,7 @@
 /* common.c - messages, libbpf print routing, clocks, number parsing. */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,28 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 void pvt_setup_libbpf_print(void)
 {
 	libbpf_set_print(libbpf_print);
+}
+
+int pvt_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "pvtrace %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'pvtrace %s --help'.\n", cmd);
+	return PVT_EXIT_USAGE;
+}
+
+int pvt_getopt_error(const char *cmd, int c, char **argv)
+{
+	if (c == ':')
+		return pvt_usage_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
+	/* optopt names a bad short option, even inside a group like -xq */
+	if (optopt)
+		return pvt_usage_error(cmd, "unknown option '-%c'", optopt);
+	return pvt_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 }
 
 uint64_t pvt_now_ns(void)

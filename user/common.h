@@ -37,6 +37,14 @@ void pvt_setup_libbpf_print(void);
 /* CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_ns() reads. */
 uint64_t pvt_now_ns(void);
 
+/*
+ * Usage errors of a subcommand: "pvtrace CMD: <message>" and a hint to
+ * 'pvtrace CMD --help' on stderr; returns PVT_EXIT_USAGE.
+ */
+int pvt_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The usage error for getopt_long's ':' (missing argument) or '?' (unknown option). */
+int pvt_getopt_error(const char *cmd, int c, char **argv);
+
 /* Strict number parsing for options: whole string, in range; 0 on success, -1 otherwise. */
 int pvt_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 

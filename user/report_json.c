@@ -145,6 +145,14 @@ static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 		jw_uint_field(jw, "oncpu_ns", pvt_kdelta_oncpu(rec));
 		jw_uint_field(jw, "runq_ns", pvt_kdelta_runq(rec));
 		jw_bool_field(jw, "exact", rec->exact);
+		if (t->flags & PVT_F_EXITED) {
+			/* SPEC's reading: at sched_process_exit, before the final switch */
+			jw_name(jw, "at_exit");
+			jw_start_object(jw);
+			jw_uint_field(jw, "voluntary", t->kexit.nvcsw - t->kbase.nvcsw);
+			jw_uint_field(jw, "involuntary", t->kexit.nivcsw - t->kbase.nivcsw);
+			jw_end_object(jw);
+		}
 		jw_uint_field(jw, "resolved_by_counter", t->sw_state_resolved);
 		jw_end_object(jw);
 	} else {
@@ -203,6 +211,21 @@ static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 	jw_end_object(jw);
 }
 
+/* What a process and the threads/processes summaries report alike, from their sums. */
+static void sums_fields(json_writer_t *jw, const struct pvt_report *r, const struct pvt_sums *s)
+{
+	jw_uint_field(jw, "oncpu_ns", s->oncpu_ns);
+	switches_obj(jw, s);
+	runq_obj(jw, s->runq_count, s->runq_total_ns, s->runq_max_ns, &s->runq_hist);
+	jw_name(jw, "offcpu");
+	jw_start_object(jw);
+	jw_uint_field(jw, "blocked_ns", s->blocked_ns);
+	jw_uint_field(jw, "runnable_ns", s->runq_total_ns);
+	jw_end_object(jw);
+	jw_uint_field(jw, "migrations", s->migrations);
+	switch_cost_obj(jw, r, s->in, s->as_change);
+}
+
 static void proc_obj(json_writer_t *jw, const struct pvt_report *r, const struct pvt_proc *p)
 {
 	jw_start_object(jw);
@@ -217,17 +240,7 @@ static void proc_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 		jw_null_field(jw, "end_ns");
 	else
 		jw_uint_field(jw, "end_ns", rel(r, p->end_ns));
-	jw_uint_field(jw, "oncpu_ns", p->sums.oncpu_ns);
-	switches_obj(jw, &p->sums);
-	runq_obj(jw, p->sums.runq_count, p->sums.runq_total_ns, p->sums.runq_max_ns,
-		 &p->sums.runq_hist);
-	jw_name(jw, "offcpu");
-	jw_start_object(jw);
-	jw_uint_field(jw, "blocked_ns", p->sums.blocked_ns);
-	jw_uint_field(jw, "runnable_ns", p->sums.runq_total_ns);
-	jw_end_object(jw);
-	jw_uint_field(jw, "migrations", p->sums.migrations);
-	switch_cost_obj(jw, r, p->sums.in, p->sums.as_change);
+	sums_fields(jw, r, &p->sums);
 	if (exit_open(jw, "exit", &p->exit)) {
 		jw_uint_field(jw, "last_tid", p->exit_tid);
 		jw_end_object(jw);
@@ -241,16 +254,7 @@ static void sums_obj(json_writer_t *jw, const struct pvt_report *r, const char *
 	jw_name(jw, name);
 	jw_start_object(jw);
 	jw_uint_field(jw, "tasks", s->tasks);
-	jw_uint_field(jw, "oncpu_ns", s->oncpu_ns);
-	switches_obj(jw, s);
-	runq_obj(jw, s->runq_count, s->runq_total_ns, s->runq_max_ns, &s->runq_hist);
-	jw_name(jw, "offcpu");
-	jw_start_object(jw);
-	jw_uint_field(jw, "blocked_ns", s->blocked_ns);
-	jw_uint_field(jw, "runnable_ns", s->runq_total_ns);
-	jw_end_object(jw);
-	jw_uint_field(jw, "migrations", s->migrations);
-	switch_cost_obj(jw, r, s->in, s->as_change);
+	sums_fields(jw, r, s);
 	jw_end_object(jw);
 }
 

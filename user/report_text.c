@@ -83,6 +83,13 @@ static void fmt_command(char *buf, size_t sz, char *const *argv, size_t width)
 	}
 }
 
+/* The calibration's date (YYYY-MM-DD), escaped: the file is data, not trusted text. */
+static const char *cal_date(char *buf, size_t sz, const struct pvt_calibration *c)
+{
+	term_escape(buf, sz, c->created, strnlen(c->created, 10));
+	return buf;
+}
+
 static void header(FILE *f, const struct pvt_report *r)
 {
 	const struct pvt_table *tb = r->tb;
@@ -118,10 +125,15 @@ static void header(FILE *f, const struct pvt_report *r)
 				(unsigned long long)pvt_kdelta_invol(x));
 		}
 	}
-	if (r->cal)
-		fprintf(f, "  switch cost (estimate): calibrated %.10s on %.30s: %.0fns same address space,"
-			   " %.0fns change\n", r->cal->created, r->cal->hostname, r->cal->same_as_ns,
-			r->cal->as_change_ns);
+	if (r->cal) {
+		char host[TERM_ESCAPE_BUFSZ(24)];
+
+		/* The file is data: escape what it says before it reaches a terminal. */
+		term_escape(host, sizeof(host), r->cal->hostname, strnlen(r->cal->hostname, 24));
+		fprintf(f, "  switch cost (estimate): calibrated %s on %s: %.0fns same address space,"
+			   " %.0fns change\n", cal_date(b1, sizeof(b1), r->cal), host,
+			r->cal->same_as_ns, r->cal->as_change_ns);
+	}
 	else if (!r->null_programs)
 		fprintf(f, "  switch cost: not calibrated (no %.40s): run 'sudo pvtrace calibrate'\n",
 			r->cal_path ? r->cal_path : "file");
@@ -137,19 +149,6 @@ static void header(FILE *f, const struct pvt_report *r)
 			(unsigned long long)r->counters[PVT_C_TASKMAP_FULL]);
 }
 
-static const struct pvt_table *proc_sort_tb;
-
-static int proc_by_switches(const void *a, const void *b)
-{
-	const struct pvt_proc *x = &proc_sort_tb->procs[*(const size_t *)a];
-	const struct pvt_proc *y = &proc_sort_tb->procs[*(const size_t *)b];
-	uint64_t sx = x->sums.vol + x->sums.invol, sy = y->sums.vol + y->sums.invol;
-
-	if (sx != sy)
-		return sx > sy ? -1 : 1;
-	return x->pid < y->pid ? -1 : (x->pid > y->pid);
-}
-
 static void processes(FILE *f, const struct pvt_report *r)
 {
 	const struct pvt_table *tb = r->tb;
@@ -157,13 +156,9 @@ static void processes(FILE *f, const struct pvt_report *r)
 	char c[80], t1[32], e1[32];
 	size_t *idx;
 
-	idx = malloc((tb->nprocs ? tb->nprocs : 1) * sizeof(*idx));
+	idx = table_procs_by_switches(tb);
 	if (!idx)
 		return;
-	for (size_t i = 0; i < tb->nprocs; i++)
-		idx[i] = i;
-	proc_sort_tb = tb;
-	qsort(idx, tb->nprocs, sizeof(*idx), proc_by_switches);
 	fprintf(f, "\nPROCESSES by switches (%zu of %zu%s)\n", rows, tb->nprocs,
 		rows < tb->nprocs ? "; --top N for more" : "");
 	fprintf(f, "%7s %7s %-15s %4s %9s %8s %7s %8s %8s %8s %s\n", "PID", "PPID", "COMM",
@@ -344,7 +339,7 @@ static void classes(FILE *f, const struct pvt_report *r)
 	uint64_t all = tb->threads.in + tb->processes.in;
 	double esame = report_switch_cost_ns(r, nsame, 0);
 	double eother = report_switch_cost_ns(r, nother, nother);
-	char a[32], b[32], para[1024];
+	char a[32], b[32], when[TERM_ESCAPE_BUFSZ(10)], para[1024];
 	size_t off;
 
 	fprintf(f, "\nTHREAD-TO-THREAD VERSUS CROSS-PROCESS SWITCHES (by what ran before each switch-in)\n");
@@ -381,10 +376,11 @@ static void classes(FILE *f, const struct pvt_report *r)
 		off += snprintf(para + off, sizeof(para) - off,
 				" At the calibrated %.0fns per switch within an address space and "
 				"%.0fns across, the switches themselves cost about %s and %s of CPU "
-				"time (an estimate, from the calibration of %.10s).",
+				"time (an estimate, from the calibration of %s).",
 				r->cal->same_as_ns, r->cal->as_change_ns,
 				fmt_ns(a, sizeof(a), (uint64_t)esame),
-				fmt_ns(b, sizeof(b), (uint64_t)eother), r->cal->created);
+				fmt_ns(b, sizeof(b), (uint64_t)eother),
+				cal_date(when, sizeof(when), r->cal));
 	else if (off < sizeof(para))
 		snprintf(para + off, sizeof(para) - off,
 			 " Run 'sudo pvtrace calibrate' once to estimate what the switches cost.");
@@ -402,13 +398,9 @@ static void histograms(FILE *f, const struct pvt_report *r)
 	fprintf(f, "\nRUN-QUEUE LATENCY HISTOGRAMS\n");
 	hist_print(f, &tb->threads.runq_hist, "threads (tid != pid)");
 	hist_print(f, &tb->processes.runq_hist, "processes (thread-group leaders)");
-	idx = malloc((tb->nprocs ? tb->nprocs : 1) * sizeof(*idx));
+	idx = table_procs_by_switches(tb);
 	if (!idx)
 		return;
-	for (size_t i = 0; i < tb->nprocs; i++)
-		idx[i] = i;
-	proc_sort_tb = tb;
-	qsort(idx, tb->nprocs, sizeof(*idx), proc_by_switches);
 	for (size_t k = 0; k < rows; k++) {
 		const struct pvt_proc *p = &tb->procs[idx[k]];
 

@@ -22,6 +22,9 @@
 #include "tasktable.h"
 #include "tracer.h"
 
+/* Usage errors of `pvtrace run` (common.c). */
+#define usage_error(...) pvt_usage_error("run", __VA_ARGS__)
+
 #define RINGBUF_KB_DEFAULT 8192
 #define EXIT_GRACE_NS 1000000000ull /* wait this long for final switches after the command exits */
 
@@ -61,14 +64,6 @@ void run_usage(FILE *f)
 		PVT_DEFAULT_MAX_TASKS, RINGBUF_KB_DEFAULT, PVT_CAL_DEFAULT_PATH);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "pvtrace run: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'pvtrace run --help'.\n");
-	return PVT_EXIT_USAGE;
-}
-
 enum { OPT_MAX_TASKS = 256, OPT_RINGBUF_KB, OPT_STATUS, OPT_NO_STATUS, OPT_NULL, OPT_HIST,
        OPT_CALIBRATION };
 
@@ -106,7 +101,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 		switch (c) {
 		case 'o':
 			if (!*optarg)
-				return usage_error("%s-o needs a file name", "");
+				return usage_error("-o needs a file name");
 			o->output = optarg;
 			break;
 		case 'f':
@@ -148,7 +143,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_CALIBRATION:
 			if (!*optarg)
-				return usage_error("%s--calibration needs a file name", "");
+				return usage_error("--calibration needs a file name");
 			o->calibration = optarg;
 			break;
 		case 'v':
@@ -157,19 +152,12 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 		case 'h':
 			o->help = true;
 			return 0;
-		case ':':
-			return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			if (optopt) {
-				char opt[3] = { '-', (char)optopt, '\0' };
-
-				return usage_error("unknown option '%s'", opt);
-			}
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return pvt_getopt_error("run", c, argv);
 		}
 	}
 	if (optind >= argc)
-		return usage_error("%sno command to run (pvtrace run [options] -- CMD [ARGS])", "");
+		return usage_error("no command to run (pvtrace run [options] -- CMD [ARGS])");
 	o->argv = &argv[optind];
 	return 0;
 }
@@ -178,7 +166,6 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 
 struct run_state {
 	struct pvt_table tb;
-	uint64_t creations, execs;
 	int oom;
 };
 
@@ -188,11 +175,8 @@ static void on_event(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, 
 
 	switch (hdr->kind) {
 	case PVT_EV_CREATE:
-		rs->creations++;
-		break;
 	case PVT_EV_EXEC:
-		rs->execs++;
-		break;
+		break; /* counted in BPF; seen here for the live event stream to come */
 	case PVT_EV_EXIT:
 		if (size >= sizeof(struct pvt_ev_exit) &&
 		    table_add(&rs->tb, &((const struct pvt_ev_exit *)data)->task))

@@ -193,6 +193,7 @@ int table_finish(struct pvt_table *tb)
 	return 0;
 }
 
+/* The table being sorted, for the qsort comparators (reports are single-threaded). */
 static const struct pvt_table *sort_tb;
 
 static int by_switches(const void *a, const void *b)
@@ -206,17 +207,40 @@ static int by_switches(const void *a, const void *b)
 	return x->tid < y->tid ? -1 : (x->tid > y->tid);
 }
 
-size_t *table_sorted_by_switches(const struct pvt_table *tb)
+static int proc_by_switches(const void *a, const void *b)
 {
-	size_t *idx = malloc((tb->n ? tb->n : 1) * sizeof(*idx));
+	const struct pvt_proc *x = &sort_tb->procs[*(const size_t *)a];
+	const struct pvt_proc *y = &sort_tb->procs[*(const size_t *)b];
+	uint64_t sx = x->sums.vol + x->sums.invol, sy = y->sums.vol + y->sums.invol;
+
+	if (sx != sy)
+		return sx > sy ? -1 : 1;
+	return x->pid < y->pid ? -1 : (x->pid > y->pid);
+}
+
+/* 0..n-1 ordered by @cmp over @tb; caller frees; NULL on ENOMEM. */
+static size_t *sorted_index(const struct pvt_table *tb, size_t n,
+			    int (*cmp)(const void *, const void *))
+{
+	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
 
 	if (!idx)
 		return NULL;
-	for (size_t i = 0; i < tb->n; i++)
+	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
 	sort_tb = tb;
-	if (tb->n)
-		qsort(idx, tb->n, sizeof(*idx), by_switches);
+	if (n)
+		qsort(idx, n, sizeof(*idx), cmp);
 	sort_tb = NULL;
 	return idx;
+}
+
+size_t *table_sorted_by_switches(const struct pvt_table *tb)
+{
+	return sorted_index(tb, tb->n, by_switches);
+}
+
+size_t *table_procs_by_switches(const struct pvt_table *tb)
+{
+	return sorted_index(tb, tb->nprocs, proc_by_switches);
 }

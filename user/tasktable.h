@@ -100,4 +100,7 @@ uint64_t pvt_kdelta_runq(const struct pvt_rec *r);
 /* Indices of records sorted by switch-outs, descending (tid ascending on ties). Caller frees. */
 size_t *table_sorted_by_switches(const struct pvt_table *tb);
 
+/* Indices of processes sorted by switch-outs, descending (pid ascending on ties). Caller frees. */
+size_t *table_procs_by_switches(const struct pvt_table *tb);
+
 #endif /* PVT_TASKTABLE_H */

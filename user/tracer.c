@@ -84,8 +84,16 @@ static int rb_handler(void *ctx, void *data, size_t size)
 
 static void load_error(const char *what, int err)
 {
-	if (err == -EPERM || err == -EACCES)
+	/*
+	 * EPERM/EACCES mean missing privileges only when pvtrace lacks them: with
+	 * them, EACCES is the verifier refusing a program (a kernel pvtrace does
+	 * not support), which -v shows.
+	 */
+	if ((err == -EPERM || err == -EACCES) && !have_caps())
 		pvt_err("%s: %s", what, need_priv);
+	else if (err == -EACCES)
+		pvt_err("%s: the kernel's verifier refused them%s", what,
+			pvt_verbose ? "" : " (run with -v for its log)");
 	else
 		pvt_err("%s: %s%s", what, strerror(-err),
 			pvt_verbose ? "" : " (run with -v for libbpf's log)");

@@ -80,6 +80,11 @@ def assert_exact(r):
     check(v["exact"] == v["tasks"], "verified %s" % v)
     for t in r["tasks"]:
         if t["kernel"] is not None:
+            # The kernel's counters read at sched_process_exit miss the final
+            # switch (voluntary, into TASK_DEAD) and any switch in between.
+            k, e = t["kernel"], t["kernel"].get("at_exit")
+            check(e is not None and k["voluntary"] >= e["voluntary"] + 1 and
+                  k["involuntary"] >= e["involuntary"], "at exit %s vs final %s" % (e, k))
             check(t["switches"]["voluntary"] == t["kernel"]["voluntary"], "vol %s" % t)
             check(t["switches"]["involuntary"] == t["kernel"]["involuntary"], "invol %s" % t)
 
@@ -140,6 +145,12 @@ def selfcount_matches_what_tasks_read_of_themselves():
                                                      t["switches"]["involuntary"],
                                                      s["voluntary"], s["involuntary"]))
         check(t["switches"]["voluntary"] >= 101, "at least the 100 sleeps: %s" % t)
+        # Creation to first run is the task's first run-queue wait: part of the
+        # kernel's run_delay for it, and of pvtrace's own run-queue total.
+        fr = t["created"]["first_run_ns"]
+        check(fr is not None and fr <= t["runq"]["total_ns"] and
+              fr <= t["kernel"]["runq_ns"] + 1000, "first_run_ns %s vs runq %s, kernel %d"
+              % (fr, t["runq"], t["kernel"]["runq_ns"]))
         # On-CPU time: switch-in to switch-out on rq->clock_task, against the
         # kernel's sum_exec_runtime (same clock): equal as a rule.
         k = t["kernel"]["oncpu_ns"]
@@ -388,6 +399,10 @@ def mixed_demo_report_is_complete():
     for key in ("tid", "pid", "ppid", "parent_tid", "comm", "kind", "start_ns", "end_ns",
                 "oncpu_ns", "switches", "kernel", "created", "exit"):
         check(key in t, "task field %s" % key)
+    # The tracer's own count of switch-outs is the sum over the reported tasks.
+    outs = sum(t["switches"]["voluntary"] + t["switches"]["involuntary"] for t in r["tasks"])
+    check(r["tracer"]["switches_seen"] == outs, "switches_seen %d vs tasks %d"
+          % (r["tracer"]["switches_seen"], outs))
     th, pr = r["summary"]["threads"]["switches"], r["summary"]["processes"]["switches"]
     check(pr["address_space_changes"] > th["address_space_changes"],
           "processes change address space more than threads: %s %s" % (pr, th))
