@@ -31,3 +31,18 @@ int BPF_PROG(null_sched_wakeup_new) { return 0; }
 
 SEC("tp_btf/sched_migrate_task")
 int BPF_PROG(null_sched_migrate_task) { return 0; }
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(null_sys_enter) { return 0; }
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(null_sys_exit) { return 0; }
+
+SEC("tp_btf/task_rename")
+int BPF_PROG(null_task_rename) { return 0; }
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(null_signal_generate) { return 0; }
+
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(null_signal_deliver) { return 0; }

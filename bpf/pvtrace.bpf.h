@@ -16,6 +16,9 @@
 #define PVT_PF_KTHREAD 0x00200000u
 #define PVT_TASK_INTERRUPTIBLE 0x00000001u
 #define PVT_TASK_UNINTERRUPTIBLE 0x00000002u
+/* include/linux/sched/signal.h */
+#define PVT_SIGNAL_GROUP_EXIT 0x00000004u
+#define PVT_SIGCHLD 17
 
 /*
  * log2 by shifts: clang 14's BPF backend crashes on __builtin_clzll

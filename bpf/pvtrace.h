@@ -26,6 +26,40 @@ enum pvt_task_flag {
 	PVT_F_EXECED = 1u << 5,     /* called exec at least once under tracing */
 	PVT_F_ROOT = 1u << 6,       /* the command pvtrace started */
 	PVT_F_FIRST_AS_PREV = 1u << 7, /* first seen while switching out (see baseline rule) */
+	PVT_F_ZAPPED = 1u << 8,     /* killed by its thread group's exit (SIGKILL from zap) */
+	PVT_F_GROUP_EXIT_ORIGIN = 1u << 9, /* began its thread group's exit (exit_group, fatal signal) */
+	PVT_F_IN_CREATE = 1u << 10, /* born inside a creating syscall: syscall_ns expected */
+};
+
+/* How a task ended (struct pvt_task.exit_how), decided at sched_process_exit. */
+enum pvt_exit_how {
+	PVT_EXIT_NONE = 0,       /* alive */
+	PVT_EXIT_SELF = 1,       /* its own exit(2) / exit_group(2) (or returned from main) */
+	PVT_EXIT_SIGNAL = 2,     /* a fatal signal aimed at this task (a fault, or the kill's target) */
+	PVT_EXIT_COLLATERAL = 3, /* taken down by another thread's exit_group or fatal signal */
+};
+
+/* The creating syscall (x86_64 numbers); 0: created inside the kernel (no such syscall). */
+#define PVT_NR_CLONE 56
+#define PVT_NR_FORK 57
+#define PVT_NR_VFORK 58
+#define PVT_NR_EXECVE 59
+#define PVT_NR_EXECVEAT 322
+#define PVT_NR_CLONE3 435
+
+/* CLONE_* (include/uapi/linux/sched.h), for the flags pvtrace fills in itself */
+#define PVT_CLONE_VM 0x00000100ull
+#define PVT_CLONE_VFORK 0x00004000ull
+#define PVT_CLONE_THREAD 0x00010000ull
+
+#define PVT_PATH_LEN 128 /* exec'd path kept per task (truncated beyond) */
+#define PVT_RENAMES 4    /* renames kept per task (the first ones; the rest are counted) */
+
+struct pvt_rename {
+	__u64 ns;                /* rq clock, like every report time */
+	__u32 by_exec;           /* the name exec gave (the file's base name) */
+	__u32 pad;
+	char comm[PVT_COMM_LEN]; /* the new name */
 };
 
 /* The kernel's own per-task accounting, read in BPF. */
@@ -114,6 +148,50 @@ struct pvt_task {
 	struct pvt_kcounters kexit;  /* at sched_process_exit */
 	struct pvt_kcounters kfinal; /* at the final switch-out (includes it) */
 	char comm[PVT_COMM_LEN];     /* latest name (at exit for exited tasks) */
+
+	/*
+	 * Creation (PVT_F_BORN).  Durations on bpf_ktime_get_ns(): the run-queue
+	 * clock is only fresh at scheduler events, not at a syscall's entry.
+	 */
+	__u32 create_nr;        /* PVT_NR_*: the creating thread's syscall; 0: none (kernel) */
+	__u32 create_exit_signal; /* the child's exit signal (clone flags & 0xff, clone3 exit_signal) */
+	__u64 clone_flags;      /* CLONE_* as the syscall asked (fork: none; vfork: VM|VFORK) */
+	__u64 create_kt;        /* sched_process_fork, ktime */
+	__u64 create_copy_ns;   /* the creator's sys_enter to sched_process_fork (copy_process) */
+	__u64 create_syscall_ns;/* the creator's sys_enter to sys_exit (0: not seen) */
+	__u64 stack_start;      /* the new thread's stack as passed to clone/clone3 (0: none) */
+	__u64 stack_size;       /* clone3's stack_size (clone passes only a pointer: 0) */
+
+	/* Exec (the task's first successful one; counts over all). */
+	__u32 exec_count;       /* successful execs */
+	__u32 exec_failed;      /* failed execve attempts (execvp walking PATH, ENOENT...) */
+	__u64 exec_start_kt;    /* sys_enter of the first successful execve, ktime */
+	__u64 exec_ns;          /* its duration, sys_enter to sys_exit */
+	__u64 exec_minflt;      /* minor faults the task took between creation and that exec */
+	char exec_path[PVT_PATH_LEN]; /* the file it exec'd (bprm->filename) */
+	char comm_at_exec[PVT_COMM_LEN];
+	char comm_first[PVT_COMM_LEN];  /* at creation or first sight */
+
+	/* Renames (task_rename: prctl(PR_SET_NAME), /proc/.../comm, exec). */
+	__u32 renames;
+	__u32 pad1;
+	struct pvt_rename rename_hist[PVT_RENAMES];
+
+	/* Exit. */
+	__u32 exit_how;         /* enum pvt_exit_how */
+	__u32 sig_last;         /* the last signal generated for this task (0: none) */
+	__u32 sig_sender_tid;   /* who sent it (the task itself for a fault) */
+	__u32 sig_sender_pid;
+
+	/* In flight, for the task as a creator or exec'er (meaningless after). */
+	__u64 sys_enter_kt;     /* sys_enter of a clone/fork/vfork/clone3/execve in progress */
+	__u32 sys_nr;
+	__u32 sys_exit_signal;
+	__u64 sys_flags, sys_stack, sys_stack_size;
+	__u64 child;            /* the task it created in this syscall (task_struct *) */
+	__u64 child_start_time; /* and its start_time, to check the pointer is still that task */
+	__u32 child_tid;
+	__u32 pad2;
 };
 
 /* Run-queue waits by the origin of the switch-in that ended them (per CPU, summed by userspace). */
@@ -128,25 +206,44 @@ struct pvt_class_stat {
 enum pvt_event_kind {
 	PVT_EV_CREATE = 1, /* struct pvt_ev_create */
 	PVT_EV_EXIT = 2,   /* struct pvt_ev_exit: the task's final record */
-	PVT_EV_EXEC = 3,   /* struct pvt_ev_exec */
+	PVT_EV_EXEC = 3,   /* struct pvt_ev_exec: an execve returned (or failed) */
+	PVT_EV_RENAME = 4, /* struct pvt_ev_rename */
 };
 
 struct pvt_ev_hdr {
 	__u16 size; /* of the whole record */
 	__u16 kind; /* enum pvt_event_kind */
 	__u32 cpu;
-	__u64 ts;   /* bpf_ktime_get_ns() */
+	__u64 ts;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 };
 
+/* At sched_process_fork: the creator's syscall has not returned yet. */
 struct pvt_ev_create {
 	struct pvt_ev_hdr hdr;
 	__u32 tid, pid, ppid, parent_tid;
+	__u32 nr, exit_signal;  /* PVT_NR_* (0: created in the kernel), the child's exit signal */
+	__u64 clone_flags;
+	__u64 copy_ns;          /* creator's sys_enter to now (0: not in a creating syscall) */
 	char comm[PVT_COMM_LEN];
 };
 
+/* At the sys_exit of an execve of a tracked task. */
 struct pvt_ev_exec {
 	struct pvt_ev_hdr hdr;
-	__u32 tid, pid, old_tid, pad;
+	__u32 tid, pid, old_tid; /* old_tid: the tid before exec (a non-leader takes the pid) */
+	__s32 ret;               /* 0 or -errno */
+	__u64 exec_ns;           /* sys_enter to sys_exit */
+	__u64 since_create_ns;   /* creation to sys_enter (0: not born under tracing) */
+	__u64 minflt;            /* minor faults since creation, at sys_enter */
+	char comm[PVT_COMM_LEN];
+	char path[PVT_PATH_LEN];
+};
+
+/* At task_rename. */
+struct pvt_ev_rename {
+	struct pvt_ev_hdr hdr;
+	__u32 tid, pid, by_exec, pad;
+	char old_comm[PVT_COMM_LEN];
 	char comm[PVT_COMM_LEN];
 };
 
@@ -167,7 +264,9 @@ enum pvt_counter {
 	PVT_C_STALE_REUSED = 7,   /* a new task already had a record (should stay 0) */
 	PVT_C_TASKS_LOST = 8,     /* final records lost: ring buffer and overflow map both full */
 	PVT_C_TASKS_EXITED = 9,   /* sched_process_exit of tracked tasks */
-	PVT_C__MAX = 10,
+	PVT_C_RB_LOST_RENAME = 10,/* rename records dropped */
+	PVT_C_LATE_COST_FULL = 11,/* creation costs of early-dead children not kept: map full */
+	PVT_C__MAX = 12,
 };
 
 #endif /* PVTRACE_H */

@@ -17,6 +17,7 @@ struct pvt_report {
 	char *const *argv;          /* the command */
 	int root_pid;
 	uint64_t t0_ns;             /* the command's first sight (scheduler clock): origin of *_ns times */
+	uint64_t t0_kt;             /* the same moment on CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	uint64_t duration_ns;
 	int root_wstatus;           /* wait(2) status of the command */
 	uint64_t counters[PVT_C__MAX];

@@ -11,6 +11,110 @@ static uint64_t rel(const struct pvt_report *r, uint64_t t)
 	return t > r->t0_ns ? t - r->t0_ns : 0;
 }
 
+/* A bpf_ktime_get_ns() time relative to the same origin. */
+static uint64_t rel_kt(const struct pvt_report *r, uint64_t kt)
+{
+	return kt > r->t0_kt ? kt - r->t0_kt : 0;
+}
+
+static void add_flag_name(void *ctx, const char *name)
+{
+	jw_string(ctx, name);
+}
+
+static void created_obj(json_writer_t *jw, const struct pvt_report *r, const struct pvt_rec *rec)
+{
+	const struct pvt_task *t = &rec->t;
+	char nb[16];
+
+	jw_name(jw, "created");
+	if (!(t->flags & PVT_F_BORN)) {
+		jw_null(jw);
+		return;
+	}
+	jw_start_object(jw);
+	jw_uint_field(jw, "at_ns", rel(r, t->first_ns));
+	jw_string_field(jw, "syscall", pvt_syscall_name(t->create_nr, nb, sizeof(nb)));
+	jw_name(jw, "flags");
+	jw_start_array(jw);
+	pvt_clone_flag_names(t->clone_flags, add_flag_name, jw);
+	jw_end_array(jw);
+	jw_uint_field(jw, "exit_signal", t->create_exit_signal);
+	jw_bool_field(jw, "thread", pvt_created_thread(t));
+	if (rec->syscall_ns)
+		jw_uint_field(jw, "syscall_ns", rec->syscall_ns);
+	else
+		jw_null_field(jw, "syscall_ns");
+	if (t->flags & PVT_F_IN_CREATE)
+		jw_uint_field(jw, "copy_ns", t->create_copy_ns);
+	else
+		jw_null_field(jw, "copy_ns");
+	if (t->first_in_ns)
+		jw_uint_field(jw, "first_run_ns", t->first_in_ns - t->first_ns);
+	else
+		jw_null_field(jw, "first_run_ns");
+	if (t->stack_start)
+		jw_uint_field(jw, "stack", t->stack_start);
+	else
+		jw_null_field(jw, "stack");
+	if (t->stack_size)
+		jw_uint_field(jw, "stack_size", t->stack_size);
+	else
+		jw_null_field(jw, "stack_size");
+	jw_end_object(jw);
+}
+
+static void exec_obj(json_writer_t *jw, const struct pvt_task *t)
+{
+	jw_name(jw, "exec");
+	if (!t->exec_count && !t->exec_failed) {
+		jw_null(jw);
+		return;
+	}
+	jw_start_object(jw);
+	jw_uint_field(jw, "count", t->exec_count);
+	jw_uint_field(jw, "failed", t->exec_failed);
+	if (t->exec_count) {
+		jw_name(jw, "path");
+		jw_string_n(jw, t->exec_path, sizeof(t->exec_path));
+		jw_name(jw, "comm");
+		jw_string_n(jw, t->comm_at_exec, sizeof(t->comm_at_exec));
+		jw_uint_field(jw, "exec_ns", t->exec_ns);
+		if (t->create_kt && t->exec_start_kt > t->create_kt)
+			jw_uint_field(jw, "after_create_ns", t->exec_start_kt - t->create_kt);
+		else
+			jw_null_field(jw, "after_create_ns");
+		jw_uint_field(jw, "minor_faults_before", t->exec_minflt);
+	}
+	jw_end_object(jw);
+}
+
+static void names_obj(json_writer_t *jw, const struct pvt_report *r, const struct pvt_task *t)
+{
+	uint32_t n = t->renames < PVT_RENAMES ? t->renames : PVT_RENAMES;
+
+	jw_name(jw, "names");
+	jw_start_object(jw);
+	jw_name(jw, "first");
+	jw_string_n(jw, t->comm_first, sizeof(t->comm_first));
+	jw_uint_field(jw, "renames", t->renames);
+	jw_name(jw, "history");
+	jw_start_array(jw);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct pvt_rename *rn = &t->rename_hist[i];
+
+		jw_start_object(jw);
+		jw_uint_field(jw, "at_ns", rel_kt(r, rn->ns));
+		jw_name(jw, "comm");
+		jw_string_n(jw, rn->comm, sizeof(rn->comm));
+		jw_bool_field(jw, "by_exec", rn->by_exec);
+		jw_end_object(jw);
+	}
+	jw_end_array(jw);
+	jw_bool_field(jw, "history_truncated", t->renames > PVT_RENAMES);
+	jw_end_object(jw);
+}
+
 /* Starts an exit object and returns true (the caller adds fields and ends it), or writes null. */
 static bool exit_open(json_writer_t *jw, const char *name, const struct pvt_exit *e)
 {
@@ -194,20 +298,26 @@ static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 	jw_end_array(jw);
 	jw_uint_field(jw, "wakers_other", t->wakers_other);
 	switch_cost_obj(jw, r, t->sw_in, t->sw_as_change);
-	jw_name(jw, "created");
-	if (t->flags & PVT_F_BORN) {
-		jw_start_object(jw);
-		jw_uint_field(jw, "at_ns", rel(r, t->first_ns));
-		if (t->first_in_ns)
-			jw_uint_field(jw, "first_run_ns", t->first_in_ns - t->first_ns);
+	created_obj(jw, r, rec);
+	exec_obj(jw, t);
+	names_obj(jw, r, t);
+	if (rec->alive)
+		jw_null_field(jw, "lifetime_ns");
+	else
+		jw_uint_field(jw, "lifetime_ns", pvt_lifetime_ns(rec));
+	if (exit_open(jw, "exit", &rec->exit)) {
+		const char *how = pvt_exit_how_name(t->exit_how);
+
+		if (how)
+			jw_string_field(jw, "how", how);
 		else
-			jw_null_field(jw, "first_run_ns");
+			jw_null_field(jw, "how");
+		if (t->exit_how == PVT_EXIT_SIGNAL && t->sig_last) {
+			jw_uint_field(jw, "sender_tid", t->sig_sender_tid);
+			jw_uint_field(jw, "sender_pid", t->sig_sender_pid);
+		}
 		jw_end_object(jw);
-	} else {
-		jw_null(jw);
 	}
-	if (exit_open(jw, "exit", &rec->exit))
-		jw_end_object(jw);
 	jw_end_object(jw);
 }
 
@@ -243,8 +353,46 @@ static void proc_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 	sums_fields(jw, r, &p->sums);
 	if (exit_open(jw, "exit", &p->exit)) {
 		jw_uint_field(jw, "last_tid", p->exit_tid);
+		if (p->origin_tid)
+			jw_uint_field(jw, "origin_tid", p->origin_tid);
+		else
+			jw_null_field(jw, "origin_tid");
+		jw_uint_field(jw, "collateral_threads", p->collateral);
+		jw_uint_field(jw, "threads_exited", p->exited_self);
+		jw_uint_field(jw, "threads_killed", p->killed);
 		jw_end_object(jw);
 	}
+	jw_end_object(jw);
+}
+
+static void cost_obj(json_writer_t *jw, const char *name, const struct pvt_cost_stats *c)
+{
+	jw_name(jw, name);
+	jw_start_object(jw);
+	jw_uint_field(jw, "count", c->count);
+	jw_uint_field(jw, "total_ns", c->sum_ns);
+	jw_uint_field(jw, "p50_ns", c->p50_ns);
+	jw_uint_field(jw, "p99_ns", c->p99_ns);
+	jw_uint_field(jw, "max_ns", c->max_ns);
+	jw_end_object(jw);
+}
+
+static void creation_obj(json_writer_t *jw, const struct pvt_report *r, const char *name,
+			 const struct pvt_create_sums *c)
+{
+	jw_name(jw, name);
+	jw_start_object(jw);
+	jw_uint_field(jw, "created", c->born);
+	jw_uint_field(jw, "in_syscall", c->in_syscall);
+	jw_uint_field(jw, "syscall_cost_missing", c->cost_missing);
+	cost_obj(jw, "syscall", &c->syscall);
+	cost_obj(jw, "copy", &c->copy);
+	cost_obj(jw, "first_run", &c->first_run);
+	jw_uint_field(jw, "execed", c->execed);
+	cost_obj(jw, "exec", &c->exec);
+	/* creator time over the run's wall time (creations in parallel can add to more than 1) */
+	jw_double_field(jw, "share_of_wall_time",
+			r->duration_ns ? (double)c->syscall.sum_ns / (double)r->duration_ns : 0.0);
 	jw_end_object(jw);
 }
 
@@ -306,7 +454,9 @@ int report_json(FILE *f, const struct pvt_report *r)
 	jw_uint_field(jw, "create", r->counters[PVT_C_RB_LOST_CREATE]);
 	jw_uint_field(jw, "exit", r->counters[PVT_C_RB_LOST_EXIT]);
 	jw_uint_field(jw, "exec", r->counters[PVT_C_RB_LOST_EXEC]);
+	jw_uint_field(jw, "rename", r->counters[PVT_C_RB_LOST_RENAME]);
 	jw_end_object(jw);
+	jw_uint_field(jw, "late_costs_lost", r->counters[PVT_C_LATE_COST_FULL]);
 	jw_end_object(jw);
 
 	jw_name(jw, "calibration");
@@ -340,6 +490,19 @@ int report_json(FILE *f, const struct pvt_report *r)
 	jw_start_object(jw);
 	sums_obj(jw, r, "threads", &tb->threads);
 	sums_obj(jw, r, "processes", &tb->processes);
+	jw_name(jw, "creation");
+	jw_start_object(jw);
+	creation_obj(jw, r, "threads", &tb->create_threads);
+	creation_obj(jw, r, "processes", &tb->create_procs);
+	jw_end_object(jw);
+	jw_name(jw, "exits");
+	jw_start_object(jw);
+	jw_uint_field(jw, "processes", tb->exits.processes);
+	jw_uint_field(jw, "clean", tb->exits.clean);
+	jw_uint_field(jw, "failed", tb->exits.failed);
+	jw_uint_field(jw, "signaled", tb->exits.signaled);
+	jw_uint_field(jw, "collateral_threads", tb->exits.collateral_threads);
+	jw_end_object(jw);
 	jw_name(jw, "switch_classes");
 	jw_start_object(jw);
 	for (int i = 0; i < PVT_FROM__MAX; i++) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include "common.h"
+#include "creation.h"
 #include "escape.h"
 #include "report.h"
 
@@ -388,6 +389,94 @@ static void classes(FILE *f, const struct pvt_report *r)
 	wrap(f, para);
 }
 
+static void cost_row(FILE *f, const char *label, const struct pvt_cost_stats *a,
+		     const struct pvt_cost_stats *b, int which)
+{
+	char x[32], y[32];
+	uint64_t va = which == 0 ? a->p50_ns : which == 1 ? a->p99_ns : a->max_ns;
+	uint64_t vb = which == 0 ? b->p50_ns : which == 1 ? b->p99_ns : b->max_ns;
+
+	fprintf(f, "  %-34s %22s %22s\n", label, a->count ? fmt_ns(x, sizeof(x), va) : "-",
+		b->count ? fmt_ns(y, sizeof(y), vb) : "-");
+}
+
+static void creation(FILE *f, const struct pvt_report *r)
+{
+	const struct pvt_create_sums *t = &r->tb->create_threads, *p = &r->tb->create_procs;
+	char a[48], b[48];
+
+	if (!t->born && !p->born)
+		return;
+	fprintf(f, "\nCREATION (tasks born under tracing; threads: CLONE_THREAD)\n");
+	fprintf(f, "  %-34s %22s %22s\n", "", "threads", "processes");
+	sum_row(f, "created", t->born, 0, p->born, 0);
+	cost_row(f, "syscall in the creator p50", &t->syscall, &p->syscall, 0);
+	cost_row(f, "syscall in the creator p99", &t->syscall, &p->syscall, 1);
+	cost_row(f, "syscall in the creator max", &t->syscall, &p->syscall, 2);
+	cost_row(f, "  of which copying (p50)", &t->copy, &p->copy, 0);
+	cost_row(f, "creation to first run p50", &t->first_run, &p->first_run, 0);
+	snprintf(a, sizeof(a), "%s (%.1f%%)", fmt_ns(a + 24, 24, t->syscall.sum_ns),
+		 pct(t->syscall.sum_ns, r->duration_ns));
+	snprintf(b, sizeof(b), "%s (%.1f%%)", fmt_ns(b + 24, 24, p->syscall.sum_ns),
+		 pct(p->syscall.sum_ns, r->duration_ns));
+	fprintf(f, "  %-34s %22s %22s\n", "time creating (% of wall time)", a, b);
+	if (t->execed || p->execed) {
+		sum_row(f, "exec'd", t->execed, t->born, p->execed, p->born);
+		cost_row(f, "exec p50", &t->exec, &p->exec, 0);
+	}
+	if (t->cost_missing || p->cost_missing)
+		fprintf(f, "  (%llu creation(s) whose syscall return was not seen: no syscall cost)\n",
+			(unsigned long long)(t->cost_missing + p->cost_missing));
+	if (t->syscall.count && p->syscall.count && t->syscall.p50_ns)
+		fprintf(f, "  At the median, creating a process cost %.1fx creating a thread here.\n",
+			(double)p->syscall.p50_ns / (double)t->syscall.p50_ns);
+}
+
+static void exits(FILE *f, const struct pvt_report *r)
+{
+	const struct pvt_table *tb = r->tb;
+	const struct pvt_exit_sums *x = &tb->exits;
+	char c[80], oc[80];
+	size_t shown = 0;
+
+	if (!x->processes)
+		return;
+	fprintf(f, "\nEXITS: %llu process(es) ended: %llu with code 0, %llu with another code, "
+		   "%llu by a signal\n", (unsigned long long)x->processes,
+		(unsigned long long)x->clean, (unsigned long long)x->failed,
+		(unsigned long long)x->signaled);
+	for (size_t k = 0; k < tb->nprocs; k++) {
+		const struct pvt_proc *p = &tb->procs[k];
+		const struct pvt_task *o = NULL;
+
+		if (!p->exit.known || (!p->exit.signal && !p->collateral))
+			continue;
+		if (r->top && shown >= r->top) {
+			fprintf(f, "  ... (--top N for more)\n");
+			break;
+		}
+		shown++;
+		for (size_t i = 0; i < tb->n && p->origin_tid; i++)
+			if (tb->recs[i].proc == k && tb->recs[i].t.tid == p->origin_tid)
+				o = &tb->recs[i].t;
+		fprintf(f, "  process %u (%s): ", p->pid, fmt_comm(c, sizeof(c), p->comm, 15));
+		if (p->exit.signal)
+			fprintf(f, "SIG%s (%d)%s", sigabbrev_np(p->exit.signal) ?
+				sigabbrev_np(p->exit.signal) : "?", p->exit.signal,
+				p->exit.core ? ", core dumped" : "");
+		else
+			fprintf(f, "exit_group, code %d", p->exit.code);
+		if (o)
+			fprintf(f, " in tid %u (%s)", o->tid, fmt_comm(oc, sizeof(oc), o->comm, 15));
+		fprintf(f, "; %u other thread(s) taken down\n", p->collateral);
+	}
+	if (x->signaled)
+		fprintf(f, "  Blast radius: the %llu other process(es) ended on their own terms "
+			   "(%llu with code 0).\n",
+			(unsigned long long)(x->processes - x->signaled),
+			(unsigned long long)x->clean);
+}
+
 static void histograms(FILE *f, const struct pvt_report *r)
 {
 	const struct pvt_table *tb = r->tb;
@@ -419,6 +508,8 @@ int report_text(FILE *f, const struct pvt_report *r)
 	waits(f, r);
 	summary(f, r);
 	classes(f, r);
+	creation(f, r);
+	exits(f, r);
 	if (r->hist)
 		histograms(f, r);
 	fflush(f);

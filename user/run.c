@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "common.h"
+#include "events.h"
 #include "launch.h"
 #include "report.h"
 #include "run.h"
@@ -34,7 +35,8 @@ void run_usage(FILE *f)
 		"usage: pvtrace run [options] [--] CMD [ARGS...]\n"
 		"\n"
 		"Run CMD, follow every thread and process it creates, and report per task its\n"
-		"context switches, checked against the kernel's own counters.  The report goes to\n"
+		"context switches (checked against the kernel's own counters), what its creation\n"
+		"and exec cost, and how it ended.  The report goes to\n"
 		"stderr (or -o FILE); CMD's stdin, stdout and stderr are left alone.  pvtrace exits\n"
 		"with CMD's status (128+N if signal N killed it).\n"
 		"\n"
@@ -47,6 +49,9 @@ void run_usage(FILE *f)
 		"                         it are counted and reported as untracked\n"
 		"      --ringbuf-kb N     ring buffer for creations and exits, in KiB: a power of two,\n"
 		"                         at least 4 (default %u); drops are counted and reported\n"
+		"      --events[=FILE]    print each creation, exec, rename and exit of the traced tree\n"
+		"                         as it happens, one line each, to stderr or FILE (JSON lines\n"
+		"                         with -f json)\n"
 		"      --hist             text report: bcc-style histograms of run-queue latency for\n"
 		"                         threads, processes, and each of the top processes\n"
 		"      --calibration FILE switch costs measured by 'pvtrace calibrate' (default:\n"
@@ -65,7 +70,7 @@ void run_usage(FILE *f)
 }
 
 enum { OPT_MAX_TASKS = 256, OPT_RINGBUF_KB, OPT_STATUS, OPT_NO_STATUS, OPT_NULL, OPT_HIST,
-       OPT_CALIBRATION };
+       OPT_CALIBRATION, OPT_EVENTS };
 
 int run_parse_args(int argc, char **argv, struct run_opts *o)
 {
@@ -80,6 +85,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 		{ "null-programs", no_argument, NULL, OPT_NULL },
 		{ "hist", no_argument, NULL, OPT_HIST },
 		{ "calibration", required_argument, NULL, OPT_CALIBRATION },
+		{ "events", optional_argument, NULL, OPT_EVENTS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -146,6 +152,12 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 				return usage_error("--calibration needs a file name");
 			o->calibration = optarg;
 			break;
+		case OPT_EVENTS:
+			if (optarg && !*optarg)
+				return usage_error("--events= needs a file name");
+			o->events = true;
+			o->events_path = optarg;
+			break;
 		case 'v':
 			pvt_verbose++;
 			break;
@@ -166,6 +178,8 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 
 struct run_state {
 	struct pvt_table tb;
+	struct pvt_events ev;
+	struct pvt_tracer *tr;
 	int oom;
 };
 
@@ -173,10 +187,12 @@ static void on_event(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, 
 {
 	struct run_state *rs = ctx;
 
+	if (rs->ev.f) {
+		if (!rs->ev.t0_kt && rs->tr)
+			rs->ev.t0_kt = tracer_root_first_kt(rs->tr);
+		events_print(&rs->ev, hdr, data, size);
+	}
 	switch (hdr->kind) {
-	case PVT_EV_CREATE:
-	case PVT_EV_EXEC:
-		break; /* counted in BPF; seen here for the live event stream to come */
 	case PVT_EV_EXIT:
 		if (size >= sizeof(struct pvt_ev_exit) &&
 		    table_add(&rs->tb, &((const struct pvt_ev_exit *)data)->task))
@@ -192,6 +208,14 @@ static void add_from_map(void *ctx, const struct pvt_task *t)
 	struct run_state *rs = ctx;
 
 	if (table_add(&rs->tb, t))
+		rs->oom = 1;
+}
+
+static void add_late_cost(void *ctx, uint32_t tid, uint64_t start_time, uint64_t ns)
+{
+	struct run_state *rs = ctx;
+
+	if (table_add_late_cost(&rs->tb, tid, start_time, ns))
 		rs->oom = 1;
 }
 
@@ -318,7 +342,7 @@ static void wait_final_switches(struct pvt_tracer *tr)
 	pvt_debug("some exited tasks made no final switch within the grace period");
 }
 
-static FILE *open_output(const char *path)
+static FILE *open_output(const char *path, const char *what)
 {
 	FILE *f;
 
@@ -326,7 +350,7 @@ static FILE *open_output(const char *path)
 		return stderr;
 	f = fopen(path, "w");
 	if (!f)
-		pvt_err("cannot write the report to %s: %s", path, strerror(errno));
+		pvt_err("cannot write the %s to %s: %s", what, path, strerror(errno));
 	return f;
 }
 
@@ -360,10 +384,20 @@ int cmd_run(int argc, char **argv)
 	err = launch_resolve(o.argv[0], &path);
 	if (err)
 		return err;
-	out = open_output(o.output);
+	out = open_output(o.output, "report");
 	if (!out) {
 		free(path);
 		return PVT_EXIT_FAILURE;
+	}
+	if (o.events) {
+		rs.ev.json = o.format == PVT_FMT_JSON;
+		rs.ev.f = open_output(o.events_path, "events");
+		if (!rs.ev.f) {
+			if (out != stderr)
+				fclose(out);
+			free(path);
+			return PVT_EXIT_FAILURE;
+		}
 	}
 
 	/* Fork the command behind its gate, then put tracking in place. */
@@ -379,6 +413,7 @@ int cmd_run(int argc, char **argv)
 		launch_abort(&launch);
 		goto cleanup;
 	}
+	rs.tr = tr;
 
 	child_pid = launch.pid;
 	install_signals();
@@ -404,6 +439,7 @@ int cmd_run(int argc, char **argv)
 	tracer_read_counters(tr, rep.counters);
 	tracer_for_each_task(tr, add_from_map, &rs);
 	tracer_for_each_overflow(tr, add_from_map, &rs);
+	tracer_for_each_late_cost(tr, add_late_cost, &rs);
 	if (rs.oom || table_finish(&rs.tb)) {
 		pvt_err("out of memory building the report");
 		goto cleanup;
@@ -422,6 +458,7 @@ int cmd_run(int argc, char **argv)
 		if (t->flags & PVT_F_ROOT)
 			break;
 	}
+	rep.t0_kt = tracer_root_first_kt(tr);
 	rep.argv = o.argv;
 	rep.root_pid = launch.pid;
 	rep.root_wstatus = wstatus;
@@ -452,6 +489,10 @@ cleanup:
 	launch_cleanup(&launch);
 	if (out && out != stderr && fclose(out) && ret == 0) {
 		pvt_err("cannot write the report to %s: %s", o.output, strerror(errno));
+		ret = PVT_EXIT_FAILURE;
+	}
+	if (rs.ev.f && rs.ev.f != stderr && fclose(rs.ev.f) && ret == 0) {
+		pvt_err("cannot write the events to %s: %s", o.events_path, strerror(errno));
 		ret = PVT_EXIT_FAILURE;
 	}
 	table_free(&rs.tb);

@@ -20,6 +20,8 @@ struct run_opts {
 	bool null_programs;
 	bool hist;              /* --hist */
 	const char *calibration; /* --calibration FILE, NULL = default path */
+	bool events;            /* --events[=FILE] */
+	const char *events_path; /* NULL: stderr */
 	bool help;
 	char **argv;            /* the command */
 };

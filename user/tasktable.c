@@ -15,6 +15,7 @@ void table_free(struct pvt_table *tb)
 {
 	free(tb->recs);
 	free(tb->procs);
+	free(tb->late);
 	memset(tb, 0, sizeof(*tb));
 }
 
@@ -36,6 +37,143 @@ int table_add(struct pvt_table *tb, const struct pvt_task *t)
 	r->t = *t;
 	r->t.comm[PVT_COMM_LEN - 1] = '\0';
 	return 0;
+}
+
+int table_add_late_cost(struct pvt_table *tb, uint32_t tid, uint64_t start_time, uint64_t ns)
+{
+	if (tb->nlate == tb->late_cap) {
+		size_t cap = tb->late_cap ? tb->late_cap * 2 : 64;
+		struct pvt_late_cost *nl = realloc(tb->late, cap * sizeof(*nl));
+
+		if (!nl)
+			return -ENOMEM;
+		tb->late = nl;
+		tb->late_cap = cap;
+	}
+	tb->late[tb->nlate++] = (struct pvt_late_cost){ .start_time = start_time, .tid = tid,
+							  .ns = ns };
+	return 0;
+}
+
+static int late_cmp(const void *a, const void *b)
+{
+	const struct pvt_late_cost *x = a, *y = b;
+
+	if (x->start_time != y->start_time)
+		return x->start_time < y->start_time ? -1 : 1;
+	return x->tid < y->tid ? -1 : (x->tid > y->tid);
+}
+
+/* created.syscall_ns of each record: its own, else the one kept apart. */
+static void apply_late_costs(struct pvt_table *tb)
+{
+	if (tb->nlate)
+		qsort(tb->late, tb->nlate, sizeof(*tb->late), late_cmp);
+	for (size_t i = 0; i < tb->n; i++) {
+		struct pvt_rec *r = &tb->recs[i];
+		struct pvt_late_cost key = { .start_time = r->t.start_time, .tid = r->t.tid }, *l;
+
+		r->syscall_ns = r->t.create_syscall_ns;
+		if (!r->syscall_ns && tb->nlate) {
+			l = bsearch(&key, tb->late, tb->nlate, sizeof(*tb->late), late_cmp);
+			if (l)
+				r->syscall_ns = l->ns;
+		}
+		r->cost_missing = (r->t.flags & PVT_F_IN_CREATE) && !r->syscall_ns;
+	}
+}
+
+/* Quantiles of each creation cost, for the tasks born as threads or as processes. */
+static int create_sums(struct pvt_table *tb, bool threads, struct pvt_create_sums *cs)
+{
+	uint64_t *v[4];
+	size_t n[4] = {};
+	int err = 0;
+
+	memset(cs, 0, sizeof(*cs));
+	for (int k = 0; k < 4; k++) {
+		v[k] = malloc((tb->n ? tb->n : 1) * sizeof(uint64_t));
+		if (!v[k])
+			err = -ENOMEM;
+	}
+	for (size_t i = 0; !err && i < tb->n; i++) {
+		const struct pvt_rec *r = &tb->recs[i];
+		const struct pvt_task *t = &r->t;
+
+		if (!(t->flags & PVT_F_BORN) || pvt_created_thread(t) != threads)
+			continue;
+		cs->born++;
+		if (t->flags & PVT_F_IN_CREATE) {
+			cs->in_syscall++;
+			v[1][n[1]++] = t->create_copy_ns;
+		}
+		cs->cost_missing += r->cost_missing;
+		if (r->syscall_ns)
+			v[0][n[0]++] = r->syscall_ns;
+		if (t->first_in_ns)
+			v[2][n[2]++] = t->first_in_ns - t->first_ns;
+		if (t->exec_count) {
+			cs->execed++;
+			v[3][n[3]++] = t->exec_ns;
+		}
+	}
+	if (!err) {
+		pvt_cost_stats(v[0], n[0], &cs->syscall);
+		pvt_cost_stats(v[1], n[1], &cs->copy);
+		pvt_cost_stats(v[2], n[2], &cs->first_run);
+		pvt_cost_stats(v[3], n[3], &cs->exec);
+	}
+	for (int k = 0; k < 4; k++)
+		free(v[k]);
+	return err;
+}
+
+/* Who began each process's end, who was taken down with it; how processes ended. */
+static void exit_sums(struct pvt_table *tb)
+{
+	memset(&tb->exits, 0, sizeof(tb->exits));
+	for (size_t i = 0; i < tb->n; i++) {
+		const struct pvt_rec *r = &tb->recs[i];
+		struct pvt_proc *p = &tb->procs[r->proc];
+
+		switch (r->t.exit_how) {
+		case PVT_EXIT_COLLATERAL:
+			p->collateral++;
+			tb->exits.collateral_threads++;
+			break;
+		case PVT_EXIT_SIGNAL:
+			p->killed++;
+			if (!p->origin_tid)
+				p->origin_tid = r->t.tid;
+			break;
+		case PVT_EXIT_SELF:
+			p->exited_self++;
+			break;
+		default:
+			break;
+		}
+	}
+	for (size_t i = 0; i < tb->n; i++) {
+		const struct pvt_rec *r = &tb->recs[i];
+		struct pvt_proc *p = &tb->procs[r->proc];
+
+		/* No signal aimed at a thread: the one that began the group exit. */
+		if (!p->origin_tid && (r->t.flags & PVT_F_GROUP_EXIT_ORIGIN) && p->collateral)
+			p->origin_tid = r->t.tid;
+	}
+	for (size_t k = 0; k < tb->nprocs; k++) {
+		const struct pvt_proc *p = &tb->procs[k];
+
+		if (!p->exit.known)
+			continue;
+		tb->exits.processes++;
+		if (p->exit.signal)
+			tb->exits.signaled++;
+		else if (p->exit.code)
+			tb->exits.failed++;
+		else
+			tb->exits.clean++;
+	}
 }
 
 struct pvt_exit pvt_decode_exit(int32_t code)
@@ -190,6 +328,10 @@ int table_finish(struct pvt_table *tb)
 		}
 		sums_add(&p->sums, t);
 	}
+	apply_late_costs(tb);
+	exit_sums(tb);
+	if (create_sums(tb, true, &tb->create_threads) || create_sums(tb, false, &tb->create_procs))
+		return -ENOMEM;
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "pvtrace.h"
 #include "hist.h"
+#include "creation.h"
 
 /* Decoded wait(2)-style exit code. */
 struct pvt_exit {
@@ -28,6 +29,8 @@ struct pvt_rec {
 	bool exact;     /* event counts equal the kernel's deltas */
 	struct pvt_exit exit;
 	size_t proc;    /* index into table->procs */
+	uint64_t syscall_ns;  /* created.syscall_ns: the record's, or kept apart (late_costs) */
+	bool cost_missing;    /* born in a creating syscall whose return was not seen */
 };
 
 /* Sums over a set of tasks. */
@@ -53,7 +56,34 @@ struct pvt_proc {
 	struct pvt_sums sums;
 	struct pvt_exit exit;       /* from the last thread to exit (group dead) */
 	uint32_t exit_tid;
+	uint32_t origin_tid;        /* the thread that began the group's end (0: none, see below) */
+	uint32_t collateral;        /* threads taken down by another thread's exit or signal */
+	uint32_t exited_self, killed; /* threads that ended by exit, by a signal aimed at them */
 	ssize_t leader;             /* index of the leader's record, -1 if unseen */
+};
+
+/* Creation costs of the tasks born under tracing, of one class (CLONE_THREAD or not). */
+struct pvt_create_sums {
+	uint64_t born;              /* tasks created */
+	uint64_t in_syscall;        /* created by a clone/fork/vfork/clone3 seen entering */
+	uint64_t cost_missing;      /* of which the syscall's return was not seen */
+	uint64_t execed;            /* that exec'd */
+	struct pvt_cost_stats syscall, copy, first_run, exec;
+};
+
+/* How processes ended. */
+struct pvt_exit_sums {
+	uint64_t processes;         /* processes whose last thread exited */
+	uint64_t clean;             /* exit code 0 */
+	uint64_t failed;            /* exit code != 0 */
+	uint64_t signaled;          /* ended by a signal */
+	uint64_t collateral_threads;/* threads taken down with their group, all processes */
+};
+
+struct pvt_late_cost {
+	uint64_t start_time;
+	uint32_t tid;
+	uint64_t ns;
 };
 
 struct pvt_table {
@@ -64,6 +94,11 @@ struct pvt_table {
 	/* filled by table_finish() */
 	size_t verified, exact, alive;
 	struct pvt_sums threads, processes; /* by kind: tid != pid, tid == pid */
+	struct pvt_create_sums create_threads, create_procs; /* by CLONE_THREAD */
+	struct pvt_exit_sums exits;
+	/* creation costs kept apart by BPF, added by table_finish() */
+	struct pvt_late_cost *late;
+	size_t nlate, late_cap;
 };
 
 void table_init(struct pvt_table *tb);
@@ -72,11 +107,26 @@ void table_free(struct pvt_table *tb);
 /* Add a task's record: from an exit event (alive=false) or the map at the end. 0 or -ENOMEM. */
 int table_add(struct pvt_table *tb, const struct pvt_task *t);
 
+/* A creation cost BPF kept apart (tracer_for_each_late_cost). 0 or -ENOMEM. */
+int table_add_late_cost(struct pvt_table *tb, uint32_t tid, uint64_t start_time, uint64_t ns);
+
 /* Group into processes, verify, sum.  Call once, after the last table_add. 0 or -ENOMEM. */
 int table_finish(struct pvt_table *tb);
 
 /* wait(2) status bits of task->exit_code. */
 struct pvt_exit pvt_decode_exit(int32_t exit_code);
+
+/* Lifetime: creation (or first sight) to the final switch; 0 while alive. */
+static inline uint64_t pvt_lifetime_ns(const struct pvt_rec *r)
+{
+	return !r->alive && r->t.end_ns > r->t.first_ns ? r->t.end_ns - r->t.first_ns : 0;
+}
+
+/* Created as a thread (CLONE_THREAD), whatever it became (a thread that execs leads). */
+static inline bool pvt_created_thread(const struct pvt_task *t)
+{
+	return t->clone_flags & PVT_CLONE_THREAD;
+}
 
 /* "thread" or "process" */
 const char *pvt_kind(const struct pvt_task *t);

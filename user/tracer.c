@@ -152,6 +152,8 @@ int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 	if (!err)
 		err = bpf_map__set_max_entries(tr->skel->maps.overflow, o->max_tasks);
 	if (!err)
+		err = bpf_map__set_max_entries(tr->skel->maps.late_costs, o->max_tasks);
+	if (!err)
 		err = bpf_map__set_max_entries(tr->skel->maps.events, o->ringbuf_bytes);
 	if (err) {
 		pvt_err("cannot size the BPF maps: %s", strerror(-err));
@@ -288,6 +290,34 @@ int tracer_for_each_overflow(struct pvt_tracer *tr, void (*fn)(void *ctx, const 
 	if (!tr->skel)
 		return 0;
 	return for_each_value(bpf_map__fd(tr->skel->maps.overflow), fn, ctx);
+}
+
+int tracer_for_each_late_cost(struct pvt_tracer *tr,
+			      void (*fn)(void *ctx, uint32_t tid, uint64_t start_time, uint64_t ns),
+			      void *ctx)
+{
+	struct { uint64_t start_time; uint32_t tid, pad; } key, next;
+	void *prev = NULL;
+	uint64_t ns;
+	int fd, n = 0;
+
+	if (!tr->skel)
+		return 0;
+	fd = bpf_map__fd(tr->skel->maps.late_costs);
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &ns) == 0) {
+			fn(ctx, next.tid, next.start_time, ns);
+			n++;
+		}
+		key = next;
+		prev = &key;
+	}
+	return n;
+}
+
+uint64_t tracer_root_first_kt(struct pvt_tracer *tr)
+{
+	return tr->skel ? tr->skel->bss->root_first_kt : 0;
 }
 
 int tracer_count_exiting(struct pvt_tracer *tr)

@@ -51,6 +51,17 @@ int tracer_for_each_task(struct pvt_tracer *tr, void (*fn)(void *ctx, const stru
 int tracer_for_each_overflow(struct pvt_tracer *tr, void (*fn)(void *ctx, const struct pvt_task *t),
 			     void *ctx);
 
+/*
+ * Visit each creation cost kept apart (bpf/: late_costs): children that were
+ * gone, or exiting, when their creator's syscall returned.
+ */
+int tracer_for_each_late_cost(struct pvt_tracer *tr,
+			      void (*fn)(void *ctx, uint32_t tid, uint64_t start_time, uint64_t ns),
+			      void *ctx);
+
+/* CLOCK_MONOTONIC (bpf_ktime_get_ns) at the command's first sight; 0 before it. */
+uint64_t tracer_root_first_kt(struct pvt_tracer *tr);
+
 /* How many tracked tasks have exited but not yet made their final switch. */
 int tracer_count_exiting(struct pvt_tracer *tr);
 
