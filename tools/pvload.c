@@ -9,7 +9,7 @@
  *             and forth over pipes or a futex; every hand-over wakes the
  *             partner and puts the sender to sleep, i.e. a steady stream of
  *             voluntary context switches between two known tasks.
- *   churn     many short-lived threads or processes that exit at once,
+ *   churn     many short-lived threads and/or processes that exit at once,
  *             to exercise task creation/exit tracking.
  *   mixed     the demo: a thread pingpong, a process pingpong and a churn
  *             of threads and processes, all running at the same time.
@@ -177,7 +177,7 @@ static const char general_help[] =
 "\n"
 "Scenarios:\n"
 "  pingpong   pairs of threads or processes bouncing a token back and forth\n"
-"  churn      create many short-lived threads or processes\n"
+"  churn      create many short-lived threads and/or processes\n"
 "  mixed      thread pingpong + process pingpong + churn, all at once\n"
 "\n"
 "Common options:\n"
@@ -223,21 +223,30 @@ static const char pingpong_help[] =
 
 static const char churn_help[] =
 "Usage: pvload churn [--threads | --procs] [-n N] [--concurrency C] [--quiet]\n"
+"       pvload churn [--threads=N] [--procs=M] [--concurrency C] [--quiet]\n"
 "\n"
-"Create N threads or processes that exit immediately (threads return at\n"
+"Create threads and/or processes that exit immediately (threads return at\n"
 "once, processes call _exit(0) at once; each only sets its name first).\n"
 "At most C are alive at a time: C are created, then all C are joined or\n"
 "waited for, and so on, so that many thousands can be created.\n"
 "\n"
 "Options:\n"
-"  --threads         create threads, named churn-t (default)\n"
-"  --procs           fork child processes, named churn-p\n"
-"  -n N              number of tasks to create (default 100)\n"
+"  --threads         create N threads (-n), named churn-t (default)\n"
+"  --procs           fork N child processes (-n), named churn-p\n"
+"  -n N              number of tasks to create (default 100, max 100000000)\n"
+"  --threads=N       create N threads, named churn-t\n"
+"  --procs=M         fork M child processes, named churn-p\n"
 "  --concurrency C   maximum alive at a time (default 16, max 4096)\n"
-"  --quiet           do not print the summary line\n"
+"  --quiet           do not print the summary line(s)\n"
 "  -h, --help        show this help\n"
 "\n"
-"Summary line:\n"
+"The counted forms (the value must be attached with '=') replace -n and the\n"
+"plain --threads/--procs.  Given both, --threads=N --procs=M runs the two\n"
+"parts one after the other, threads first, not concurrently; each part has\n"
+"at most C tasks alive and gets its own summary line, e.g.\n"
+"  pvload churn --threads=10000 --procs=2000 --concurrency 64\n"
+"\n"
+"Summary line (one per part):\n"
 "  churn MODE n=N concurrency=C elapsed_ns=T ns_per_task=X\n";
 
 static const char mixed_help[] =
@@ -267,40 +276,46 @@ enum opt_id {
 	OPT_PIN, OPT_IPC, OPT_N, OPT_CONCURRENCY,
 };
 
+enum opt_arg {
+	ARG_NONE,		/* a flag */
+	ARG_REQUIRED,		/* takes a value ("--x V" or "--x=V") */
+	ARG_OPTIONAL,		/* may take a value, only as "--x=V" */
+};
+
 struct optdef {
 	const char *name;	/* e.g. "--pairs" */
 	const char *alias;	/* e.g. "-h", or NULL */
-	bool has_arg;		/* takes a value ("--x V" or "--x=V") */
+	enum opt_arg arg;
 	enum opt_id id;
 };
 
 static const struct optdef pingpong_opts[] = {
-	{ "--help",	"-h",	false,	OPT_HELP },
-	{ "--quiet",	NULL,	false,	OPT_QUIET },
-	{ "--threads",	NULL,	false,	OPT_THREADS },
-	{ "--procs",	NULL,	false,	OPT_PROCS },
-	{ "--pairs",	NULL,	true,	OPT_PAIRS },
-	{ "--rounds",	NULL,	true,	OPT_ROUNDS },
-	{ "--pin",	NULL,	true,	OPT_PIN },
-	{ "--ipc",	NULL,	true,	OPT_IPC },
-	{ NULL,		NULL,	false,	0 },
+	{ "--help",	"-h",	ARG_NONE,	OPT_HELP },
+	{ "--quiet",	NULL,	ARG_NONE,	OPT_QUIET },
+	{ "--threads",	NULL,	ARG_NONE,	OPT_THREADS },
+	{ "--procs",	NULL,	ARG_NONE,	OPT_PROCS },
+	{ "--pairs",	NULL,	ARG_REQUIRED,	OPT_PAIRS },
+	{ "--rounds",	NULL,	ARG_REQUIRED,	OPT_ROUNDS },
+	{ "--pin",	NULL,	ARG_REQUIRED,	OPT_PIN },
+	{ "--ipc",	NULL,	ARG_REQUIRED,	OPT_IPC },
+	{ NULL,		NULL,	ARG_NONE,	0 },
 };
 
 static const struct optdef churn_opts[] = {
-	{ "--help",		"-h",	false,	OPT_HELP },
-	{ "--quiet",		NULL,	false,	OPT_QUIET },
-	{ "--threads",		NULL,	false,	OPT_THREADS },
-	{ "--procs",		NULL,	false,	OPT_PROCS },
-	{ "-n",			NULL,	true,	OPT_N },
-	{ "--concurrency",	NULL,	true,	OPT_CONCURRENCY },
-	{ NULL,			NULL,	false,	0 },
+	{ "--help",		"-h",	ARG_NONE,	OPT_HELP },
+	{ "--quiet",		NULL,	ARG_NONE,	OPT_QUIET },
+	{ "--threads",		NULL,	ARG_OPTIONAL,	OPT_THREADS },
+	{ "--procs",		NULL,	ARG_OPTIONAL,	OPT_PROCS },
+	{ "-n",			NULL,	ARG_REQUIRED,	OPT_N },
+	{ "--concurrency",	NULL,	ARG_REQUIRED,	OPT_CONCURRENCY },
+	{ NULL,			NULL,	ARG_NONE,	0 },
 };
 
 static const struct optdef mixed_opts[] = {
-	{ "--help",	"-h",	false,	OPT_HELP },
-	{ "--quiet",	NULL,	false,	OPT_QUIET },
-	{ "--rounds",	NULL,	true,	OPT_ROUNDS },
-	{ NULL,		NULL,	false,	0 },
+	{ "--help",	"-h",	ARG_NONE,	OPT_HELP },
+	{ "--quiet",	NULL,	ARG_NONE,	OPT_QUIET },
+	{ "--rounds",	NULL,	ARG_REQUIRED,	OPT_ROUNDS },
+	{ NULL,		NULL,	ARG_NONE,	0 },
 };
 
 /* Everything the command line can set; defaults filled in by main(). */
@@ -311,6 +326,9 @@ struct config {
 	uint64_t pairs;
 	uint64_t rounds;
 	uint64_t n;
+	bool n_given;		/* -n seen */
+	uint64_t n_threads;	/* churn --threads=N, 0: not given */
+	uint64_t n_procs;	/* churn --procs=M, 0: not given */
 	uint64_t concurrency;
 	int pin;		/* CPU to pin pingpong tasks to, -1: none */
 	enum ipc ipc;
@@ -363,8 +381,14 @@ static const struct optdef *next_opt(int argc, char **argv, int *i,
 	const struct optdef *d;
 	size_t len = strlen(arg);
 
-	if (arg[0] != '-' || arg[1] == '\0')
+	if (arg[0] != '-' || arg[1] == '\0') {
+		/* "--threads 5": an optional value must be attached. */
+		for (d = defs; *i > 0 && d->name; d++)
+			if (d->arg == ARG_OPTIONAL && strcmp(argv[*i - 1], d->name) == 0)
+				usage_error("unexpected argument '%s' (write %s=%s to give a value)",
+					    arg, d->name, arg);
 		usage_error("unexpected argument '%s'", arg);
+	}
 	if (arg[1] == '-') {
 		eq = strchr(arg, '=');
 		if (eq)
@@ -379,13 +403,15 @@ static const struct optdef *next_opt(int argc, char **argv, int *i,
 
 	*val = NULL;
 	(*i)++;
-	if (d->has_arg) {
+	if (d->arg == ARG_REQUIRED) {
 		if (eq)
 			*val = eq + 1;
 		else if (*i < argc)
 			*val = argv[(*i)++];
 		else
 			usage_error("option '%s' requires a value", d->name);
+	} else if (eq && d->arg == ARG_OPTIONAL) {
+		*val = eq + 1;
 	} else if (eq) {
 		usage_error("option '%s' does not take a value", d->name);
 	}
@@ -442,10 +468,18 @@ static void parse_options(int argc, char **argv, int first,
 			cfg->quiet = true;
 			break;
 		case OPT_THREADS:
-			set_mode(cfg, MODE_THREADS);
+			if (val)
+				cfg->n_threads = parse_num("--threads", val, 1,
+							   MAX_CHURN);
+			else
+				set_mode(cfg, MODE_THREADS);
 			break;
 		case OPT_PROCS:
-			set_mode(cfg, MODE_PROCS);
+			if (val)
+				cfg->n_procs = parse_num("--procs", val, 1,
+							 MAX_CHURN);
+			else
+				set_mode(cfg, MODE_PROCS);
 			break;
 		case OPT_PAIRS:
 			cfg->pairs = parse_num("--pairs", val, 1, MAX_PAIRS);
@@ -467,12 +501,22 @@ static void parse_options(int argc, char **argv, int first,
 			break;
 		case OPT_N:
 			cfg->n = parse_num("-n", val, 1, MAX_CHURN);
+			cfg->n_given = true;
 			break;
 		case OPT_CONCURRENCY:
 			cfg->concurrency = parse_num("--concurrency", val, 1,
 						     MAX_CONCURRENCY);
 			break;
 		}
+	}
+
+	/* churn: the counted forms say everything -n and the modes would. */
+	if (cfg->n_threads || cfg->n_procs) {
+		if (cfg->mode_given)
+			usage_error("--threads=N/--procs=M cannot be combined with "
+				    "a plain --threads or --procs");
+		if (cfg->n_given)
+			usage_error("-n cannot be combined with --threads=N/--procs=M");
 	}
 }
 
@@ -1055,19 +1099,40 @@ static int run_pingpong(const struct config *cfg)
 	return finish(true);
 }
 
+/*
+ * churn: one part (--threads / --procs with -n), or with --threads=N and/or
+ * --procs=M up to two parts, run one after the other, threads first.
+ */
 static int run_churn(const struct config *cfg)
 {
-	struct churn_part c = {
-		.mode = cfg->mode, .n = cfg->n,
-		.concurrency = cfg->concurrency,
-	};
+	struct churn_part parts[2];
+	size_t nparts = 0;
+	bool ok = true;
 
-	churn_part_run(&c);
-	if (!c.ok)
-		return finish(false);
-	if (!cfg->quiet)
-		churn_print_summary(&c);
-	return finish(true);
+	if (!cfg->n_threads && !cfg->n_procs)
+		parts[nparts++] = (struct churn_part){
+			.mode = cfg->mode, .n = cfg->n,
+			.concurrency = cfg->concurrency,
+		};
+	if (cfg->n_threads)
+		parts[nparts++] = (struct churn_part){
+			.mode = MODE_THREADS, .n = cfg->n_threads,
+			.concurrency = cfg->concurrency,
+		};
+	if (cfg->n_procs)
+		parts[nparts++] = (struct churn_part){
+			.mode = MODE_PROCS, .n = cfg->n_procs,
+			.concurrency = cfg->concurrency,
+		};
+
+	for (size_t i = 0; i < nparts; i++) {
+		churn_part_run(&parts[i]);
+		ok = ok && parts[i].ok;
+	}
+	if (ok && !cfg->quiet)
+		for (size_t i = 0; i < nparts; i++)
+			churn_print_summary(&parts[i]);
+	return finish(ok);
 }
 
 /* mixed: each part runs in its own controller thread. */

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * creator.c - creates tasks in every way, timing each creation itself, so
+ * that pvtrace's view of task creation can be compared with the creator's.
+ *
+ *   creator [N] [--rename]
+ *
+ * N (default 5) tasks of each kind are created one after the other: create,
+ * wait for it (join/waitpid/futex), then the next.  The kinds, in order:
+ *
+ *   pthread_create  pthread_create + pthread_join; the thread stores its
+ *                   gettid() for the parent (glibc 2.36: clone3)
+ *   fork            fork(); the child calls _exit(0) at once
+ *   vfork           vfork(); the child calls _exit(0) at once
+ *   posix_spawn     posix_spawn of /bin/true
+ *   fork_exec       fork(); the child execs /bin/true (only fork() is timed)
+ *   clone_thread    clone() with CLONE_THREAD and friends on a malloc'd
+ *                   64 KiB stack; the child does syscall(SYS_exit, 0) and
+ *                   the parent waits on the CLONE_CHILD_CLEARTID futex word
+ *
+ * With --rename every pthread_create thread renames itself twice with
+ * prctl(PR_SET_NAME): "stage-1", then "stage-2".
+ *
+ * Each creation is timed with CLOCK_MONOTONIC immediately around the call
+ * (as seen by the caller), and reported as one JSON object per line on
+ * stdout, flushed at once:
+ *
+ *   {"how":"fork","tid":1234,"t0_ns":T0,"t1_ns":T1,"ns":T1-T0}
+ *
+ * pthread_create lines get "renamed":true with --rename.  The last line is
+ * {"done":true,"pid":PID}.
+ *
+ * Exit status: 0 success, 1 runtime failure, 2 usage error.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEF_N		5
+#define MAX_N		100000
+#define CLONE_STACK	(64 * 1024)
+
+extern char **environ;
+
+static bool rename_threads;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "creator: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		die("clock_gettime(CLOCK_MONOTONIC)");
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void emit(const char *how, pid_t tid, uint64_t t0, uint64_t t1,
+		 bool renamed)
+{
+	if (printf("{\"how\":\"%s\",\"tid\":%d,\"t0_ns\":%" PRIu64
+		   ",\"t1_ns\":%" PRIu64 ",\"ns\":%" PRIu64 "%s}\n",
+		   how, (int)tid, t0, t1, t1 - t0,
+		   renamed ? ",\"renamed\":true" : "") < 0 ||
+	    fflush(stdout) == EOF)
+		die("writing to stdout");
+}
+
+/* Reap child pid; it must have exited with status 0. */
+static void reap(const char *how, pid_t pid)
+{
+	int st;
+	pid_t r;
+
+	do {
+		r = waitpid(pid, &st, 0);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		die("waitpid");
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "creator: %s child %d did not exit 0 (wait status %d)\n",
+			how, (int)pid, st);
+		exit(1);
+	}
+}
+
+static void *thread_fn(void *arg)
+{
+	pid_t *tid = arg;
+
+	*tid = gettid();
+	if (rename_threads) {
+		if (prctl(PR_SET_NAME, "stage-1", 0, 0, 0) < 0)
+			die("prctl(PR_SET_NAME, stage-1)");
+		if (prctl(PR_SET_NAME, "stage-2", 0, 0, 0) < 0)
+			die("prctl(PR_SET_NAME, stage-2)");
+	}
+	return NULL;
+}
+
+static void do_pthread(void)
+{
+	pid_t tid = 0;
+	uint64_t t0, t1;
+	pthread_t th;
+	int err;
+
+	t0 = now_ns();
+	err = pthread_create(&th, NULL, thread_fn, &tid);
+	t1 = now_ns();
+	if (err) {
+		errno = err;
+		die("pthread_create");
+	}
+	if ((err = pthread_join(th, NULL))) {
+		errno = err;
+		die("pthread_join");
+	}
+	emit("pthread_create", tid, t0, t1, rename_threads);
+}
+
+static void do_fork(void)
+{
+	uint64_t t0, t1;
+	pid_t pid;
+
+	t0 = now_ns();
+	pid = fork();
+	t1 = now_ns();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0)
+		_exit(0);
+	reap("fork", pid);
+	emit("fork", pid, t0, t1, false);
+}
+
+static void do_vfork(void)
+{
+	/* volatile: the vfork child runs on this stack frame */
+	volatile uint64_t t0;
+	uint64_t t1;
+	pid_t pid;
+
+	t0 = now_ns();
+	pid = vfork();
+	if (pid == 0)
+		_exit(0);
+	t1 = now_ns();
+	if (pid < 0)
+		die("vfork");
+	reap("vfork", pid);
+	emit("vfork", pid, t0, t1, false);
+}
+
+static void do_posix_spawn(void)
+{
+	char *argv[] = { "true", NULL };
+	uint64_t t0, t1;
+	pid_t pid;
+	int err;
+
+	t0 = now_ns();
+	err = posix_spawn(&pid, "/bin/true", NULL, NULL, argv, environ);
+	t1 = now_ns();
+	if (err) {
+		errno = err;
+		die("posix_spawn(/bin/true)");
+	}
+	reap("posix_spawn", pid);
+	emit("posix_spawn", pid, t0, t1, false);
+}
+
+static void do_fork_exec(void)
+{
+	char *argv[] = { "true", NULL };
+	uint64_t t0, t1;
+	pid_t pid;
+
+	t0 = now_ns();
+	pid = fork();
+	t1 = now_ns();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		static const char msg[] = "creator: execv(/bin/true) failed\n";
+
+		execv("/bin/true", argv);
+		/* No stdio in the child: one write, then leave. */
+		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	reap("fork_exec", pid);
+	emit("fork_exec", pid, t0, t1, false);
+}
+
+static int clone_fn(void *arg)
+{
+	(void)arg;
+	/* Only this thread: exit_group would take the whole process. */
+	syscall(SYS_exit, 0);
+	return 0;
+}
+
+static void do_clone_thread(char *stack)
+{
+	const int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+			  CLONE_THREAD | CLONE_SYSVSEM | CLONE_PARENT_SETTID |
+			  CLONE_CHILD_CLEARTID;
+	/* The kernel clears child_tid when the thread exits and wakes us. */
+	pid_t parent_tid = 0, child_tid = -1, v;
+	uint64_t t0, t1;
+	int ret;
+
+	t0 = now_ns();
+	ret = clone(clone_fn, stack + CLONE_STACK, flags, NULL, &parent_tid,
+		    NULL, &child_tid);
+	t1 = now_ns();
+	if (ret < 0)
+		die("clone(CLONE_THREAD)");
+
+	/*
+	 * Shared (not private) futex: the kernel's CLONE_CHILD_CLEARTID wake
+	 * uses the shared key.
+	 */
+	while ((v = __atomic_load_n(&child_tid, __ATOMIC_ACQUIRE)) != 0) {
+		if (syscall(SYS_futex, &child_tid, FUTEX_WAIT, v, NULL, NULL, 0) < 0 &&
+		    errno != EAGAIN && errno != EINTR)
+			die("futex(FUTEX_WAIT) on the child tid");
+	}
+	emit("clone_thread", parent_tid, t0, t1, false);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: creator [N] [--rename]   (N: 1..%d, default %d)\n",
+		MAX_N, DEF_N);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	long n = DEF_N;
+	bool n_given = false;
+	char *stack;
+
+	for (int i = 1; i < argc; i++) {
+		char *end;
+
+		if (!strcmp(argv[i], "--rename")) {
+			rename_threads = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			usage();
+		if (n_given || argv[i][0] < '0' || argv[i][0] > '9')
+			usage();
+		errno = 0;
+		n = strtol(argv[i], &end, 10);
+		if (*end || errno || n < 1 || n > MAX_N)
+			usage();
+		n_given = true;
+	}
+
+	stack = malloc(CLONE_STACK);
+	if (!stack)
+		die("malloc (clone stack)");
+
+	for (long i = 0; i < n; i++)
+		do_pthread();
+	for (long i = 0; i < n; i++)
+		do_fork();
+	for (long i = 0; i < n; i++)
+		do_vfork();
+	for (long i = 0; i < n; i++)
+		do_posix_spawn();
+	for (long i = 0; i < n; i++)
+		do_fork_exec();
+	for (long i = 0; i < n; i++)
+		do_clone_thread(stack);
+
+	free(stack);
+	if (printf("{\"done\":true,\"pid\":%d}\n", (int)getpid()) < 0 ||
+	    fflush(stdout) == EOF)
+		die("writing to stdout");
+	return 0;
+}
