@@ -7,12 +7,17 @@
 #   a context switch - the worst case for a tracer hooked on scheduler tracepoints.
 #   It is run in two modes: processes (default) and threads (-T).
 #
-#   Each mode is run under four variants:
+#   Each mode is run under six variants:
 #     untraced           the bare command
 #     pvtrace            ./pvtrace run --no-status -o /dev/null -- CMD
 #     empty-programs     ./pvtrace run --null-programs --no-status -o /dev/null -- CMD
 #                        (empty BPF programs on the same tracepoints: the cost of the
 #                        tracing mechanism itself, a floor for pvtrace)
+#     pvtrace-no-syscall-costs, empty-no-syscall-costs
+#                        the same two with --no-syscall-costs: no programs on
+#                        raw_syscalls sys_enter/sys_exit, which every syscall on the
+#                        machine pays for once they are attached (the price of
+#                        created.syscall_ns and exec_ns)
 #     perf-sched-record  perf sched record -o TMP/perf.data -- CMD
 #                        (a point of comparison; skipped, with the reason, if it cannot run)
 #
@@ -67,7 +72,8 @@ results=$tmpdir/results.txt
 : >"$results"
 
 MODES=(processes threads)
-VARIANTS=(untraced pvtrace empty-programs perf-sched-record)
+VARIANTS=(untraced pvtrace empty-programs pvtrace-no-syscall-costs empty-no-syscall-costs
+	perf-sched-record)
 
 mode_args() { # mode -> extra perf bench arguments
 	case $1 in
@@ -88,6 +94,11 @@ variant_cmd() {
 	untraced) printf '%s\n' "${bench[@]}" ;;
 	pvtrace) printf '%s\n' ./pvtrace run --no-status -o /dev/null -- "${bench[@]}" ;;
 	empty-programs) printf '%s\n' ./pvtrace run --null-programs --no-status -o /dev/null -- "${bench[@]}" ;;
+	pvtrace-no-syscall-costs)
+		printf '%s\n' ./pvtrace run --no-syscall-costs --no-status -o /dev/null -- "${bench[@]}" ;;
+	empty-no-syscall-costs)
+		printf '%s\n' ./pvtrace run --null-programs --no-syscall-costs --no-status -o /dev/null \
+			-- "${bench[@]}" ;;
 	perf-sched-record) printf '%s\n' perf sched record -o "$tmpdir/perf.data" -- "${bench[@]}" ;;
 	esac
 }
@@ -194,10 +205,11 @@ for line in open(sys.argv[1]):
     runs.setdefault((mode, variant), {})[int(rep)] = float(usecs)
 
 modes = ["processes", "threads"]
-variants = ["untraced", "pvtrace", "empty-programs", "perf-sched-record"]
+variants = ["untraced", "pvtrace", "empty-programs", "pvtrace-no-syscall-costs",
+            "empty-no-syscall-costs", "perf-sched-record"]
 results = []
 print(f"pvtrace overhead on taskset -c 0 perf bench sched pipe (-l {loops}, {reps} reps, medians)")
-print(f"{'mode':<10} {'variant':<18} {'usecs/op':>8} {'ratio':>8}")
+print(f"{'mode':<10} {'variant':<24} {'usecs/op':>8} {'ratio':>8}")
 for mode in modes:
     base = runs.get((mode, "untraced"), {})
     for variant in variants:
@@ -207,9 +219,9 @@ for mode in modes:
         med = statistics.median(r.values())
         ratios = [u / base[k] for k, u in r.items() if k in base and base[k] > 0]
         ratio = statistics.median(ratios) if ratios else None
-        note = "   (target <= 1.10)" if variant == "pvtrace" else ""
+        note = "   (target <= 1.10)" if variant.startswith("pvtrace") else ""
         rs = f"{ratio:8.3f}" if ratio is not None else f"{'-':>8}"
-        print(f"{mode:<10} {variant:<18} {med:8.3f} {rs}{note}")
+        print(f"{mode:<10} {variant:<24} {med:8.3f} {rs}{note}")
         results.append({"mode": mode, "variant": variant,
                         "usecs_per_op_median": round(med, 4),
                         "ratio_median": round(ratio, 4) if ratio is not None else None})

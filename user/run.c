@@ -52,6 +52,9 @@ void run_usage(FILE *f)
 		"      --events[=FILE]    print each creation, exec, rename and exit of the traced tree\n"
 		"                         as it happens, one line each, to stderr or FILE (JSON lines\n"
 		"                         with -f json)\n"
+		"      --no-syscall-costs don't time the creating syscalls and execs: no hooks on\n"
+		"                         raw_syscalls, which every syscall on the machine then pays\n"
+		"                         (created.syscall_ns, copy_ns, exec_ns become null)\n"
 		"      --hist             text report: bcc-style histograms of run-queue latency for\n"
 		"                         threads, processes, and each of the top processes\n"
 		"      --calibration FILE switch costs measured by 'pvtrace calibrate' (default:\n"
@@ -70,7 +73,7 @@ void run_usage(FILE *f)
 }
 
 enum { OPT_MAX_TASKS = 256, OPT_RINGBUF_KB, OPT_STATUS, OPT_NO_STATUS, OPT_NULL, OPT_HIST,
-       OPT_CALIBRATION, OPT_EVENTS };
+       OPT_CALIBRATION, OPT_EVENTS, OPT_NO_SYSCALLS };
 
 int run_parse_args(int argc, char **argv, struct run_opts *o)
 {
@@ -86,6 +89,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 		{ "hist", no_argument, NULL, OPT_HIST },
 		{ "calibration", required_argument, NULL, OPT_CALIBRATION },
 		{ "events", optional_argument, NULL, OPT_EVENTS },
+		{ "no-syscall-costs", no_argument, NULL, OPT_NO_SYSCALLS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -151,6 +155,9 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 			if (!*optarg)
 				return usage_error("--calibration needs a file name");
 			o->calibration = optarg;
+			break;
+		case OPT_NO_SYSCALLS:
+			o->no_syscalls = true;
 			break;
 		case OPT_EVENTS:
 			if (optarg && !*optarg)
@@ -407,6 +414,7 @@ int cmd_run(int argc, char **argv)
 	topts.max_tasks = o.max_tasks;
 	topts.ringbuf_bytes = o.ringbuf_bytes;
 	topts.null_programs = o.null_programs;
+	topts.no_syscalls = o.no_syscalls;
 	topts.on_event = on_event;
 	topts.ctx = &rs;
 	if (tracer_open(&tr, &topts)) {

@@ -18,6 +18,7 @@ struct run_opts {
 	uint32_t ringbuf_bytes; /* --ringbuf-kb N */
 	int status;             /* -1 auto (tty), 0 off, 1 on */
 	bool null_programs;
+	bool no_syscalls;       /* --no-syscall-costs */
 	bool hist;              /* --hist */
 	const char *calibration; /* --calibration FILE, NULL = default path */
 	bool events;            /* --events[=FILE] */

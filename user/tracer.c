@@ -99,13 +99,22 @@ static void load_error(const char *what, int err)
 			pvt_verbose ? "" : " (run with -v for libbpf's log)");
 }
 
-static int open_null(struct pvt_tracer *tr)
+static int open_null(struct pvt_tracer *tr, bool no_syscalls)
 {
 	int err;
 
-	tr->null_skel = empty_bpf__open_and_load();
+	tr->null_skel = empty_bpf__open();
 	if (!tr->null_skel) {
-		load_error("cannot load the empty BPF programs", -errno);
+		load_error("cannot open the empty BPF programs", -errno);
+		return -1;
+	}
+	if (no_syscalls) {
+		bpf_program__set_autoload(tr->null_skel->progs.null_sys_enter, false);
+		bpf_program__set_autoload(tr->null_skel->progs.null_sys_exit, false);
+	}
+	err = empty_bpf__load(tr->null_skel);
+	if (err) {
+		load_error("cannot load the empty BPF programs", err);
 		return -1;
 	}
 	err = empty_bpf__attach(tr->null_skel);
@@ -135,7 +144,7 @@ int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 		goto fail;
 	}
 	if (o->null_programs) {
-		if (open_null(tr))
+		if (open_null(tr, o->no_syscalls))
 			goto fail;
 		*out = tr;
 		return 0;
@@ -148,6 +157,10 @@ int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 	}
 	/* Configure before load. */
 	tr->skel->rodata->root_tid = o->root_tid;
+	if (o->no_syscalls) {
+		bpf_program__set_autoload(tr->skel->progs.pvt_sys_enter, false);
+		bpf_program__set_autoload(tr->skel->progs.pvt_sys_exit, false);
+	}
 	err = bpf_map__set_max_entries(tr->skel->maps.tasks, o->max_tasks);
 	if (!err)
 		err = bpf_map__set_max_entries(tr->skel->maps.overflow, o->max_tasks);

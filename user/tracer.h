@@ -20,6 +20,7 @@ struct pvt_tracer_opts {
 	uint32_t max_tasks;     /* task map capacity */
 	uint32_t ringbuf_bytes; /* power of two, >= page size */
 	bool null_programs;     /* attach empty programs instead (overhead baseline) */
+	bool no_syscalls;       /* leave out sys_enter/sys_exit (no creation/exec costs) */
 	pvt_event_fn on_event;
 	void *ctx;
 };
