@@ -56,7 +56,8 @@ struct pvt_proc {
 	struct pvt_sums sums;
 	struct pvt_exit exit;       /* from the last thread to exit (group dead) */
 	uint32_t exit_tid;
-	uint32_t origin_tid;        /* the thread that began the group's end (0: none, see below) */
+	uint32_t origin_tid;        /* where its end began: a signal aimed at it, or the exit_group
+				     * that took siblings down (0: none; docs/METRICS.md) */
 	uint32_t collateral;        /* threads taken down by another thread's exit or signal */
 	uint32_t exited_self, killed; /* threads that ended by exit, by a signal aimed at them */
 	ssize_t leader;             /* index of the leader's record, -1 if unseen */
