@@ -264,7 +264,8 @@ def churn_of_threads_loses_nothing():
     churn = [t for t in r["tasks"] if t["comm"] == "churn-t"]
     check(len(churn) == n, "%d churn threads, got %d" % (n, len(churn)))
     check(r["lost_events"] == 0, "lost %d" % r["lost_events"])
-    check(all(t["created"] is not None and t["exit"] == {"code": 0, "signal": None}
+    check(all(t["created"] is not None and t["exit"]["code"] == 0 and
+              t["exit"]["signal"] is None and t["exit"]["how"] == "exit"
               for t in churn), "all born and exited 0")
 
 

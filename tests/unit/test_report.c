@@ -355,7 +355,17 @@ static void test_json_contract(void **state)
 
 	/* one object per task and per process; the switches object everywhere */
 	assert_int_equal(count(out, "\"tid\": "), 5);
-	assert_int_equal(count(out, "\"threads\": "), 3 + 1); /* per process + summary */
+	assert_int_equal(count(out, "\"threads\": "), 3 + 1 + 1); /* per process + summary + creation */
+	/* issue 4's contract: creation, names, how each task and process ended */
+	assert_contains(out, "\"created\": null");
+	assert_contains(out, "\"names\": {");
+	assert_contains(out, "\"lifetime_ns\": ");
+	assert_contains(out, "\"how\": ");
+	assert_contains(out, "\"origin_tid\": ");
+	assert_contains(out, "\"collateral_threads\": ");
+	assert_contains(out, "\"creation\": {");
+	assert_contains(out, "\"exits\": {");
+	assert_int_equal(count(out, "\"names\": {"), 5);
 	assert_int_equal(count(out, "\"switches\": {"), 5 + 3 + 2);
 	assert_int_equal(count(out, "\"from\": {"), 5 + 3 + 2);
 	/* only the alive task and process have a null end */
