@@ -104,3 +104,16 @@ int pvt_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	*out = v;
 	return 0;
 }
+
+const char *pvt_fmt_ns(char *buf, size_t sz, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(buf, sz, "%lluns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, sz, "%.1fus", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, sz, "%.2fms", ns / 1e6);
+	else
+		snprintf(buf, sz, "%.3fs", ns / 1e9);
+	return buf;
+}

@@ -48,4 +48,7 @@ int pvt_getopt_error(const char *cmd, int c, char **argv);
 /* Strict number parsing for options: whole string, in range; 0 on success, -1 otherwise. */
 int pvt_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* A duration for people: "812ns", "12.3us", "4.56ms", "1.234s". Returns buf. */
+const char *pvt_fmt_ns(char *buf, size_t sz, uint64_t ns);
+
 #endif /* PVT_COMMON_H */

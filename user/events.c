@@ -2,25 +2,12 @@
 /* events.c - the live event stream of `pvtrace run --events` (format: docs/METRICS.md). */
 #include <stdio.h>
 #include <string.h>
+#include "common.h"
 #include "creation.h"
 #include "escape.h"
 #include "events.h"
 #include "json_writer.h"
 #include "tasktable.h"
-
-/* "12.3us" and so on: the text report's units. */
-static const char *fmt_dur(char *buf, size_t sz, uint64_t ns)
-{
-	if (ns < 1000)
-		snprintf(buf, sz, "%lluns", (unsigned long long)ns);
-	else if (ns < 1000000)
-		snprintf(buf, sz, "%.1fus", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, sz, "%.2fms", ns / 1e6);
-	else
-		snprintf(buf, sz, "%.3fs", ns / 1e9);
-	return buf;
-}
 
 static const char *esc(char *buf, size_t sz, const char *s, size_t max)
 {
@@ -112,7 +99,7 @@ static void on_create(struct pvt_events *ev, const struct pvt_ev_create *e)
 	}
 	snprintf(d, sizeof(d), "%s %s %s%s%s", thread ? "thread" : "process", sys,
 		 pvt_clone_flags_str(e->clone_flags, fl, sizeof(fl)), e->nr ? " copy " : "",
-		 e->nr ? fmt_dur(t, sizeof(t), e->copy_ns) : "");
+		 e->nr ? pvt_fmt_ns(t, sizeof(t), e->copy_ns) : "");
 	text_line(ev, e->hdr.ts, "create", e->tid, e->pid, e->parent_tid, e->comm, d);
 }
 
@@ -142,12 +129,12 @@ static void on_exec(struct pvt_events *ev, const struct pvt_ev_exec *e)
 	esc(path, sizeof(path), e->path, sizeof(e->path));
 	if (e->ret)
 		off = snprintf(d, sizeof(d), "%s failed: %s (%s)", path, strerrorname_np(-e->ret) ?
-			       strerrorname_np(-e->ret) : "?", fmt_dur(t1, sizeof(t1), e->exec_ns));
+			       strerrorname_np(-e->ret) : "?", pvt_fmt_ns(t1, sizeof(t1), e->exec_ns));
 	else
-		off = snprintf(d, sizeof(d), "%s in %s", path, fmt_dur(t1, sizeof(t1), e->exec_ns));
+		off = snprintf(d, sizeof(d), "%s in %s", path, pvt_fmt_ns(t1, sizeof(t1), e->exec_ns));
 	if (e->since_create_ns && off < sizeof(d))
 		off += snprintf(d + off, sizeof(d) - off, ", %s after creation, %llu minor faults",
-				fmt_dur(t2, sizeof(t2), e->since_create_ns),
+				pvt_fmt_ns(t2, sizeof(t2), e->since_create_ns),
 				(unsigned long long)e->minflt);
 	if (e->old_tid != e->tid && off < sizeof(d))
 		snprintf(d + off, sizeof(d) - off, " (was tid %u)", e->old_tid);
@@ -220,7 +207,7 @@ static void on_exit(struct pvt_events *ev, const struct pvt_ev_exit *e)
 	snprintf(d, sizeof(d), "%s%s; lived %s, on CPU %s, %llu switches", st,
 		 t->exit_how == PVT_EXIT_COLLATERAL ? ", collateral of its group's exit" :
 		 t->exit_how == PVT_EXIT_SIGNAL ? ", aimed at it" : "",
-		 fmt_dur(t1, sizeof(t1), life), fmt_dur(t2, sizeof(t2), t->oncpu_ns),
+		 pvt_fmt_ns(t1, sizeof(t1), life), pvt_fmt_ns(t2, sizeof(t2), t->oncpu_ns),
 		 (unsigned long long)(t->sw_vol + t->sw_invol));
 	text_line(ev, e->hdr.ts, "exit", t->tid, t->pid,
 		  t->flags & PVT_F_BORN ? (int64_t)t->parent_tid : -1, t->comm, d);

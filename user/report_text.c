@@ -13,20 +13,6 @@
 #include "escape.h"
 #include "report.h"
 
-/* "812ns", "12.3us", "4.56ms", "1.234s" */
-static const char *fmt_ns(char *buf, size_t sz, uint64_t ns)
-{
-	if (ns < 1000)
-		snprintf(buf, sz, "%lluns", (unsigned long long)ns);
-	else if (ns < 1000000)
-		snprintf(buf, sz, "%.1fus", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, sz, "%.2fms", ns / 1e6);
-	else
-		snprintf(buf, sz, "%.3fs", ns / 1e9);
-	return buf;
-}
-
 static const char *fmt_exit(char *buf, size_t sz, const struct pvt_exit *e, bool alive)
 {
 	if (alive || !e->known)
@@ -104,7 +90,7 @@ static void header(FILE *f, const struct pvt_report *r)
 	else
 		fprintf(f, "exit %d", WEXITSTATUS(r->root_wstatus));
 	fprintf(f, ", traced %s, %zu tasks in %zu processes (%zu still alive)\n",
-		fmt_ns(b1, sizeof(b1), r->duration_ns), tb->n, tb->nprocs, tb->alive);
+		pvt_fmt_ns(b1, sizeof(b1), r->duration_ns), tb->n, tb->nprocs, tb->alive);
 	if (r->null_programs)
 		fprintf(f, "  empty programs attached (--null-programs): nothing was measured\n");
 	fprintf(f, "  verified %zu/%zu tasks exact against the kernel's own switch counters\n",
@@ -169,7 +155,7 @@ static void processes(FILE *f, const struct pvt_report *r)
 
 		fprintf(f, "%7u %7u %-15s %4u %9s %8llu %7llu %8llu %8llu %8llu %s\n", p->pid,
 			p->ppid, fmt_comm(c, sizeof(c), p->comm, 15), p->threads,
-			fmt_ns(t1, sizeof(t1), p->sums.oncpu_ns), (unsigned long long)p->sums.vol,
+			pvt_fmt_ns(t1, sizeof(t1), p->sums.oncpu_ns), (unsigned long long)p->sums.vol,
 			(unsigned long long)p->sums.invol, (unsigned long long)p->sums.in,
 			(unsigned long long)p->sums.from[PVT_FROM_OTHER_PROCESS],
 			(unsigned long long)p->sums.as_change,
@@ -198,7 +184,7 @@ static void tids(FILE *f, const struct pvt_report *r)
 
 		fprintf(f, "%7u %7u %1s %-15s %8s %7llu %6llu %7llu %6llu %6llu %5llu %4llu %6llu%s\n",
 			t->tid, t->pid, pvt_is_thread(t) ? "t" : "p",
-			fmt_comm(c, sizeof(c), t->comm, 15), fmt_ns(t1, sizeof(t1), t->oncpu_ns),
+			fmt_comm(c, sizeof(c), t->comm, 15), pvt_fmt_ns(t1, sizeof(t1), t->oncpu_ns),
 			(unsigned long long)t->sw_vol, (unsigned long long)t->sw_invol,
 			(unsigned long long)t->sw_in,
 			(unsigned long long)t->sw_from[PVT_FROM_SAME_PROCESS],
@@ -245,16 +231,16 @@ static void waits(FILE *f, const struct pvt_report *r)
 		double est = report_switch_cost_ns(r, t->sw_in, t->sw_as_change);
 
 		if (est >= 0)
-			fmt_ns(sw, sizeof(sw), (uint64_t)(est + 0.5));
+			pvt_fmt_ns(sw, sizeof(sw), (uint64_t)(est + 0.5));
 		else
 			snprintf(sw, sizeof(sw), "-");
 		fprintf(f, "%7u %-15s %8s %8s %8s %9s %9s %5llu %9s %s\n", t->tid,
 			fmt_comm(c, sizeof(c), t->comm, 15),
-			fmt_ns(a, sizeof(a), pvt_task_runq_quantile(t, 0.50)),
-			fmt_ns(b, sizeof(b), pvt_task_runq_quantile(t, 0.99)),
-			fmt_ns(m, sizeof(m), t->runq_max_ns),
-			fmt_ns(bl, sizeof(bl), pvt_blocked_ns(t)),
-			fmt_ns(rn, sizeof(rn), t->runq_total_ns), (unsigned long long)t->migrations, sw,
+			pvt_fmt_ns(a, sizeof(a), pvt_task_runq_quantile(t, 0.50)),
+			pvt_fmt_ns(b, sizeof(b), pvt_task_runq_quantile(t, 0.99)),
+			pvt_fmt_ns(m, sizeof(m), t->runq_max_ns),
+			pvt_fmt_ns(bl, sizeof(bl), pvt_blocked_ns(t)),
+			pvt_fmt_ns(rn, sizeof(rn), t->runq_total_ns), (unsigned long long)t->migrations, sw,
 			fmt_waker(wk, sizeof(wk), t));
 	}
 	fprintf(f, "  RUNQ: waiting for a CPU (wakeup or preemption to switch-in); BLOCKED: asleep;"
@@ -296,11 +282,11 @@ static void summary(FILE *f, const struct pvt_report *r)
 	sum_row(f, "  from a kernel thread", t->from[PVT_FROM_KERNEL], t->in,
 		p->from[PVT_FROM_KERNEL], p->in);
 	sum_row(f, "  that changed address space", t->as_change, t->in, p->as_change, p->in);
-	fprintf(f, "  %-34s %22s %22s\n", "on-CPU time", fmt_ns(a, sizeof(a), t->oncpu_ns),
-		fmt_ns(b, sizeof(b), p->oncpu_ns));
+	fprintf(f, "  %-34s %22s %22s\n", "on-CPU time", pvt_fmt_ns(a, sizeof(a), t->oncpu_ns),
+		pvt_fmt_ns(b, sizeof(b), p->oncpu_ns));
 	fprintf(f, "  %-34s %22s %22s\n", "on-CPU per switch-in (mean)",
-		fmt_ns(a, sizeof(a), t->in ? t->oncpu_ns / t->in : 0),
-		fmt_ns(b, sizeof(b), p->in ? p->oncpu_ns / p->in : 0));
+		pvt_fmt_ns(a, sizeof(a), t->in ? t->oncpu_ns / t->in : 0),
+		pvt_fmt_ns(b, sizeof(b), p->in ? p->oncpu_ns / p->in : 0));
 }
 
 /* Print @text wrapped at 96 columns, each line indented by two spaces. */
@@ -347,16 +333,16 @@ static void classes(FILE *f, const struct pvt_report *r)
 	fprintf(f, "  %-34s %22s %22s\n", "", "same process", "another process");
 	sum_row(f, "switch-ins", nsame, all, nother, all);
 	fprintf(f, "  %-34s %22s %22s\n", "run-queue wait p50",
-		fmt_ns(a, sizeof(a), hist_quantile(&same->h, 0.5, 0, same->max_ns)),
-		fmt_ns(b, sizeof(b), hist_quantile(&other->h, 0.5, 0, other->max_ns)));
+		pvt_fmt_ns(a, sizeof(a), hist_quantile(&same->h, 0.5, 0, same->max_ns)),
+		pvt_fmt_ns(b, sizeof(b), hist_quantile(&other->h, 0.5, 0, other->max_ns)));
 	fprintf(f, "  %-34s %22s %22s\n", "run-queue wait p99",
-		fmt_ns(a, sizeof(a), hist_quantile(&same->h, 0.99, 0, same->max_ns)),
-		fmt_ns(b, sizeof(b), hist_quantile(&other->h, 0.99, 0, other->max_ns)));
-	fprintf(f, "  %-34s %22s %22s\n", "run-queue wait max", fmt_ns(a, sizeof(a), same->max_ns),
-		fmt_ns(b, sizeof(b), other->max_ns));
+		pvt_fmt_ns(a, sizeof(a), hist_quantile(&same->h, 0.99, 0, same->max_ns)),
+		pvt_fmt_ns(b, sizeof(b), hist_quantile(&other->h, 0.99, 0, other->max_ns)));
+	fprintf(f, "  %-34s %22s %22s\n", "run-queue wait max", pvt_fmt_ns(a, sizeof(a), same->max_ns),
+		pvt_fmt_ns(b, sizeof(b), other->max_ns));
 	if (r->cal)
 		fprintf(f, "  %-34s %22s %22s\n", "direct switching cost (estimate)",
-			fmt_ns(a, sizeof(a), (uint64_t)esame), fmt_ns(b, sizeof(b), (uint64_t)eother));
+			pvt_fmt_ns(a, sizeof(a), (uint64_t)esame), pvt_fmt_ns(b, sizeof(b), (uint64_t)eother));
 
 	/* The figures, read aloud. */
 	if (!all) {
@@ -371,16 +357,16 @@ static void classes(FILE *f, const struct pvt_report *r)
 		off += snprintf(para + off, sizeof(para) - off,
 				" Waiting for a CPU took %s at the median before a thread-to-thread "
 				"switch and %s before a cross-process one.",
-				fmt_ns(a, sizeof(a), hist_quantile(&same->h, 0.5, 0, same->max_ns)),
-				fmt_ns(b, sizeof(b), hist_quantile(&other->h, 0.5, 0, other->max_ns)));
+				pvt_fmt_ns(a, sizeof(a), hist_quantile(&same->h, 0.5, 0, same->max_ns)),
+				pvt_fmt_ns(b, sizeof(b), hist_quantile(&other->h, 0.5, 0, other->max_ns)));
 	if (r->cal && off < sizeof(para))
 		off += snprintf(para + off, sizeof(para) - off,
 				" At the calibrated %.0fns per switch within an address space and "
 				"%.0fns across, the switches themselves cost about %s and %s of CPU "
 				"time (an estimate, from the calibration of %s).",
 				r->cal->same_as_ns, r->cal->as_change_ns,
-				fmt_ns(a, sizeof(a), (uint64_t)esame),
-				fmt_ns(b, sizeof(b), (uint64_t)eother),
+				pvt_fmt_ns(a, sizeof(a), (uint64_t)esame),
+				pvt_fmt_ns(b, sizeof(b), (uint64_t)eother),
 				cal_date(when, sizeof(when), r->cal));
 	else if (off < sizeof(para))
 		snprintf(para + off, sizeof(para) - off,
@@ -396,8 +382,8 @@ static void cost_row(FILE *f, const char *label, const struct pvt_cost_stats *a,
 	uint64_t va = which == 0 ? a->p50_ns : which == 1 ? a->p99_ns : a->max_ns;
 	uint64_t vb = which == 0 ? b->p50_ns : which == 1 ? b->p99_ns : b->max_ns;
 
-	fprintf(f, "  %-34s %22s %22s\n", label, a->count ? fmt_ns(x, sizeof(x), va) : "-",
-		b->count ? fmt_ns(y, sizeof(y), vb) : "-");
+	fprintf(f, "  %-34s %22s %22s\n", label, a->count ? pvt_fmt_ns(x, sizeof(x), va) : "-",
+		b->count ? pvt_fmt_ns(y, sizeof(y), vb) : "-");
 }
 
 static void creation(FILE *f, const struct pvt_report *r)
@@ -415,9 +401,9 @@ static void creation(FILE *f, const struct pvt_report *r)
 	cost_row(f, "syscall in the creator max", &t->syscall, &p->syscall, 2);
 	cost_row(f, "  of which copying (p50)", &t->copy, &p->copy, 0);
 	cost_row(f, "creation to first run p50", &t->first_run, &p->first_run, 0);
-	snprintf(a, sizeof(a), "%s (%.1f%%)", fmt_ns(a + 24, 24, t->syscall.sum_ns),
+	snprintf(a, sizeof(a), "%s (%.1f%%)", pvt_fmt_ns(a + 24, 24, t->syscall.sum_ns),
 		 pct(t->syscall.sum_ns, r->duration_ns));
-	snprintf(b, sizeof(b), "%s (%.1f%%)", fmt_ns(b + 24, 24, p->syscall.sum_ns),
+	snprintf(b, sizeof(b), "%s (%.1f%%)", pvt_fmt_ns(b + 24, 24, p->syscall.sum_ns),
 		 pct(p->syscall.sum_ns, r->duration_ns));
 	fprintf(f, "  %-34s %22s %22s\n", "time creating (% of wall time)", a, b);
 	if (t->execed || p->execed) {
