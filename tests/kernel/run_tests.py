@@ -98,11 +98,17 @@ def assert_consistent(r):
         check(sum(s["from"].values()) == s["in"], "from sums to in: %s" % t)
         check(s["address_space_changes"] <= s["in"], "as changes <= in: %s" % t)
         check(t["kind"] == ("process" if t["tid"] == t["pid"] else "thread"), "kind %s" % t)
-        # Each switch-in is followed by a switch-out.  Known gap: about one
-        # switch-in in 10^4 is not seen (under investigation; the switch-outs,
-        # checked against the kernel, are exact), so allow 0.1% + 1.
+        # Each switch-in is followed by a switch-out.  Known gap: for about one
+        # task in 4000 the sched_switch program is never invoked with it as
+        # `next` (under investigation; the switch-outs, checked against the
+        # kernel, are exact): such a task misses all its switch-ins, seen as
+        # in=0 with out=1 or 2 in short-lived tasks.  Allow 2 + 0.1% per task,
+        # and 10 + 0.1% over the whole report.
         out = s["voluntary"] + s["involuntary"]
-        check(abs(s["in"] - out) <= 0.001 * out + 1, "in vs out: %s" % t)
+        check(abs(s["in"] - out) <= 0.001 * out + 2, "in vs out: %s" % t)
+    outs = sum(t["switches"]["voluntary"] + t["switches"]["involuntary"] for t in r["tasks"])
+    ins = sum(t["switches"]["in"] for t in r["tasks"])
+    check(abs(outs - ins) <= 0.001 * outs + 10, "in vs out over all tasks: %d vs %d" % (ins, outs))
     procs = {p["pid"] for p in r["processes"]}
     check(all(t["pid"] in procs for t in r["tasks"]), "every task's process listed")
     check(r["lost_events"] == sum(r["tracer"]["ringbuf_lost"].values()), "lost_events sum")
