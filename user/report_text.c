@@ -418,6 +418,76 @@ static void creation(FILE *f, const struct pvt_report *r)
 			(double)p->syscall.p50_ns / (double)t->syscall.p50_ns);
 }
 
+static const struct pvt_table *cost_tb;
+
+/* Born tasks first, by creation cost descending; tid ascending on ties. */
+static int by_cost(const void *a, const void *b)
+{
+	const struct pvt_rec *x = &cost_tb->recs[*(const size_t *)a];
+	const struct pvt_rec *y = &cost_tb->recs[*(const size_t *)b];
+
+	if (x->syscall_ns != y->syscall_ns)
+		return x->syscall_ns > y->syscall_ns ? -1 : 1;
+	return x->t.tid < y->t.tid ? -1 : (x->t.tid > y->t.tid);
+}
+
+static const char *fmt_how(char *buf, size_t sz, const struct pvt_rec *x)
+{
+	char e[32];
+
+	if (x->alive)
+		return "alive";
+	snprintf(buf, sz, "%s%s", fmt_exit(e, sizeof(e), &x->exit, false),
+		 x->t.exit_how == PVT_EXIT_COLLATERAL ? " collateral" :
+		 x->t.exit_how == PVT_EXIT_SIGNAL ? " aimed" : "");
+	return buf;
+}
+
+static void created_tasks(FILE *f, const struct pvt_report *r)
+{
+	const struct pvt_table *tb = r->tb;
+	size_t n = 0, rows, *idx;
+	char c[80], a[24], b[24], d[24], e[24], l[24], h[48], nb[16];
+
+	idx = malloc((tb->n ? tb->n : 1) * sizeof(*idx));
+	if (!idx)
+		return;
+	for (size_t i = 0; i < tb->n; i++)
+		if (tb->recs[i].t.flags & PVT_F_BORN)
+			idx[n++] = i;
+	if (!n) {
+		free(idx);
+		return;
+	}
+	cost_tb = tb;
+	qsort(idx, n, sizeof(*idx), by_cost);
+	cost_tb = NULL;
+	rows = r->top && r->top < n ? r->top : n;
+	fprintf(f, "\nTASKS CREATED, costliest creation first (%zu of %zu%s)\n", rows, n,
+		rows < n ? "; --top N for more" : "");
+	fprintf(f, "%7s %7s %-15s %-6s %1s %9s %9s %9s %9s %9s %s\n", "TID", "PARENT", "COMM",
+		"HOW", "K", "SYSCALL", "COPY", "1ST-RUN", "EXEC", "LIFETIME", "EXIT");
+	for (size_t k = 0; k < rows; k++) {
+		const struct pvt_rec *x = &tb->recs[idx[k]];
+		const struct pvt_task *t = &x->t;
+
+		fprintf(f, "%7u %7u %-15s %-6s %1s %9s %9s %9s %9s %9s %s\n", t->tid, t->parent_tid,
+			fmt_comm(c, sizeof(c), t->comm, 15),
+			pvt_syscall_name(t->create_nr, nb, sizeof(nb)),
+			pvt_created_thread(t) ? "t" : "p",
+			x->syscall_ns ? pvt_fmt_ns(a, sizeof(a), x->syscall_ns) : "-",
+			(t->flags & PVT_F_IN_CREATE) ? pvt_fmt_ns(b, sizeof(b), t->create_copy_ns) : "-",
+			t->first_in_ns ? pvt_fmt_ns(d, sizeof(d), t->first_in_ns - t->first_ns) : "-",
+			t->exec_count ? pvt_fmt_ns(e, sizeof(e), t->exec_ns) : "-",
+			x->alive ? "-" : pvt_fmt_ns(l, sizeof(l), pvt_lifetime_ns(x)),
+			fmt_how(h, sizeof(h), x));
+	}
+	fprintf(f, "  SYSCALL: the creator's clone/fork/vfork/clone3, entry to return; COPY: entry to\n"
+		   "  sched_process_fork; 1ST-RUN: creation to first switch-in; EXEC: its execve;\n"
+		   "  EXIT: aimed = a signal aimed at it, collateral = taken down by its group's exit\n");
+	free(idx);
+}
+
 static void exits(FILE *f, const struct pvt_report *r)
 {
 	const struct pvt_table *tb = r->tb;
@@ -495,6 +565,7 @@ int report_text(FILE *f, const struct pvt_report *r)
 	summary(f, r);
 	classes(f, r);
 	creation(f, r);
+	created_tasks(f, r);
 	exits(f, r);
 	if (r->hist)
 		histograms(f, r);

@@ -880,6 +880,11 @@ def text_report_tells_the_blast_radius():
           "blast radius line:\n%s" % err)
     check("Blast radius: the 3 other process(es) ended on their own terms (3 with code 0)" in err,
           "untouched line:\n%s" % err)
+    rows = [l.split() for l in err.splitlines() if l.split()[:1] and l.split()[0].isdigit()]
+    frow = [x for x in rows if x[0] == str(faulter) and "clone3" in x]
+    check(frow and frow[0][-2:] == ["sig11", "aimed"], "faulter's created row: %s" % frow)
+    check(sum(x[-2:] == ["sig11", "collateral"] for x in rows if "clone3" in x or "clone" in x)
+          == 3, "3 collateral rows:\n%s" % err)
 
 
 @test
