@@ -43,6 +43,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by userspace between open and load. */
 const volatile __u32 root_tid = 0; /* the gated command; tracked from its first sight */
+const volatile bool syscall_costs = true; /* sys_enter/sys_exit attached (not --no-syscall-costs) */
 
 
 /* Set once the root has an entry, so that a later task reusing its tid is not taken for it. */
@@ -68,12 +69,6 @@ struct pvt_task zero_task = {};
  * task (churn does it at once).  Keyed by (start_time, tid), which names a
  * task instance; read by userspace at the end.  Allocated on demand.
  */
-struct pvt_dead_key {
-	__u64 start_time;
-	__u32 tid;
-	__u32 pad;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PVT_DEFAULT_MAX_TASKS); /* userspace: --max-tasks */
@@ -394,6 +389,71 @@ int BPF_PROG(pvt_sched_switch, bool preempt, struct task_struct *prev, struct ta
 	return 0;
 }
 
+/* ---- creation and exec costs: the creator's syscall ---- */
+
+static __always_inline bool is_create_nr(long id)
+{
+	return id == PVT_NR_CLONE3 || id == PVT_NR_CLONE || id == PVT_NR_FORK || id == PVT_NR_VFORK;
+}
+
+static __always_inline bool is_exec_nr(long id)
+{
+	return id == PVT_NR_EXECVE || id == PVT_NR_EXECVEAT;
+}
+
+/*
+ * raw_syscalls:sys_enter/sys_exit run for every syscall on the machine: three
+ * compares send all but the six that create tasks or exec straight back
+ * (clone, fork, vfork and execve are 56..59 on x86_64).
+ */
+static __always_inline bool is_traced_nr(long id)
+{
+	return (__u64)(id - PVT_NR_CLONE) <= PVT_NR_EXECVE - PVT_NR_CLONE ||
+	       id == PVT_NR_CLONE3 || id == PVT_NR_EXECVEAT;
+}
+
+/*
+ * How @child was made, from the creator's own syscall registers (@parent is
+ * current): the syscall, the flags it asked for, the stack it passed.  Read
+ * here rather than at sys_enter, so that it needs no syscall hook.
+ */
+static __always_inline void read_creation(struct pvt_task *ct, struct task_struct *parent,
+					  struct task_struct *child)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(parent);
+	long nr = regs->orig_ax;
+
+	ct->create_exit_signal = PVT_SIGCHLD;
+	if (nr == PVT_NR_CLONE) {
+		/* clone(flags, newsp, parent_tid, child_tid, tls) on x86_64 */
+		__u64 flags = regs->di;
+
+		ct->clone_flags = flags & ~0xffull;
+		ct->create_exit_signal = flags & 0xff;
+		ct->stack_start = regs->si;
+	} else if (nr == PVT_NR_CLONE3) {
+		struct clone_args ca = {};
+
+		/* Just copied in by the kernel: resident, so the non-faulting read works. */
+		bpf_probe_read_user(&ca, sizeof(ca) < 64 ? sizeof(ca) : 64, (void *)regs->di);
+		ct->clone_flags = ca.flags;
+		ct->create_exit_signal = ca.exit_signal;
+		ct->stack_start = ca.stack;
+		ct->stack_size = ca.stack_size;
+	} else if (nr == PVT_NR_VFORK) {
+		ct->clone_flags = PVT_CLONE_VM | PVT_CLONE_VFORK;
+	} else if (nr != PVT_NR_FORK) {
+		/* Created by the kernel (an io_uring worker...): what the child shares says how. */
+		nr = 0;
+		if (child->tgid == parent->tgid)
+			ct->clone_flags |= PVT_CLONE_THREAD;
+		if (child->mm == parent->mm)
+			ct->clone_flags |= PVT_CLONE_VM;
+		ct->create_exit_signal = child->exit_signal;
+	}
+	ct->create_nr = nr;
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(pvt_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
@@ -419,26 +479,14 @@ int BPF_PROG(pvt_sched_process_fork, struct task_struct *parent, struct task_str
 	ct->create_kt = kt;
 	pvt_read_kcounters(child, &ct->kbase);
 
-	if (pt->sys_enter_kt && pt->sys_nr != PVT_NR_EXECVE && pt->sys_nr != PVT_NR_EXECVEAT &&
-	    !pt->child) {
-		/* Inside the creator's clone/fork/vfork/clone3 (sys_enter below). */
-		ct->create_nr = pt->sys_nr;
-		ct->clone_flags = pt->sys_flags;
-		ct->create_exit_signal = pt->sys_exit_signal;
-		ct->stack_start = pt->sys_stack;
-		ct->stack_size = pt->sys_stack_size;
+	read_creation(ct, parent, child);
+	if (pt->sys_enter_kt && pt->sys_nr == ct->create_nr && !pt->child) {
+		/* Timed from the creator's sys_enter (below): its syscall_ns comes at sys_exit. */
 		ct->create_copy_ns = kt - pt->sys_enter_kt;
 		ct->flags |= PVT_F_IN_CREATE;
 		pt->child = (__u64)child;
 		pt->child_start_time = child->start_time;
 		pt->child_tid = child->pid;
-	} else {
-		/* Created by the kernel (an io_uring worker...): what the child shares says how. */
-		if (child->tgid == parent->tgid)
-			ct->clone_flags |= PVT_CLONE_THREAD;
-		if (child->mm == parent->mm)
-			ct->clone_flags |= PVT_CLONE_VM;
-		ct->create_exit_signal = child->exit_signal;
 	}
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -460,6 +508,42 @@ int BPF_PROG(pvt_sched_process_fork, struct task_struct *parent, struct task_str
 	return 0;
 }
 
+/*
+ * The live exec event: at the execve's sys_exit (@ret, @dur, the caller's
+ * registers for a failed one's path), or, without the syscall hooks, at
+ * sched_process_exec (@regs NULL: success, no duration).
+ */
+static __always_inline void emit_exec(struct pvt_task *pt, struct task_struct *cur,
+				      struct pt_regs *regs, long ret, __u64 dur)
+{
+	struct pvt_ev_exec *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(PVT_C_RB_LOST_EXEC);
+		return;
+	}
+	hdr_init(&e->hdr, PVT_EV_EXEC, sizeof(*e), bpf_ktime_get_ns());
+	e->tid = cur->pid;
+	e->pid = cur->tgid;
+	e->old_tid = regs ? pt->sys_old_tid : cur->pid;
+	e->ret = ret;
+	e->exec_ns = dur;
+	e->since_create_ns = regs && pt->create_kt ? pt->sys_enter_kt - pt->create_kt : 0;
+	e->minflt = regs ? pt->sys_minflt : 0;
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), cur->comm);
+	if (ret == 0) {
+		__builtin_memcpy(e->path, pt->exec_path, sizeof(e->path));
+	} else {
+		/* Failed: the caller's memory is still there (execve: di, execveat: si). */
+		void *up = (void *)(pt->sys_nr == PVT_NR_EXECVEAT ? regs->si : regs->di);
+
+		if (bpf_probe_read_user_str(e->path, sizeof(e->path), up) < 0)
+			e->path[0] = 0;
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(pvt_sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -477,7 +561,10 @@ int BPF_PROG(pvt_sched_process_exec, struct task_struct *p, pid_t old_pid, struc
 	bpf_probe_read_kernel_str(pt->comm, sizeof(pt->comm), p->comm);
 	__builtin_memcpy(pt->comm_at_exec, pt->comm, sizeof(pt->comm));
 	bpf_probe_read_kernel_str(pt->exec_path, sizeof(pt->exec_path), bprm->filename);
-	/* The duration and the live event come at the execve's sys_exit. */
+	pt->exec_count++;
+	/* The duration and the live event come at the execve's sys_exit, if hooked. */
+	if (!syscall_costs)
+		emit_exec(pt, p, NULL, 0, 0);
 	return 0;
 }
 
@@ -604,22 +691,6 @@ int BPF_PROG(pvt_sched_migrate_task, struct task_struct *p, int dest_cpu)
 	return 0;
 }
 
-/* ---- creation and exec costs: the creator's syscall ---- */
-
-static __always_inline bool is_create_nr(long id)
-{
-	return id == PVT_NR_CLONE3 || id == PVT_NR_CLONE || id == PVT_NR_FORK || id == PVT_NR_VFORK;
-}
-
-static __always_inline bool is_exec_nr(long id)
-{
-	return id == PVT_NR_EXECVE || id == PVT_NR_EXECVEAT;
-}
-
-/*
- * raw_syscalls:sys_enter runs for every syscall on the machine: the first
- * compare sends all but the six that create tasks or exec straight back.
- */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(pvt_sys_enter, struct pt_regs *regs, long id)
 {
@@ -627,7 +698,7 @@ int BPF_PROG(pvt_sys_enter, struct pt_regs *regs, long id)
 	struct pvt_task *pt;
 	bool fresh = false;
 
-	if (!is_create_nr(id) && !is_exec_nr(id))
+	if (!is_traced_nr(id))
 		return 0;
 	cur = bpf_get_current_task_btf();
 	pt = task_lookup(cur, &fresh);
@@ -635,32 +706,9 @@ int BPF_PROG(pvt_sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	pt->sys_nr = id;
 	pt->child = 0;
-	pt->sys_flags = 0;
-	pt->sys_stack = 0;
-	pt->sys_stack_size = 0;
-	pt->sys_exit_signal = PVT_SIGCHLD;
-	if (id == PVT_NR_CLONE) {
-		/* clone(flags, newsp, parent_tid, child_tid, tls) on x86_64 */
-		__u64 flags = regs->di;
-
-		pt->sys_flags = flags & ~0xffull;
-		pt->sys_exit_signal = flags & 0xff;
-		pt->sys_stack = regs->si;
-	} else if (id == PVT_NR_CLONE3) {
-		struct clone_args ca = {};
-
-		/* Just copied in by the caller: resident, so the non-faulting read works. */
-		bpf_probe_read_user(&ca, sizeof(ca) < 64 ? sizeof(ca) : 64, (void *)regs->di);
-		pt->sys_flags = ca.flags;
-		pt->sys_exit_signal = ca.exit_signal;
-		pt->sys_stack = ca.stack;
-		pt->sys_stack_size = ca.stack_size;
-	} else if (id == PVT_NR_VFORK) {
-		pt->sys_flags = PVT_CLONE_VM | PVT_CLONE_VFORK;
-	} else if (is_exec_nr(id)) {
-		/* In flight for exec: faults so far, and the tid before a non-leader's exec. */
-		pt->sys_flags = cur->min_flt;
-		pt->sys_stack = cur->pid;
+	if (is_exec_nr(id)) {
+		pt->sys_minflt = cur->min_flt;
+		pt->sys_old_tid = cur->pid;
 	}
 	pt->sys_enter_kt = bpf_ktime_get_ns(); /* last: the cost starts here */
 	return 0;
@@ -690,48 +738,6 @@ static __always_inline void create_done(struct pvt_task *pt, __u64 dur)
 	pt->child = 0;
 }
 
-static __always_inline void exec_done(struct pvt_task *pt, struct task_struct *cur,
-				      struct pt_regs *regs, long ret, __u64 kt, __u64 dur)
-{
-	struct pvt_ev_exec *e;
-	__u64 minflt = pt->sys_flags;
-
-	if (ret == 0) {
-		if (!pt->exec_count) {
-			pt->exec_start_kt = pt->sys_enter_kt;
-			pt->exec_minflt = minflt;
-		}
-		pt->exec_count++;
-		pt->exec_ns = dur;
-	} else {
-		pt->exec_failed++;
-	}
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(PVT_C_RB_LOST_EXEC);
-		return;
-	}
-	hdr_init(&e->hdr, PVT_EV_EXEC, sizeof(*e), kt);
-	e->tid = cur->pid;
-	e->pid = cur->tgid;
-	e->old_tid = (__u32)pt->sys_stack;
-	e->ret = ret;
-	e->exec_ns = dur;
-	e->since_create_ns = pt->create_kt ? pt->sys_enter_kt - pt->create_kt : 0;
-	e->minflt = minflt;
-	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), cur->comm);
-	if (ret == 0) {
-		__builtin_memcpy(e->path, pt->exec_path, sizeof(e->path));
-	} else {
-		/* Failed: the caller's memory is still there (execve: di, execveat: si). */
-		void *up = (void *)(pt->sys_nr == PVT_NR_EXECVEAT ? regs->si : regs->di);
-
-		if (bpf_probe_read_user_str(e->path, sizeof(e->path), up) < 0)
-			e->path[0] = 0;
-	}
-	bpf_ringbuf_submit(e, 0);
-}
-
 SEC("tp_btf/sys_exit")
 int BPF_PROG(pvt_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -740,7 +746,7 @@ int BPF_PROG(pvt_sys_exit, struct pt_regs *regs, long ret)
 	struct pvt_task *pt;
 	__u64 key, kt, dur;
 
-	if (!is_create_nr(id) && !is_exec_nr(id))
+	if (!is_traced_nr(id))
 		return 0;
 	cur = bpf_get_current_task_btf();
 	key = (__u64)cur;
@@ -750,10 +756,21 @@ int BPF_PROG(pvt_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	kt = bpf_ktime_get_ns();
 	dur = kt - pt->sys_enter_kt;
-	if (is_create_nr(id))
+	if (is_create_nr(id)) {
 		create_done(pt, dur);
-	else
-		exec_done(pt, cur, regs, ret, kt, dur);
+	} else {
+		if (ret == 0) {
+			/* sched_process_exec counted it; the first one's gap and faults */
+			if (!pt->exec_start_kt) {
+				pt->exec_start_kt = pt->sys_enter_kt;
+				pt->exec_minflt = pt->sys_minflt;
+			}
+			pt->exec_ns = dur;
+		} else {
+			pt->exec_failed++;
+		}
+		emit_exec(pt, cur, regs, ret, dur);
+	}
 	pt->sys_enter_kt = 0;
 	return 0;
 }

@@ -153,7 +153,8 @@ struct pvt_task {
 	 * Creation (PVT_F_BORN).  Durations on bpf_ktime_get_ns(): the run-queue
 	 * clock is only fresh at scheduler events, not at a syscall's entry.
 	 */
-	__u32 create_nr;        /* PVT_NR_*: the creating thread's syscall; 0: none (kernel) */
+	__u32 create_nr;        /* PVT_NR_*: the creating thread's syscall (its registers at
+				 * sched_process_fork); 0: none (created by the kernel) */
 	__u32 create_exit_signal; /* the child's exit signal (clone flags & 0xff, clone3 exit_signal) */
 	__u64 clone_flags;      /* CLONE_* as the syscall asked (fork: none; vfork: VM|VFORK) */
 	__u64 create_kt;        /* sched_process_fork, ktime */
@@ -163,11 +164,11 @@ struct pvt_task {
 	__u64 stack_size;       /* clone3's stack_size (clone passes only a pointer: 0) */
 
 	/* Exec (the task's first successful one; counts over all). */
-	__u32 exec_count;       /* successful execs */
+	__u32 exec_count;       /* successful execs (sched_process_exec) */
 	__u32 exec_failed;      /* failed execve attempts (execvp walking PATH, ENOENT...) */
-	__u64 exec_start_kt;    /* sys_enter of the first successful execve, ktime */
-	__u64 exec_ns;          /* its duration, sys_enter to sys_exit */
-	__u64 exec_minflt;      /* minor faults the task took between creation and that exec */
+	__u64 exec_start_kt;    /* sys_enter of the first successful execve, ktime (0: not timed) */
+	__u64 exec_ns;          /* the last one's duration, sys_enter to sys_exit */
+	__u64 exec_minflt;      /* minor faults the task took between creation and the first */
 	char exec_path[PVT_PATH_LEN]; /* the file it exec'd (bprm->filename) */
 	char comm_at_exec[PVT_COMM_LEN];
 	char comm_first[PVT_COMM_LEN];  /* at creation or first sight */
@@ -186,12 +187,12 @@ struct pvt_task {
 	/* In flight, for the task as a creator or exec'er (meaningless after). */
 	__u64 sys_enter_kt;     /* sys_enter of a clone/fork/vfork/clone3/execve in progress */
 	__u32 sys_nr;
-	__u32 sys_exit_signal;
-	__u64 sys_flags, sys_stack, sys_stack_size;
+	__u32 pad2;
 	__u64 child;            /* the task it created in this syscall (task_struct *) */
 	__u64 child_start_time; /* and its start_time, to check the pointer is still that task */
 	__u32 child_tid;
-	__u32 pad2;
+	__u32 sys_old_tid;      /* exec: the tid at entry (a non-leader takes the pid) */
+	__u64 sys_minflt;       /* exec: task->min_flt at entry */
 };
 
 /* Run-queue waits by the origin of the switch-in that ended them (per CPU, summed by userspace). */
@@ -200,6 +201,13 @@ struct pvt_class_stat {
 	__u64 total_ns;
 	__u64 max_ns;
 	__u32 hist[PVT_HIST_BUCKETS];
+};
+
+/* Key of the `overflow` and `late_costs` maps: (start_time, tid) names a task instance. */
+struct pvt_dead_key {
+	__u64 start_time;
+	__u32 tid;
+	__u32 pad;
 };
 
 /* Ring-buffer records: every record starts with this header. */

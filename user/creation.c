@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* creation.c - names for creating syscalls, clone flags and exits; cost statistics. */
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <string.h>
 #include "creation.h"
@@ -106,6 +107,13 @@ const char *pvt_clone_flags_str(uint64_t flags, char *buf, size_t sz)
 	if (!pvt_clone_flag_names(flags, append_flag, &fb))
 		snprintf(buf, sz, "-");
 	return buf;
+}
+
+const char *pvt_signal_name(int sig)
+{
+	const char *n = sig > 0 ? sigabbrev_np(sig) : NULL;
+
+	return n ? n : "?";
 }
 
 const char *pvt_exit_how_name(uint32_t how)

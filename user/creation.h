@@ -23,6 +23,9 @@ int pvt_clone_flag_names(uint64_t flags, void (*fn)(void *ctx, const char *name)
 /* The flags as text, '|'-separated without the CLONE_ prefix ("VM|FS|THREAD"), "-" for none. */
 const char *pvt_clone_flags_str(uint64_t flags, char *buf, size_t sz);
 
+/* "SEGV" for 11 (without "SIG"), "?" if unknown. */
+const char *pvt_signal_name(int sig);
+
 /* "exit", "signal", "collateral"; NULL for PVT_EXIT_NONE. */
 const char *pvt_exit_how_name(uint32_t how);
 

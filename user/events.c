@@ -15,13 +15,6 @@ static const char *esc(char *buf, size_t sz, const char *s, size_t max)
 	return buf;
 }
 
-static const char *sig_name(int sig)
-{
-	const char *n = sig > 0 ? sigabbrev_np(sig) : NULL;
-
-	return n ? n : "?";
-}
-
 static void text_line(struct pvt_events *ev, uint64_t ts, const char *kind, uint32_t tid,
 		      uint32_t pid, int64_t parent, const char *comm, const char *details)
 {
@@ -90,16 +83,14 @@ static void on_create(struct pvt_events *ev, const struct pvt_ev_create *e)
 		jw_start_array(jw);
 		pvt_clone_flag_names(e->clone_flags, add_flag, jw);
 		jw_end_array(jw);
-		if (e->nr)
-			jw_uint_field(jw, "copy_ns", e->copy_ns);
-		else
-			jw_null_field(jw, "copy_ns");
+		/* copy_ns 0: not timed (created by the kernel, or --no-syscall-costs) */
+		jw_uint_or_null_field(jw, "copy_ns", e->copy_ns, e->copy_ns);
 		json_end(ev, jw);
 		return;
 	}
 	snprintf(d, sizeof(d), "%s %s %s%s%s", thread ? "thread" : "process", sys,
-		 pvt_clone_flags_str(e->clone_flags, fl, sizeof(fl)), e->nr ? " copy " : "",
-		 e->nr ? pvt_fmt_ns(t, sizeof(t), e->copy_ns) : "");
+		 pvt_clone_flags_str(e->clone_flags, fl, sizeof(fl)), e->copy_ns ? " copy " : "",
+		 e->copy_ns ? pvt_fmt_ns(t, sizeof(t), e->copy_ns) : "");
 	text_line(ev, e->hdr.ts, "create", e->tid, e->pid, e->parent_tid, e->comm, d);
 }
 
@@ -117,12 +108,10 @@ static void on_exec(struct pvt_events *ev, const struct pvt_ev_exec *e)
 		jw_name(jw, "path");
 		jw_string_n(jw, e->path, sizeof(e->path));
 		jw_int_field(jw, "ret", e->ret);
-		jw_uint_field(jw, "exec_ns", e->exec_ns);
-		if (e->since_create_ns)
-			jw_uint_field(jw, "after_create_ns", e->since_create_ns);
-		else
-			jw_null_field(jw, "after_create_ns");
-		jw_uint_field(jw, "minor_faults_before", e->minflt);
+		/* exec_ns 0: not timed (--no-syscall-costs) */
+		jw_uint_or_null_field(jw, "exec_ns", e->exec_ns, e->exec_ns);
+		jw_uint_or_null_field(jw, "after_create_ns", e->since_create_ns, e->since_create_ns);
+		jw_uint_or_null_field(jw, "minor_faults_before", e->exec_ns, e->minflt);
 		json_end(ev, jw);
 		return;
 	}
@@ -130,8 +119,10 @@ static void on_exec(struct pvt_events *ev, const struct pvt_ev_exec *e)
 	if (e->ret)
 		off = snprintf(d, sizeof(d), "%s failed: %s (%s)", path, strerrorname_np(-e->ret) ?
 			       strerrorname_np(-e->ret) : "?", pvt_fmt_ns(t1, sizeof(t1), e->exec_ns));
-	else
+	else if (e->exec_ns)
 		off = snprintf(d, sizeof(d), "%s in %s", path, pvt_fmt_ns(t1, sizeof(t1), e->exec_ns));
+	else
+		off = snprintf(d, sizeof(d), "%s", path);
 	if (e->since_create_ns && off < sizeof(d))
 		off += snprintf(d + off, sizeof(d) - off, ", %s after creation, %llu minor faults",
 				pvt_fmt_ns(t2, sizeof(t2), e->since_create_ns),
@@ -200,7 +191,7 @@ static void on_exit(struct pvt_events *ev, const struct pvt_ev_exit *e)
 	if (!x.known)
 		snprintf(st, sizeof(st), "?");
 	else if (x.signal)
-		snprintf(st, sizeof(st), "signal %d (SIG%s%s)", x.signal, sig_name(x.signal),
+		snprintf(st, sizeof(st), "signal %d (SIG%s%s)", x.signal, pvt_signal_name(x.signal),
 			 x.core ? ", core" : "");
 	else
 		snprintf(st, sizeof(st), "code %d", x.code);
@@ -215,7 +206,7 @@ static void on_exit(struct pvt_events *ev, const struct pvt_ev_exit *e)
 
 void events_print(struct pvt_events *ev, const struct pvt_ev_hdr *hdr, const void *data, size_t size)
 {
-	if (!ev->f)
+	if (!ev->f || ev->failed)
 		return;
 	switch (hdr->kind) {
 	case PVT_EV_CREATE:
@@ -241,6 +232,7 @@ void events_print(struct pvt_events *ev, const struct pvt_ev_hdr *hdr, const voi
 	default:
 		return;
 	}
-	ev->lines++;
-	fflush(ev->f); /* live: each line as it happens */
+	/* live: each line as it happens; a stream that fails (a closed pipe) stops */
+	if (fflush(ev->f) == EOF || ferror(ev->f))
+		ev->failed = true;
 }

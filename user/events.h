@@ -16,8 +16,8 @@ struct pvt_events {
 	FILE *f;        /* NULL: the stream is off */
 	bool json;      /* JSON lines instead of text */
 	bool header_done;
+	bool failed;    /* a write failed (a closed pipe, a full disk): the stream stopped */
 	uint64_t t0_kt; /* origin of the times: the command's first sight (CLOCK_MONOTONIC) */
-	uint64_t lines;
 };
 
 /* Print one ring-buffer record (any kind; unknown kinds are skipped). */

@@ -388,6 +388,14 @@ void jw_null_field(json_writer_t *jw, const char *name)
 		jw_null(jw);
 }
 
+void jw_uint_or_null_field(json_writer_t *jw, const char *name, bool present, uint64_t v)
+{
+	if (present)
+		jw_uint_field(jw, name, v);
+	else
+		jw_null_field(jw, name);
+}
+
 int jw_error(const json_writer_t *jw)
 {
 	if (!jw)

@@ -95,6 +95,8 @@ void jw_int_field(json_writer_t *jw, const char *name, int64_t v);
 void jw_double_field(json_writer_t *jw, const char *name, double v);
 void jw_bool_field(json_writer_t *jw, const char *name, bool v);
 void jw_null_field(json_writer_t *jw, const char *name);
+/* v if present, else null: the many fields that exist only sometimes. */
+void jw_uint_or_null_field(json_writer_t *jw, const char *name, bool present, uint64_t v);
 
 /*
  * Error bits (JW_ERR_*) accumulated so far, including the stream's error

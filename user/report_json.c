@@ -41,26 +41,11 @@ static void created_obj(json_writer_t *jw, const struct pvt_report *r, const str
 	jw_end_array(jw);
 	jw_uint_field(jw, "exit_signal", t->create_exit_signal);
 	jw_bool_field(jw, "thread", pvt_created_thread(t));
-	if (rec->syscall_ns)
-		jw_uint_field(jw, "syscall_ns", rec->syscall_ns);
-	else
-		jw_null_field(jw, "syscall_ns");
-	if (t->flags & PVT_F_IN_CREATE)
-		jw_uint_field(jw, "copy_ns", t->create_copy_ns);
-	else
-		jw_null_field(jw, "copy_ns");
-	if (t->first_in_ns)
-		jw_uint_field(jw, "first_run_ns", t->first_in_ns - t->first_ns);
-	else
-		jw_null_field(jw, "first_run_ns");
-	if (t->stack_start)
-		jw_uint_field(jw, "stack", t->stack_start);
-	else
-		jw_null_field(jw, "stack");
-	if (t->stack_size)
-		jw_uint_field(jw, "stack_size", t->stack_size);
-	else
-		jw_null_field(jw, "stack_size");
+	jw_uint_or_null_field(jw, "syscall_ns", rec->syscall_ns, rec->syscall_ns);
+	jw_uint_or_null_field(jw, "copy_ns", t->flags & PVT_F_IN_CREATE, t->create_copy_ns);
+	jw_uint_or_null_field(jw, "first_run_ns", t->first_in_ns, t->first_in_ns - t->first_ns);
+	jw_uint_or_null_field(jw, "stack", t->stack_start, t->stack_start);
+	jw_uint_or_null_field(jw, "stack_size", t->stack_size, t->stack_size);
 	jw_end_object(jw);
 }
 
@@ -79,12 +64,11 @@ static void exec_obj(json_writer_t *jw, const struct pvt_task *t)
 		jw_string_n(jw, t->exec_path, sizeof(t->exec_path));
 		jw_name(jw, "comm");
 		jw_string_n(jw, t->comm_at_exec, sizeof(t->comm_at_exec));
-		jw_uint_field(jw, "exec_ns", t->exec_ns);
-		if (t->create_kt && t->exec_start_kt > t->create_kt)
-			jw_uint_field(jw, "after_create_ns", t->exec_start_kt - t->create_kt);
-		else
-			jw_null_field(jw, "after_create_ns");
-		jw_uint_field(jw, "minor_faults_before", t->exec_minflt);
+		jw_uint_or_null_field(jw, "exec_ns", t->exec_start_kt, t->exec_ns);
+		jw_uint_or_null_field(jw, "after_create_ns",
+				      t->create_kt && t->exec_start_kt > t->create_kt,
+				      t->exec_start_kt - t->create_kt);
+		jw_uint_or_null_field(jw, "minor_faults_before", t->exec_start_kt, t->exec_minflt);
 	}
 	jw_end_object(jw);
 }
@@ -186,7 +170,7 @@ static void switch_cost_obj(json_writer_t *jw, const struct pvt_report *r, uint6
 	jw_name(jw, "switch_cost");
 	jw_start_object(jw);
 	jw_bool_field(jw, "calibrated", r->cal != NULL);
-	if (est >= 0)
+	if (est >= 0) /* no conversion of a negative double */
 		jw_uint_field(jw, "estimated_ns", (uint64_t)(est + 0.5));
 	else
 		jw_null_field(jw, "estimated_ns");
@@ -224,20 +208,14 @@ static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 	jw_uint_field(jw, "tid", t->tid);
 	jw_uint_field(jw, "pid", t->pid);
 	jw_uint_field(jw, "ppid", t->ppid);
-	if (t->flags & PVT_F_BORN)
-		jw_uint_field(jw, "parent_tid", t->parent_tid);
-	else
-		jw_null_field(jw, "parent_tid");
+	jw_uint_or_null_field(jw, "parent_tid", t->flags & PVT_F_BORN, t->parent_tid);
 	jw_name(jw, "comm");
 	jw_string_n(jw, t->comm, sizeof(t->comm));
 	jw_string_field(jw, "kind", pvt_kind(t));
 	jw_bool_field(jw, "root", !!(t->flags & PVT_F_ROOT));
 	jw_bool_field(jw, "execed", !!(t->flags & PVT_F_EXECED));
 	jw_uint_field(jw, "start_ns", rel(r, t->first_ns));
-	if (rec->alive)
-		jw_null_field(jw, "end_ns");
-	else
-		jw_uint_field(jw, "end_ns", rel(r, t->end_ns));
+	jw_uint_or_null_field(jw, "end_ns", !rec->alive, rel(r, t->end_ns));
 	jw_bool_field(jw, "alive", rec->alive);
 	jw_uint_field(jw, "oncpu_ns", t->oncpu_ns);
 	switches_obj(jw, &s);
@@ -301,10 +279,7 @@ static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 	created_obj(jw, r, rec);
 	exec_obj(jw, t);
 	names_obj(jw, r, t);
-	if (rec->alive)
-		jw_null_field(jw, "lifetime_ns");
-	else
-		jw_uint_field(jw, "lifetime_ns", pvt_lifetime_ns(rec));
+	jw_uint_or_null_field(jw, "lifetime_ns", !rec->alive, pvt_lifetime_ns(rec));
 	if (exit_open(jw, "exit", &rec->exit)) {
 		const char *how = pvt_exit_how_name(t->exit_how);
 
@@ -346,17 +321,11 @@ static void proc_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 	jw_uint_field(jw, "threads", p->threads);
 	jw_uint_field(jw, "alive_threads", p->alive);
 	jw_uint_field(jw, "start_ns", rel(r, p->first_ns));
-	if (p->alive)
-		jw_null_field(jw, "end_ns");
-	else
-		jw_uint_field(jw, "end_ns", rel(r, p->end_ns));
+	jw_uint_or_null_field(jw, "end_ns", !p->alive, rel(r, p->end_ns));
 	sums_fields(jw, r, &p->sums);
 	if (exit_open(jw, "exit", &p->exit)) {
 		jw_uint_field(jw, "last_tid", p->exit_tid);
-		if (p->origin_tid)
-			jw_uint_field(jw, "origin_tid", p->origin_tid);
-		else
-			jw_null_field(jw, "origin_tid");
+		jw_uint_or_null_field(jw, "origin_tid", p->origin_tid, p->origin_tid);
 		jw_uint_field(jw, "collateral_threads", p->collateral);
 		jw_uint_field(jw, "threads_exited", p->exited_self);
 		jw_uint_field(jw, "threads_killed", p->killed);

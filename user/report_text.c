@@ -517,8 +517,7 @@ static void exits(FILE *f, const struct pvt_report *r)
 				o = &tb->recs[i].t;
 		fprintf(f, "  process %u (%s): ", p->pid, fmt_comm(c, sizeof(c), p->comm, 15));
 		if (p->exit.signal)
-			fprintf(f, "SIG%s (%d)%s", sigabbrev_np(p->exit.signal) ?
-				sigabbrev_np(p->exit.signal) : "?", p->exit.signal,
+			fprintf(f, "SIG%s (%d)%s", pvt_signal_name(p->exit.signal), p->exit.signal,
 				p->exit.core ? ", core dumped" : "");
 		else
 			fprintf(f, "exit_group, code %d", p->exit.code);

@@ -54,7 +54,8 @@ void run_usage(FILE *f)
 		"                         with -f json)\n"
 		"      --no-syscall-costs don't time the creating syscalls and execs: no hooks on\n"
 		"                         raw_syscalls, which every syscall on the machine then pays\n"
-		"                         (created.syscall_ns, copy_ns, exec_ns become null)\n"
+		"                         (created.syscall_ns, copy_ns, exec_ns become null; the\n"
+		"                         syscall, flags and execs are still reported)\n"
 		"      --hist             text report: bcc-style histograms of run-queue latency for\n"
 		"                         threads, processes, and each of the top processes\n"
 		"      --calibration FILE switch costs measured by 'pvtrace calibrate' (default:\n"
@@ -254,6 +255,12 @@ static void install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
+	/*
+	 * A closed pipe on the event stream (pvtrace run --events 2>&1 | head) must
+	 * not kill pvtrace: the write fails, the stream stops, the report is still
+	 * written.  CMD was forked before this and keeps its own disposition.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 static int epoll_add(int ep, int fd, uint32_t tag)
@@ -499,6 +506,9 @@ cleanup:
 		pvt_err("cannot write the report to %s: %s", o.output, strerror(errno));
 		ret = PVT_EXIT_FAILURE;
 	}
+	if (rs.ev.failed)
+		pvt_warn("the event stream stopped at a write error (%s)",
+			 o.events_path ? o.events_path : "stderr");
 	if (rs.ev.f && rs.ev.f != stderr && fclose(rs.ev.f) && ret == 0) {
 		pvt_err("cannot write the events to %s: %s", o.events_path, strerror(errno));
 		ret = PVT_EXIT_FAILURE;

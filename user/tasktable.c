@@ -114,7 +114,8 @@ static int create_sums(struct pvt_table *tb, bool threads, struct pvt_create_sum
 			v[2][n[2]++] = t->first_in_ns - t->first_ns;
 		if (t->exec_count) {
 			cs->execed++;
-			v[3][n[3]++] = t->exec_ns;
+			if (t->exec_start_kt) /* timed (syscall hooks) */
+				v[3][n[3]++] = t->exec_ns;
 		}
 	}
 	if (!err) {

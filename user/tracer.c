@@ -158,6 +158,7 @@ int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 	/* Configure before load. */
 	tr->skel->rodata->root_tid = o->root_tid;
 	if (o->no_syscalls) {
+		tr->skel->rodata->syscall_costs = false;
 		bpf_program__set_autoload(tr->skel->progs.pvt_sys_enter, false);
 		bpf_program__set_autoload(tr->skel->progs.pvt_sys_exit, false);
 	}
@@ -274,7 +275,7 @@ void tracer_detach(struct pvt_tracer *tr)
 /* Visit every value of a hash map whose keys are at most 16 bytes. */
 static int for_each_value(int fd, void (*fn)(void *ctx, const struct pvt_task *t), void *ctx)
 {
-	unsigned char key[16], next[16];
+	unsigned char key[sizeof(struct pvt_dead_key)], next[sizeof(struct pvt_dead_key)];
 	struct pvt_task val;
 	void *prev = NULL;
 	int n = 0;
@@ -309,7 +310,7 @@ int tracer_for_each_late_cost(struct pvt_tracer *tr,
 			      void (*fn)(void *ctx, uint32_t tid, uint64_t start_time, uint64_t ns),
 			      void *ctx)
 {
-	struct { uint64_t start_time; uint32_t tid, pad; } key, next;
+	struct pvt_dead_key key, next;
 	void *prev = NULL;
 	uint64_t ns;
 	int fd, n = 0;

@@ -378,6 +378,15 @@ def hostile_thread_names_are_escaped():
     bad = [c for c in text if c < 0x20 and c != 0x0a]
     check(not bad, "control bytes on the terminal: %r" % bytes(bad))
     check(b"\\x1b[31mevil\\x0a\\x07" in text, "escaped name shown")
+    # The live event stream too: escaped in text, exact in JSON lines.
+    p = run([PVTRACE, "run", "--no-status", "-o", "/dev/null", "--events", "--", SPAWN, "rename", name])
+    bad = [c for c in p.stderr if c < 0x20 and c != 0x0a]
+    check(not bad, "control bytes in --events: %r" % bytes(bad))
+    check(b"\\x1b[31mevil\\x0a\\x07" in p.stderr, "escaped name in --events")
+    p = run([PVTRACE, "run", "--no-status", "-f", "json", "-o", "/dev/null", "--events", "--",
+             SPAWN, "rename", name])
+    ev = json_lines(p.stderr.decode())
+    check(any(e["event"] == "rename" and e["comm"] == name for e in ev), "JSON event: %s" % ev)
 
 
 @test
@@ -698,9 +707,12 @@ def kernel_without_btf_gets_one_line():
 
 @test
 def unwritable_output_fails_before_running():
-    p = run([PVTRACE, "run", "-o", "/nonexistent/dir/report", "--", "sh", "-c", "echo ran"])
-    check(p.returncode == 1, "exit %d" % p.returncode)
-    check(b"ran" not in p.stdout, "the command did not run")
+    for opt in (["-o", "/nonexistent/dir/report"], ["--events=/nonexistent/dir/events"]):
+        p = run([PVTRACE, "run", *opt, "--", "sh", "-c", "echo ran"])
+        check(p.returncode == 1, "%s: exit %d" % (opt, p.returncode))
+        check(b"ran" not in p.stdout, "%s: the command did not run" % opt)
+        err = p.stderr.decode().strip().splitlines()
+        check(len(err) == 1 and "/nonexistent/dir" in err[0], "%s: one line: %s" % (opt, err))
 
 
 # ---------------------------------------------------------------- creation and exit
@@ -720,6 +732,7 @@ CREATION_SHAPES = {
     "clone_thread": ("clone", {"CLONE_VM", "CLONE_THREAD", "CLONE_SIGHAND"}, {"CLONE_VFORK"}),
     "fork": ("clone", set(), {"CLONE_VM", "CLONE_THREAD"}),
     "fork_exec": ("clone", set(), {"CLONE_VM", "CLONE_THREAD"}),
+    "fork_exec_self": ("clone", set(), {"CLONE_VM", "CLONE_THREAD"}),
     "vfork": ("vfork", {"CLONE_VM", "CLONE_VFORK"}, {"CLONE_THREAD"}),
     "posix_spawn": (None, {"CLONE_VM", "CLONE_VFORK"}, {"CLONE_THREAD"}),
 }
@@ -731,8 +744,11 @@ def creation_cost_lies_inside_the_creators_own_measurement():
     check(p.returncode == 0, p.stderr.decode())
     assert_exact(r)
     assert_consistent(r)
-    made = [l for l in json_lines(p.stdout.decode()) if "how" in l]
+    lines = json_lines(p.stdout.decode())
+    made = [l for l in lines if l.get("how") in CREATION_SHAPES]
     check(len(made) == 7 * len(CREATION_SHAPES), "creator made %d" % len(made))
+    pre = {l["tid"]: l for l in lines if l.get("how") == "exec_pre"}
+    probe = {l["tid"]: l for l in lines if l.get("how") == "exec_probe"}
     tasks = by_tid(r)
     cost = {}
     for l in made:
@@ -761,15 +777,40 @@ def creation_cost_lies_inside_the_creators_own_measurement():
             check(e and e["count"] == 1 and e["path"] == "/bin/true" and e["comm"] == "true",
                   "exec'd /bin/true: %s" % e)
             check(e["exec_ns"] > 0 and e["after_create_ns"] > 0, "exec costs %s" % e)
-            check(e["minor_faults_before"] >= 0, "faults %s" % e)
+        elif l["how"] == "fork_exec_self":
+            # The child measured itself: its faults (getrusage) and the time just
+            # before execv; the exec'd program the time it reached main.
+            e, b, m = t["exec"], pre[l["tid"]], probe[l["tid"]]
+            check(e and e["count"] == 1 and e["path"] == "/proc/self/exe" and e["comm"] == "exe",
+                  "exec'd itself: %s" % e)
+            check(0 < e["exec_ns"] <= m["t_main_ns"] - b["t_exec_ns"],
+                  "exec_ns %d inside execv..main %d" % (e["exec_ns"], m["t_main_ns"] - b["t_exec_ns"]))
+            check(b["t_exec_ns"] - l["t1_ns"] <= e["after_create_ns"] <= m["t_main_ns"] - l["t0_ns"],
+                  "fork-to-exec gap %d within [%d, %d]" % (e["after_create_ns"],
+                  b["t_exec_ns"] - l["t1_ns"], m["t_main_ns"] - l["t0_ns"]))
+            check(b["minflt"] <= e["minor_faults_before"] <= b["minflt"] + 32,
+                  "faults before exec %d vs the child's getrusage %d"
+                  % (e["minor_faults_before"], b["minflt"]))
         else:
             check(t["exec"] is None, "no exec: %s" % t["exec"])
+        if l["how"] == "pthread_create":
+            # clone3's stack region holds the stack the thread sees (plus its guard page).
+            lo, hi = l["stack_lo"], l["stack_hi"]
+            check(lo - 65536 <= c["stack"] and c["stack"] + c["stack_size"] <= hi and
+                  c["stack_size"] >= 0.9 * (hi - lo),
+                  "clone3 stack [%d, +%d] vs the thread's [%d, %d]" % (c["stack"], c["stack_size"], lo, hi))
+        elif l["how"] == "clone_thread":
+            check(c["stack"] and c["stack_size"] is None, "clone passes a pointer only: %s" % c)
+        elif l["how"] == "posix_spawn":
+            check(c["stack"] and c["stack_size"], "glibc's spawn stack: %s" % c)
+        else:
+            check(c["stack"] is None and c["stack_size"] is None, "no stack: %s" % c)
         cost.setdefault(l["how"], []).append(c["syscall_ns"])
     # The seed's first claim, measured here: a thread is cheaper to create than a process.
     check(median(cost["pthread_create"]) < median(cost["fork"]),
           "pthread_create %s vs fork %s" % (cost["pthread_create"], cost["fork"]))
     cr = r["summary"]["creation"]
-    check(cr["threads"]["created"] == 14 and cr["processes"]["created"] == 28,
+    check(cr["threads"]["created"] == 14 and cr["processes"]["created"] == 35,
           "creation summary counts %s" % cr)
     check(cr["threads"]["syscall"]["p50_ns"] < cr["processes"]["syscall"]["p50_ns"],
           "threads cheaper than processes: %s" % cr)
@@ -797,8 +838,9 @@ def renames_are_kept_in_order():
         check(n["history"][0]["at_ns"] <= n["history"][1]["at_ns"], "in order %s" % n)
         check(tasks[l["tid"]]["comm"] == "stage-2", "latest name %s" % tasks[l["tid"]]["comm"])
     spawned = [t for t in r["tasks"] if t["exec"] and not t["root"]]
-    check(len(spawned) == 4 and all(t["names"]["history"][0]["by_exec"] and
-                                    t["names"]["history"][0]["comm"] == "true" for t in spawned),
+    check(len(spawned) == 6 and all(t["names"]["history"][0]["by_exec"] and
+                                    t["names"]["history"][0]["comm"] == t["exec"]["comm"]
+                                    for t in spawned),
           "exec renames: %s" % [t["names"] for t in spawned])
 
 
@@ -842,6 +884,8 @@ def a_faulting_thread_takes_down_only_its_process():
         if x["role"] == "clean":
             e = tasks[x["tid"]]["exit"]
             check(e["how"] == "exit" and e["code"] == 0, "clean %s" % e)
+            # it slept 200 ms before exiting
+            check(tasks[x["tid"]]["lifetime_ns"] >= 200e6, "lifetime %s" % tasks[x["tid"]])
     check(r["summary"]["exits"]["signaled"] == 1, "one process signaled")
     assert_others_untouched(r, victim)
 
@@ -923,6 +967,43 @@ def events_stream_every_creation_exec_rename_and_exit():
     check(any(" exit " in l and "signal 15 (SIGTERM), aimed at it" in l for l in lines),
           "the kill's exit line: %s" % lines)
     check(sum(" collateral" in l for l in lines) == 2, "2 collateral lines: %s" % lines)
+
+
+@test
+def without_syscall_hooks_creations_are_named_but_not_timed():
+    p, r = trace([CREATOR, "2"], extra=["--no-syscall-costs"])
+    check(p.returncode == 0, p.stderr.decode())
+    assert_exact(r)
+    made = [l for l in json_lines(p.stdout.decode()) if l.get("how") in CREATION_SHAPES]
+    tasks = by_tid(r)
+    for l in made:
+        t = tasks[l["tid"]]
+        c = t["created"]
+        sysname, must, mustnt = CREATION_SHAPES[l["how"]]
+        check((sysname is None or c["syscall"] == sysname) and must <= set(c["flags"]),
+              "%s still named from the creator's registers: %s" % (l["how"], c))
+        check(c["syscall_ns"] is None and c["copy_ns"] is None, "not timed: %s" % c)
+        if t["exec"]:
+            e = t["exec"]
+            check(e["count"] == 1 and e["path"] and e["exec_ns"] is None and
+                  e["minor_faults_before"] is None, "exec counted, not timed: %s" % e)
+    check(sum(1 for t in r["tasks"] if t["exec"] and not t["root"]) == 6, "6 execs seen")
+
+
+@test
+def a_closed_event_pipe_does_not_lose_the_report():
+    with tempfile.NamedTemporaryFile(suffix=".txt", delete=False) as f:
+        path = f.name
+    try:
+        script = ("%s run --no-status --events -o %s -- %s churn --threads -n 300 --quiet 2>&1 "
+                  "| head -n 1 >/dev/null; echo ${PIPESTATUS[0]}" % (PVTRACE, path, PVLOAD))
+        p = run(["bash", "-c", script])
+        check(p.stdout.decode().strip() == "0", "pvtrace's status: %r" % p.stdout)
+        with open(path) as f:
+            text = f.read()
+        check("verified 301/301 tasks exact" in text, "the report was written:\n%s" % text[:300])
+    finally:
+        os.unlink(path)
 
 
 @test

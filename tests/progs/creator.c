@@ -14,6 +14,9 @@
  *   vfork           vfork(); the child calls _exit(0) at once
  *   posix_spawn     posix_spawn of /bin/true
  *   fork_exec       fork(); the child execs /bin/true (only fork() is timed)
+ *   fork_exec_self  fork(); the child execs this program again, as
+ *                   `creator --exec-probe`, after printing what it measured
+ *                   of itself just before execv (see below)
  *   clone_thread    clone() with CLONE_THREAD and friends on a malloc'd
  *                   64 KiB stack; the child does syscall(SYS_exit, 0) and
  *                   the parent waits on the CLONE_CHILD_CLEARTID futex word
@@ -27,8 +30,13 @@
  *
  *   {"how":"fork","tid":1234,"t0_ns":T0,"t1_ns":T1,"ns":T1-T0}
  *
- * pthread_create lines get "renamed":true with --rename.  The last line is
- * {"done":true,"pid":PID}.
+ * pthread_create lines get "renamed":true with --rename, and the thread's own
+ * stack as pthread_getattr_np() gives it: "stack_lo", "stack_hi".  The
+ * fork_exec_self child prints, just before its execv,
+ *   {"how":"exec_pre","tid":T,"minflt":F,"t_exec_ns":T}
+ * (its minor faults so far, getrusage; the time), and the exec'd program
+ *   {"how":"exec_probe","tid":T,"t_main_ns":T}
+ * first thing in main.  The last line is {"done":true,"pid":PID}.
  *
  * Exit status: 0 success, 1 runtime failure, 2 usage error.
  */
@@ -48,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -76,15 +85,21 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static void emit(const char *how, pid_t tid, uint64_t t0, uint64_t t1,
-		 bool renamed)
+/* One line; @extra: more members (",\"k\":v..."), or "". */
+static void emit(const char *how, pid_t tid, uint64_t t0, uint64_t t1, const char *extra)
 {
 	if (printf("{\"how\":\"%s\",\"tid\":%d,\"t0_ns\":%" PRIu64
 		   ",\"t1_ns\":%" PRIu64 ",\"ns\":%" PRIu64 "%s}\n",
-		   how, (int)tid, t0, t1, t1 - t0,
-		   renamed ? ",\"renamed\":true" : "") < 0 ||
+		   how, (int)tid, t0, t1, t1 - t0, extra) < 0 ||
 	    fflush(stdout) == EOF)
 		die("writing to stdout");
+}
+
+/* A line from a forked child: no stdio there, one write. */
+static void child_line(const char *line, size_t len)
+{
+	if (write(STDOUT_FILENO, line, len) != (ssize_t)len)
+		_exit(127);
 }
 
 /* Reap child pid; it must have exited with status 0. */
@@ -105,11 +120,25 @@ static void reap(const char *how, pid_t pid)
 	}
 }
 
+struct thread_info {
+	pid_t tid;
+	uintptr_t stack_lo, stack_hi;
+};
+
 static void *thread_fn(void *arg)
 {
-	pid_t *tid = arg;
+	struct thread_info *ti = arg;
+	pthread_attr_t attr;
+	size_t size;
+	void *addr;
 
-	*tid = gettid();
+	ti->tid = gettid();
+	if (pthread_getattr_np(pthread_self(), &attr) ||
+	    pthread_attr_getstack(&attr, &addr, &size))
+		die("pthread_getattr_np");
+	pthread_attr_destroy(&attr);
+	ti->stack_lo = (uintptr_t)addr;
+	ti->stack_hi = (uintptr_t)addr + size;
 	if (rename_threads) {
 		if (prctl(PR_SET_NAME, "stage-1", 0, 0, 0) < 0)
 			die("prctl(PR_SET_NAME, stage-1)");
@@ -121,13 +150,14 @@ static void *thread_fn(void *arg)
 
 static void do_pthread(void)
 {
-	pid_t tid = 0;
+	struct thread_info ti = {};
+	char extra[128];
 	uint64_t t0, t1;
 	pthread_t th;
 	int err;
 
 	t0 = now_ns();
-	err = pthread_create(&th, NULL, thread_fn, &tid);
+	err = pthread_create(&th, NULL, thread_fn, &ti);
 	t1 = now_ns();
 	if (err) {
 		errno = err;
@@ -137,7 +167,9 @@ static void do_pthread(void)
 		errno = err;
 		die("pthread_join");
 	}
-	emit("pthread_create", tid, t0, t1, rename_threads);
+	snprintf(extra, sizeof(extra), ",\"stack_lo\":%" PRIuPTR ",\"stack_hi\":%" PRIuPTR "%s",
+		 ti.stack_lo, ti.stack_hi, rename_threads ? ",\"renamed\":true" : "");
+	emit("pthread_create", ti.tid, t0, t1, extra);
 }
 
 static void do_fork(void)
@@ -153,7 +185,7 @@ static void do_fork(void)
 	if (pid == 0)
 		_exit(0);
 	reap("fork", pid);
-	emit("fork", pid, t0, t1, false);
+	emit("fork", pid, t0, t1, "");
 }
 
 static void do_vfork(void)
@@ -171,7 +203,7 @@ static void do_vfork(void)
 	if (pid < 0)
 		die("vfork");
 	reap("vfork", pid);
-	emit("vfork", pid, t0, t1, false);
+	emit("vfork", pid, t0, t1, "");
 }
 
 static void do_posix_spawn(void)
@@ -189,7 +221,7 @@ static void do_posix_spawn(void)
 		die("posix_spawn(/bin/true)");
 	}
 	reap("posix_spawn", pid);
-	emit("posix_spawn", pid, t0, t1, false);
+	emit("posix_spawn", pid, t0, t1, "");
 }
 
 static void do_fork_exec(void)
@@ -213,7 +245,49 @@ static void do_fork_exec(void)
 		_exit(127);
 	}
 	reap("fork_exec", pid);
-	emit("fork_exec", pid, t0, t1, false);
+	emit("fork_exec", pid, t0, t1, "");
+}
+
+static void do_fork_exec_self(void)
+{
+	char *argv[] = { "creator", "--exec-probe", NULL };
+	uint64_t t0, t1;
+	pid_t pid;
+
+	t0 = now_ns();
+	pid = fork();
+	t1 = now_ns();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		static const char msg[] = "creator: execv(/proc/self/exe) failed\n";
+		struct rusage ru;
+		char line[160];
+		int len;
+
+		if (getrusage(RUSAGE_SELF, &ru) < 0)
+			_exit(127);
+		len = snprintf(line, sizeof(line),
+			       "{\"how\":\"exec_pre\",\"tid\":%d,\"minflt\":%ld,\"t_exec_ns\":%"
+			       PRIu64 "}\n", (int)gettid(), ru.ru_minflt, now_ns());
+		child_line(line, (size_t)len);
+		execv("/proc/self/exe", argv);
+		child_line(msg, sizeof(msg) - 1);
+		_exit(127);
+	}
+	reap("fork_exec_self", pid);
+	emit("fork_exec_self", pid, t0, t1, "");
+}
+
+/* `creator --exec-probe`: the exec'd program says when it reached main. */
+static int exec_probe(void)
+{
+	uint64_t t = now_ns();
+
+	if (printf("{\"how\":\"exec_probe\",\"tid\":%d,\"t_main_ns\":%" PRIu64 "}\n",
+		   (int)gettid(), t) < 0 || fflush(stdout) == EOF)
+		return 1;
+	return 0;
 }
 
 static int clone_fn(void *arg)
@@ -250,7 +324,7 @@ static void do_clone_thread(char *stack)
 		    errno != EAGAIN && errno != EINTR)
 			die("futex(FUTEX_WAIT) on the child tid");
 	}
-	emit("clone_thread", parent_tid, t0, t1, false);
+	emit("clone_thread", parent_tid, t0, t1, "");
 }
 
 static void usage(void)
@@ -266,6 +340,8 @@ int main(int argc, char **argv)
 	bool n_given = false;
 	char *stack;
 
+	if (argc == 2 && !strcmp(argv[1], "--exec-probe"))
+		return exec_probe();
 	for (int i = 1; i < argc; i++) {
 		char *end;
 
@@ -298,6 +374,8 @@ int main(int argc, char **argv)
 		do_posix_spawn();
 	for (long i = 0; i < n; i++)
 		do_fork_exec();
+	for (long i = 0; i < n; i++)
+		do_fork_exec_self();
 	for (long i = 0; i < n; i++)
 		do_clone_thread(stack);
 

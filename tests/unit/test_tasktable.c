@@ -663,6 +663,7 @@ static void test_create_sums(void **state)
 	t.first_in_ns = t.first_ns + 5;
 	t.exec_count = 1;
 	t.exec_ns = 123456;
+	t.exec_start_kt = 1; /* timed: the syscall hooks saw it */
 	add(&tb, &t);
 	/* a thread seen at first sight, not born: not counted either */
 	t = mk(4004, 4000, 200, DEAD_OK);
@@ -670,6 +671,7 @@ static void test_create_sums(void **state)
 	t.first_in_ns = t.first_ns + 9;
 	t.exec_count = 1;
 	t.exec_ns = 654321;
+	t.exec_start_kt = 1; /* timed: the syscall hooks saw it */
 	add(&tb, &t);
 	/* three threads born with pthread_create; one never ran, one exec'd */
 	t = mk(4001, 4000, 200, DEAD_OK);
@@ -679,6 +681,7 @@ static void test_create_sums(void **state)
 	born(&t, pthread_flags, 20, 5, 200);
 	t.exec_count = 1;
 	t.exec_ns = 3000;
+	t.exec_start_kt = 1; /* timed: the syscall hooks saw it */
 	add(&tb, &t);
 	t = mk(4003, 4000, 200, PVT_F_BASELINE);
 	born(&t, pthread_flags, 30, 6, 0);
@@ -688,12 +691,14 @@ static void test_create_sums(void **state)
 	born(&t, 0, 1000, 400, 50);
 	t.exec_count = 1;
 	t.exec_ns = 7000;
+	t.exec_start_kt = 1; /* timed: the syscall hooks saw it */
 	add(&tb, &t);
 	/* vfork (VM|VFORK, no THREAD), exec'd twice: the first exec's duration */
 	t = mk(4200, 4200, 310, DEAD_OK);
 	born(&t, PVT_CLONE_VM | PVT_CLONE_VFORK, 2000, 500, 60);
 	t.exec_count = 2;
 	t.exec_ns = 9000;
+	t.exec_start_kt = 1; /* timed: the syscall hooks saw it */
 	add(&tb, &t);
 	/* created in the kernel, no syscall, still alive */
 	t = mk(4300, 4300, 320, PVT_F_BASELINE);
