@@ -819,6 +819,9 @@ def creation_cost_lies_inside_the_creators_own_measurement():
         check(s["count"] == cr[k]["created"] and s["p50_ns"] <= s["p99_ns"] <= s["max_ns"],
               "%s stats %s" % (k, s))
         check(cr[k]["syscall_cost_missing"] == 0, "no cost missing")
+    for k in ("threads", "processes"):
+        check(abs(cr[k]["share_of_wall_time"] - cr[k]["syscall"]["total_ns"] / r["duration_ns"]) < 1e-9,
+              "share of wall time %s" % cr[k])
     root = tasks[r["root_pid"]]
     check(root["created"] is None, "the command existed before tracing: %s" % root["created"])
 
@@ -956,6 +959,10 @@ def events_stream_every_creation_exec_rename_and_exit():
           "a rename line per rename")
     times = [e["time_ns"] for e in ev]
     check(times == sorted(times), "in time order")
+    for e in kinds["exit"]:
+        t = by_tid(r)[e["tid"]]
+        check(e["lifetime_ns"] == t["lifetime_ns"] and e["how"] == t["exit"]["how"] and
+              e["code"] == t["exit"]["code"], "exit line matches the report %s" % e)
     for e in kinds["create"]:
         t = by_tid(r)[e["tid"]]
         check(e["syscall"] == t["created"]["syscall"] and e["flags"] == t["created"]["flags"] and

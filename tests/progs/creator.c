@@ -224,9 +224,15 @@ static void do_posix_spawn(void)
 	emit("posix_spawn", pid, t0, t1, "");
 }
 
-static void do_fork_exec(void)
+/*
+ * fork(), and the child execs /bin/true, or (@self) this program as
+ * `creator --exec-probe` after printing what it measured of itself.
+ */
+static void do_fork_exec(bool self)
 {
-	char *argv[] = { "true", NULL };
+	char *true_argv[] = { "true", NULL }, *self_argv[] = { "creator", "--exec-probe", NULL };
+	const char *how = self ? "fork_exec_self" : "fork_exec";
+	const char *path = self ? "/proc/self/exe" : "/bin/true";
 	uint64_t t0, t1;
 	pid_t pid;
 
@@ -236,47 +242,26 @@ static void do_fork_exec(void)
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
-		static const char msg[] = "creator: execv(/bin/true) failed\n";
-
-		execv("/bin/true", argv);
-		/* No stdio in the child: one write, then leave. */
-		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	reap("fork_exec", pid);
-	emit("fork_exec", pid, t0, t1, "");
-}
-
-static void do_fork_exec_self(void)
-{
-	char *argv[] = { "creator", "--exec-probe", NULL };
-	uint64_t t0, t1;
-	pid_t pid;
-
-	t0 = now_ns();
-	pid = fork();
-	t1 = now_ns();
-	if (pid < 0)
-		die("fork");
-	if (pid == 0) {
-		static const char msg[] = "creator: execv(/proc/self/exe) failed\n";
+		static const char msg[] = "creator: execv failed\n";
 		struct rusage ru;
 		char line[160];
 		int len;
 
-		if (getrusage(RUSAGE_SELF, &ru) < 0)
-			_exit(127);
-		len = snprintf(line, sizeof(line),
-			       "{\"how\":\"exec_pre\",\"tid\":%d,\"minflt\":%ld,\"t_exec_ns\":%"
-			       PRIu64 "}\n", (int)gettid(), ru.ru_minflt, now_ns());
-		child_line(line, (size_t)len);
-		execv("/proc/self/exe", argv);
+		if (self) {
+			if (getrusage(RUSAGE_SELF, &ru) < 0)
+				_exit(127);
+			len = snprintf(line, sizeof(line),
+				       "{\"how\":\"exec_pre\",\"tid\":%d,\"minflt\":%ld,"
+				       "\"t_exec_ns\":%" PRIu64 "}\n", (int)gettid(), ru.ru_minflt,
+				       now_ns());
+			child_line(line, (size_t)len);
+		}
+		execv(path, self ? self_argv : true_argv);
 		child_line(msg, sizeof(msg) - 1);
 		_exit(127);
 	}
-	reap("fork_exec_self", pid);
-	emit("fork_exec_self", pid, t0, t1, "");
+	reap(how, pid);
+	emit(how, pid, t0, t1, "");
 }
 
 /* `creator --exec-probe`: the exec'd program says when it reached main. */
@@ -373,9 +358,9 @@ int main(int argc, char **argv)
 	for (long i = 0; i < n; i++)
 		do_posix_spawn();
 	for (long i = 0; i < n; i++)
-		do_fork_exec();
+		do_fork_exec(false);
 	for (long i = 0; i < n; i++)
-		do_fork_exec_self();
+		do_fork_exec(true);
 	for (long i = 0; i < n; i++)
 		do_clone_thread(stack);
 
