@@ -46,7 +46,7 @@ USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 USER_HDRS := $(wildcard user/*.h) bpf/pvtrace.h
 
-TOOLS := $(OUTPUT)/pvload $(OUTPUT)/selfcount $(OUTPUT)/spawn $(OUTPUT)/creator $(OUTPUT)/crash
+TOOLS := $(OUTPUT)/pvload $(OUTPUT)/selfcount $(OUTPUT)/spawn $(OUTPUT)/creator $(OUTPUT)/crash $(OUTPUT)/memhog
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 # Userspace modules the unit tests link against (everything but main.c).

@@ -46,6 +46,9 @@ const volatile __u32 root_tid = 0; /* the gated command; tracked from its first 
 const volatile bool syscall_costs = true; /* sys_enter/sys_exit attached (not --no-syscall-costs) */
 
 
+/* Bumped by userspace before each run of the task iterator (one memory sample per process per pass). */
+__u64 sample_pass = 0;
+
 /* Set once the root has an entry, so that a later task reusing its tid is not taken for it. */
 __u32 root_registered = 0;
 /* bpf_ktime_get_ns() at the root's first sight: the origin of ktime-based times. */
@@ -90,6 +93,21 @@ struct {
 	__type(value, __u64);
 } late_costs SEC(".maps");
 
+/*
+ * Memory of each live traced process, keyed by (leader start_time, tgid):
+ * a process instance, stable across exec.  Sent to userspace at the exit of
+ * its last thread and removed; what remains is read at the end.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PVT_DEFAULT_MAX_TASKS); /* userspace: --max-tasks */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pvt_dead_key);
+	__type(value, struct pvt_mem);
+} procs SEC(".maps");
+
+struct pvt_mem zero_mem = {};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20); /* userspace: --ringbuf-kb */
@@ -125,6 +143,7 @@ static __always_inline void fill_identity(struct pvt_task *pt, struct task_struc
 	pt->start_time = t->start_time;
 	pt->leader_start_time = BPF_CORE_READ(t, group_leader, start_time);
 	bpf_probe_read_kernel_str(pt->comm, sizeof(pt->comm), t->comm);
+	pt->kstack_bytes = pvt_kstack_bytes(t);
 }
 
 /*
@@ -208,6 +227,228 @@ static __always_inline void emit_exit(struct pvt_task *pt, struct task_struct *t
 	hdr_init(&e->hdr, PVT_EV_EXIT, sizeof(*e), bpf_ktime_get_ns());
 	bpf_probe_read_kernel(&e->task, sizeof(e->task), pt);
 	bpf_ringbuf_submit(e, 0);
+}
+
+/* ---- memory: the process's mm, the thread's stacks ---- */
+
+#define PVT_PAGE_SHIFT 12
+
+/*
+ * An mm_struct RSS counter.  It is a percpu_counter: each CPU keeps up to a
+ * batch (max(32, 2 x CPUs) pages) unfolded, and summing those needs the
+ * per-CPU offsets, which BPF cannot reach on these kernels (this_cpu_off is
+ * not in kallsyms: a per-CPU ksym does not load).  So this is the folded
+ * count, within batch - 1 pages per CPU of /proc's exact sum (docs/METRICS.md).
+ */
+static __always_inline __s64 pcpu_counter_read(struct percpu_counter *pc)
+{
+	__s64 v = BPF_CORE_READ(pc, count);
+
+	return v < 0 ? 0 : v;
+}
+
+static __always_inline void mm_read(struct mm_struct *mm, struct pvt_mm_sample *s)
+{
+	__u32 i;
+
+	for (i = 0; i < PVT_RSS__MAX; i++)
+		s->rss[i] = (__u64)pcpu_counter_read(&mm->rss_stat[i]) << PVT_PAGE_SHIFT;
+	s->page_tables = BPF_CORE_READ(mm, pgtables_bytes.counter);
+	s->vma_count = BPF_CORE_READ(mm, map_count);
+	s->vsize = BPF_CORE_READ(mm, total_vm) << PVT_PAGE_SHIFT;
+	s->hiwater_rss = BPF_CORE_READ(mm, hiwater_rss) << PVT_PAGE_SHIFT;
+}
+
+static __always_inline void max_into(__u64 *dst, __u64 v)
+{
+	if (v > *dst)
+		*dst = v;
+}
+
+static __always_inline void peak_fold(struct pvt_mm_sample *p, const struct pvt_mm_sample *s)
+{
+	__u32 i;
+
+	for (i = 0; i < PVT_RSS__MAX; i++)
+		max_into(&p->rss[i], s->rss[i]);
+	max_into(&p->page_tables, s->page_tables);
+	max_into(&p->vma_count, s->vma_count);
+	max_into(&p->vsize, s->vsize);
+	max_into(&p->hiwater_rss, s->hiwater_rss);
+}
+
+enum pvt_sample_why { PVT_SAMPLE_CREATE, PVT_SAMPLE_EXEC, PVT_SAMPLE_PASS, PVT_SAMPLE_EXIT };
+
+/*
+ * Sample the mm of @t into its process's record (created on first use).
+ * Returns the record (NULL: map full, counted).
+ */
+static __noinline struct pvt_mem *mem_sample(struct task_struct *t, __u32 tgid, __u64 leader_start,
+					      int why)
+{
+	struct pvt_dead_key key = { .start_time = leader_start, .tid = tgid };
+	struct pvt_mm_sample s = {};
+	struct mm_struct *mm;
+	struct pvt_mem *m;
+	__u64 kt, rss;
+
+	m = bpf_map_lookup_elem(&procs, &key);
+	if (!m) {
+		long err = bpf_map_update_elem(&procs, &key, &zero_mem, BPF_NOEXIST);
+
+		if (err && err != -17 /* EEXIST: another CPU just made it */) {
+			count(PVT_C_PROCMAP_FULL);
+			return NULL;
+		}
+		m = bpf_map_lookup_elem(&procs, &key);
+		if (!m)
+			return NULL;
+		m->pid = tgid;
+		m->leader_start_time = leader_start;
+	}
+	if (why == PVT_SAMPLE_PASS) {
+		if (m->pass == sample_pass)
+			return m; /* another thread of it already sampled it in this pass */
+		m->pass = sample_pass;
+	}
+	mm = t->mm;
+	if (!mm) {
+		m->flags |= PVT_M_NO_MM;
+		return m;
+	}
+	kt = bpf_ktime_get_ns();
+	mm_read(mm, &s);
+	count(PVT_C_MEM_SAMPLES);
+	if (why == PVT_SAMPLE_EXEC && m->samples) {
+		/* A new mm: keep the old one's maxima apart, start over. */
+		m->pre_exec = m->peak;
+		m->pre_exec_rss_peak = m->rss_peak;
+		m->flags |= PVT_M_EXECED;
+		m->execs++;
+		m->samples = 0;
+		m->rss_peak = 0;
+		__builtin_memset(&m->peak, 0, sizeof(m->peak));
+	}
+	if (!m->samples) {
+		m->first = s;
+		m->first_kt = kt;
+	}
+	m->samples++;
+	m->last = s;
+	m->last_kt = kt;
+	peak_fold(&m->peak, &s);
+	rss = s.rss[PVT_RSS_FILE] + s.rss[PVT_RSS_ANON] + s.rss[PVT_RSS_SHMEM];
+	max_into(&m->rss_peak, rss);
+	max_into(&m->rss_peak, s.hiwater_rss);
+	if (why == PVT_SAMPLE_EXIT)
+		m->flags |= PVT_M_AT_EXIT;
+	return m;
+}
+
+/* The last thread of a process exits: its memory goes to userspace, the entry away. */
+static __always_inline void mem_final(struct task_struct *t, struct pvt_task *pt)
+{
+	struct pvt_dead_key key = { .start_time = pt->leader_start_time, .tid = pt->pid };
+	struct pvt_ev_mem *e;
+	struct pvt_mem *m;
+
+	m = mem_sample(t, pt->pid, pt->leader_start_time, PVT_SAMPLE_EXIT);
+	if (!m)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(PVT_C_RB_LOST_MEM); /* still in the map: userspace reads it at the end */
+		return;
+	}
+	hdr_init(&e->hdr, PVT_EV_MEM, sizeof(*e), bpf_ktime_get_ns());
+	bpf_probe_read_kernel(&e->mem, sizeof(e->mem), m);
+	bpf_ringbuf_submit(e, 0);
+	bpf_map_delete_elem(&procs, &key);
+}
+
+struct vma_found {
+	__u64 start, end, flags;
+};
+
+static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct vma_found *f = data;
+
+	f->start = vma->vm_start;
+	f->end = vma->vm_end;
+	f->flags = vma->vm_flags;
+	return 0;
+}
+
+#define PVT_VM_RWX 0x7ull /* VM_READ | VM_WRITE | VM_EXEC */
+
+/*
+ * The user stack of @t: the mapping that holds the stack clone3/clone was
+ * given (its top byte), or else the one around its saved stack pointer, and
+ * a PROT_NONE mapping right below it (glibc's guard).  @t's mm must be
+ * current-safe: @t is current or its mm is pinned by a live task.
+ */
+static __noinline void find_stack(struct task_struct *t, struct pvt_task *pt, bool by_regs)
+{
+	struct vma_found f = {}, g = {};
+	__u64 addr;
+
+	if (by_regs)
+		addr = 0;
+	else if (pt->stack_size)
+		addr = pt->stack_start + pt->stack_size - 1;
+	else if (pt->stack_start)
+		addr = pt->stack_start - 1;
+	else
+		addr = 0;
+	if (!addr) {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+
+		addr = BPF_CORE_READ(regs, sp);
+	}
+	if (!addr || bpf_find_vma(t, addr, vma_cb, &f, 0) || !f.end)
+		return;
+	pt->ustack_lo = f.start;
+	pt->ustack_hi = f.end;
+	pt->ustack_guard = 0;
+	if (f.start && !bpf_find_vma(t, f.start - 1, vma_cb, &g, 0) && g.end == f.start &&
+	    !(g.flags & PVT_VM_RWX))
+		pt->ustack_guard = g.end - g.start;
+}
+
+/*
+ * Every --interval, userspace runs this over every task of the machine: for
+ * each live tracked one, one memory sample of its process per pass, its
+ * stack found if not yet, and a record that lets userspace add what only
+ * /proc tells (resident pages of the stack, shared and private memory).
+ */
+SEC("iter/task")
+int pvt_iter_task(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct pvt_iter_rec rec;
+	struct pvt_task *pt;
+	__u64 key;
+
+	if (!t)
+		return 0;
+	key = (__u64)t;
+	pt = bpf_map_lookup_elem(&tasks, &key);
+	if (!pt || (pt->flags & PVT_F_EXITED))
+		return 0;
+	if (!t->mm)
+		return 0;
+	mem_sample(t, pt->pid, pt->leader_start_time, PVT_SAMPLE_PASS);
+	if (!pt->ustack_hi)
+		find_stack(t, pt, false);
+	rec.tid = pt->tid;
+	rec.pid = pt->pid;
+	rec.start_time = pt->start_time;
+	rec.leader_start_time = pt->leader_start_time;
+	rec.ustack_lo = pt->ustack_lo;
+	rec.ustack_hi = pt->ustack_hi;
+	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	return 0;
 }
 
 static __always_inline void switch_out(struct pvt_task *pt, struct task_struct *prev, bool preempt,
@@ -480,6 +721,9 @@ int BPF_PROG(pvt_sched_process_fork, struct task_struct *parent, struct task_str
 	pvt_read_kcounters(child, &ct->kbase);
 
 	read_creation(ct, parent, child);
+	find_stack(child, ct, false);
+	if (!(ct->clone_flags & PVT_CLONE_THREAD))
+		mem_sample(child, child->tgid, child->start_time, PVT_SAMPLE_CREATE);
 	if (pt->sys_enter_kt && pt->sys_nr == ct->create_nr && !pt->child) {
 		/* Timed from the creator's sys_enter (below): its syscall_ns comes at sys_exit. */
 		ct->create_copy_ns = kt - pt->sys_enter_kt;
@@ -562,6 +806,10 @@ int BPF_PROG(pvt_sched_process_exec, struct task_struct *p, pid_t old_pid, struc
 	__builtin_memcpy(pt->comm_at_exec, pt->comm, sizeof(pt->comm));
 	bpf_probe_read_kernel_str(pt->exec_path, sizeof(pt->exec_path), bprm->filename);
 	pt->exec_count++;
+	/* A new address space: a new stack, the process's memory starts over. */
+	pt->ustack_lo = pt->ustack_hi = pt->ustack_guard = 0;
+	find_stack(p, pt, true);
+	mem_sample(p, p->tgid, p->start_time, PVT_SAMPLE_EXEC);
 	/* The duration and the live event come at the execve's sys_exit, if hooked. */
 	if (!syscall_costs)
 		emit_exec(pt, p, NULL, 0, 0);
@@ -588,6 +836,12 @@ int BPF_PROG(pvt_sched_process_exit, struct task_struct *p)
 	if (BPF_CORE_READ(p, signal, live.counter) == 0)
 		pt->flags |= PVT_F_GROUP_DEAD;
 	bpf_probe_read_kernel_str(pt->comm, sizeof(pt->comm), p->comm);
+
+	/* Since 6.16 this tracepoint comes before exit_mm(): the mm is whole. */
+	if (!pt->ustack_hi)
+		find_stack(p, pt, false);
+	if (pt->flags & PVT_F_GROUP_DEAD)
+		mem_final(p, pt);
 
 	/*
 	 * How it ended.  Every thread of a group that exits gets the same

@@ -100,4 +100,19 @@ static __always_inline void pvt_read_kcounters(struct task_struct *t, struct pvt
 		k->run_delay = 0;
 }
 
+/*
+ * The kernel stack of @t: the pages of its vmalloc'd stack (CONFIG_VMAP_STACK),
+ * else THREAD_SIZE (16 KiB on x86_64 without KASAN).
+ */
+static __always_inline __u64 pvt_kstack_bytes(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->stack_vm_area)) {
+		struct vm_struct *vm = BPF_CORE_READ(t, stack_vm_area);
+
+		if (vm)
+			return (__u64)BPF_CORE_READ(vm, nr_pages) << 12;
+	}
+	return 16384;
+}
+
 #endif /* PVTRACE_BPF_H */

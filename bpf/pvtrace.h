@@ -184,6 +184,12 @@ struct pvt_task {
 	__u32 sig_sender_tid;   /* who sent it (the task itself for a fault) */
 	__u32 sig_sender_pid;
 
+	/* Memory (see docs/METRICS.md "Memory"). */
+	__u64 kstack_bytes;     /* its kernel stack: stack_vm_area pages (THREAD_SIZE without) */
+	__u64 ustack_lo;        /* its user stack: the mapping around its stack (0: not found yet) */
+	__u64 ustack_hi;
+	__u64 ustack_guard;     /* bytes of the PROT_NONE mapping right below it (the guard) */
+
 	/* In flight, for the task as a creator or exec'er (meaningless after). */
 	__u64 sys_enter_kt;     /* sys_enter of a clone/fork/vfork/clone3/execve in progress */
 	__u32 sys_nr;
@@ -210,12 +216,58 @@ struct pvt_dead_key {
 	__u32 pad;
 };
 
+/*
+ * Memory of one process (one mm), read in BPF from the mm_struct: at the
+ * process's creation, at exec, at every --interval (the task iterator) and at
+ * the exit of its last thread, before the mm is torn down.  Bytes.
+ */
+enum pvt_rss { PVT_RSS_FILE = 0, PVT_RSS_ANON = 1, PVT_RSS_SWAP = 2, PVT_RSS_SHMEM = 3, PVT_RSS__MAX = 4 };
+
+struct pvt_mm_sample {
+	__u64 rss[PVT_RSS__MAX]; /* mm->rss_stat, summed over CPUs (MM_FILEPAGES...): swap is not resident */
+	__u64 page_tables;       /* mm->pgtables_bytes (VmPTE) */
+	__u64 vma_count;         /* mm->map_count */
+	__u64 vsize;             /* mm->total_vm pages (VmSize) */
+	__u64 hiwater_rss;       /* mm->hiwater_rss pages (the kernel updates it only at unmaps) */
+};
+
+/* struct pvt_mem.flags */
+enum pvt_mem_flag {
+	PVT_M_AT_EXIT = 1u << 0,  /* `last` was read at the exit of the last thread */
+	PVT_M_EXECED = 1u << 1,   /* `pre_exec` holds the maxima of the mm exec replaced */
+	PVT_M_NO_MM = 1u << 2,    /* a sample found no mm (should not happen for a live process) */
+};
+
+struct pvt_mem {
+	__u32 pid;              /* tgid */
+	__u32 flags;            /* enum pvt_mem_flag */
+	__u64 leader_start_time;/* with pid, names the process instance (as in struct pvt_task) */
+	__u32 samples;          /* of the current mm */
+	__u32 execs;
+	__u64 pass;             /* the iterator pass that sampled it last */
+	__u64 first_kt, last_kt;/* ktime of the first and the latest sample */
+	struct pvt_mm_sample first;    /* at creation (or first sight; after exec: at exec) */
+	struct pvt_mm_sample last;     /* the latest sample: at exit with PVT_M_AT_EXIT */
+	struct pvt_mm_sample peak;     /* field-wise maxima over the samples of the current mm */
+	__u64 rss_peak;                /* max of (file + anon + shmem) and hiwater_rss: VmHWM */
+	struct pvt_mm_sample pre_exec; /* the maxima of the mm the (latest) exec replaced */
+	__u64 pre_exec_rss_peak;
+};
+
+/* What the task iterator reports of each live tracked task, for userspace's own sampling. */
+struct pvt_iter_rec {
+	__u32 tid, pid;
+	__u64 start_time, leader_start_time;
+	__u64 ustack_lo, ustack_hi;
+};
+
 /* Ring-buffer records: every record starts with this header. */
 enum pvt_event_kind {
 	PVT_EV_CREATE = 1, /* struct pvt_ev_create */
 	PVT_EV_EXIT = 2,   /* struct pvt_ev_exit: the task's final record */
 	PVT_EV_EXEC = 3,   /* struct pvt_ev_exec: an execve returned (or failed) */
 	PVT_EV_RENAME = 4, /* struct pvt_ev_rename */
+	PVT_EV_MEM = 5,    /* struct pvt_ev_mem: a process's memory at its last thread's exit */
 };
 
 struct pvt_ev_hdr {
@@ -260,6 +312,11 @@ struct pvt_ev_exit {
 	struct pvt_task task;
 };
 
+struct pvt_ev_mem {
+	struct pvt_ev_hdr hdr;
+	struct pvt_mem mem;
+};
+
 /* Indices of the per-CPU counters map: how the tracer itself fared. */
 enum pvt_counter {
 	PVT_C_SWITCHES = 0,       /* switch-outs of traced tasks */
@@ -274,7 +331,10 @@ enum pvt_counter {
 	PVT_C_TASKS_EXITED = 9,   /* sched_process_exit of tracked tasks */
 	PVT_C_RB_LOST_RENAME = 10,/* rename records dropped */
 	PVT_C_LATE_COST_FULL = 11,/* creation costs of early-dead children not kept: map full */
-	PVT_C__MAX = 12,
+	PVT_C_RB_LOST_MEM = 12,   /* process memory records not sent at exit (left in the map: read at the end) */
+	PVT_C_PROCMAP_FULL = 13,  /* processes whose memory could not be kept: process map full */
+	PVT_C_MEM_SAMPLES = 14,   /* process memory samples taken (all kinds) */
+	PVT_C__MAX = 15,
 };
 
 #endif /* PVTRACE_H */

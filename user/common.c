@@ -117,3 +117,16 @@ const char *pvt_fmt_ns(char *buf, size_t sz, uint64_t ns)
 		snprintf(buf, sz, "%.3fs", ns / 1e9);
 	return buf;
 }
+
+const char *pvt_fmt_bytes(char *buf, size_t sz, uint64_t b)
+{
+	if (b < 1024)
+		snprintf(buf, sz, "%lluB", (unsigned long long)b);
+	else if (b < 1024 * 1024)
+		snprintf(buf, sz, "%.1fK", b / 1024.0);
+	else if (b < 1024ull * 1024 * 1024)
+		snprintf(buf, sz, "%.1fM", b / (1024.0 * 1024));
+	else
+		snprintf(buf, sz, "%.2fG", b / (1024.0 * 1024 * 1024));
+	return buf;
+}

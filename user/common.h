@@ -50,5 +50,7 @@ int pvt_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* A duration for people: "812ns", "12.3us", "4.56ms", "1.234s". Returns buf. */
 const char *pvt_fmt_ns(char *buf, size_t sz, uint64_t ns);
+/* Bytes, binary units, short: "512B", "136.0K", "64.1M", "1.50G". */
+const char *pvt_fmt_bytes(char *buf, size_t sz, uint64_t b);
 
 #endif /* PVT_COMMON_H */

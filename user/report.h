@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "tasktable.h"
 #include "calibrate.h"
+#include "memory.h"
 
 /* Run-queue waits by what ran before the switch-in that ended them. */
 struct pvt_class_sum {
@@ -28,6 +29,10 @@ struct pvt_report {
 	struct pvt_class_sum runq_from[PVT_FROM__MAX];
 	const struct pvt_calibration *cal; /* NULL: none */
 	const char *cal_path;       /* where it was looked for */
+	const struct pvt_mem_table *mt; /* memory samples (never NULL in a real report) */
+	struct pvt_slab_sizes slab;
+	struct pvt_mem_summary mem;
+	uint32_t interval_ms;       /* --interval (0: no periodic sampling) */
 };
 
 /* Total ring-buffer records dropped. */

@@ -193,6 +193,128 @@ static void switch_cost_obj(json_writer_t *jw, const struct pvt_report *r, uint6
 	jw_end_object(jw);
 }
 
+/* tasks[].memory: what this thread holds (docs/METRICS.md "Memory"). */
+static void task_mem_obj(json_writer_t *jw, const struct pvt_report *r, const struct pvt_task *t)
+{
+	struct pvt_task_mem tm;
+
+	memory_task(r->mt, &r->slab, t, &tm);
+	jw_name(jw, "memory");
+	jw_start_object(jw);
+	jw_uint_field(jw, "kernel_bytes", tm.kernel_bytes);
+	jw_uint_field(jw, "task_struct_bytes", r->slab.task_struct);
+	jw_uint_field(jw, "kernel_stack_bytes", t->kstack_bytes);
+	jw_uint_or_null_field(jw, "stack_reserved_bytes", tm.stack_reserved, tm.stack_reserved);
+	jw_uint_or_null_field(jw, "stack_guard_bytes", tm.stack_reserved, tm.stack_guard);
+	jw_uint_or_null_field(jw, "stack_start", tm.stack_reserved, t->ustack_lo);
+	jw_uint_or_null_field(jw, "stack_resident_bytes", tm.resident_known, tm.stack_resident);
+	jw_uint_field(jw, "stack_samples", tm.stack_samples);
+	jw_end_object(jw);
+}
+
+static void mm_sample_fields(json_writer_t *jw, const struct pvt_mm_sample *s)
+{
+	jw_uint_field(jw, "rss_bytes", s->rss[PVT_RSS_ANON] + s->rss[PVT_RSS_FILE] + s->rss[PVT_RSS_SHMEM]);
+	jw_uint_field(jw, "rss_anon_bytes", s->rss[PVT_RSS_ANON]);
+	jw_uint_field(jw, "rss_file_bytes", s->rss[PVT_RSS_FILE]);
+	jw_uint_field(jw, "rss_shmem_bytes", s->rss[PVT_RSS_SHMEM]);
+	jw_uint_field(jw, "swap_bytes", s->rss[PVT_RSS_SWAP]);
+	jw_uint_field(jw, "page_table_bytes", s->page_tables);
+	jw_uint_field(jw, "vma_count", s->vma_count);
+	jw_uint_field(jw, "vsize_bytes", s->vsize);
+}
+
+/* processes[].memory: its mm (BPF) and its PSS/shared/private (smaps). */
+static void proc_mem_obj(json_writer_t *jw, const struct pvt_report *r, const struct pvt_proc *p)
+{
+	const struct pvt_mem *m = memtab_find_bpf(r->mt, p->pid, p->leader_start_time);
+	const struct pvt_proc_smaps *ps = memtab_find_smaps(r->mt, p->pid, p->leader_start_time);
+	const struct pvt_rec *lead = p->leader >= 0 ? &r->tb->recs[p->leader] : NULL;
+
+	jw_name(jw, "memory");
+	if (!m) {
+		jw_null(jw);
+		return;
+	}
+	jw_start_object(jw);
+	jw_uint_field(jw, "rss_peak_bytes", m->rss_peak);
+	/* field-wise maxima over the samples */
+	jw_uint_field(jw, "rss_anon_bytes", m->peak.rss[PVT_RSS_ANON]);
+	jw_uint_field(jw, "rss_file_bytes", m->peak.rss[PVT_RSS_FILE]);
+	jw_uint_field(jw, "rss_shmem_bytes", m->peak.rss[PVT_RSS_SHMEM]);
+	jw_uint_field(jw, "swap_bytes", m->peak.rss[PVT_RSS_SWAP]);
+	jw_uint_field(jw, "page_table_bytes", m->peak.page_tables);
+	jw_uint_field(jw, "vma_count", m->peak.vma_count);
+	jw_uint_field(jw, "vsize_bytes", m->peak.vsize);
+	jw_uint_field(jw, "kernel_bytes", r->slab.task_struct + (lead ? lead->t.kstack_bytes : 0) +
+						  memory_proc_kernel_bytes(&r->slab, m));
+	jw_uint_or_null_field(jw, "pss_bytes", ps, ps ? ps->at_peak.pss : 0);
+	jw_uint_or_null_field(jw, "private_bytes", ps, ps ? ps->at_peak.private_ : 0);
+	jw_uint_or_null_field(jw, "shared_bytes", ps, ps ? ps->at_peak.shared : 0);
+	jw_uint_field(jw, "samples", m->samples);
+	jw_uint_field(jw, "smaps_samples", ps ? ps->samples : 0);
+	jw_name(jw, "first");
+	jw_start_object(jw);
+	jw_uint_field(jw, "at_ns", rel_kt(r, m->first_kt));
+	mm_sample_fields(jw, &m->first);
+	jw_end_object(jw);
+	jw_name(jw, "last");
+	jw_start_object(jw);
+	jw_uint_field(jw, "at_ns", rel_kt(r, m->last_kt));
+	jw_bool_field(jw, "at_exit", m->flags & PVT_M_AT_EXIT);
+	mm_sample_fields(jw, &m->last);
+	jw_end_object(jw);
+	jw_name(jw, "before_exec");
+	if (m->flags & PVT_M_EXECED) {
+		jw_start_object(jw);
+		jw_uint_field(jw, "execs", m->execs);
+		jw_uint_field(jw, "rss_peak_bytes", m->pre_exec_rss_peak);
+		jw_uint_field(jw, "page_table_bytes", m->pre_exec.page_tables);
+		jw_uint_field(jw, "vma_count", m->pre_exec.vma_count);
+		jw_uint_field(jw, "vsize_bytes", m->pre_exec.vsize);
+		jw_end_object(jw);
+	} else {
+		jw_null(jw);
+	}
+	jw_end_object(jw);
+}
+
+static void mem_summary_obj(json_writer_t *jw, const struct pvt_report *r)
+{
+	const struct pvt_mem_summary *s = &r->mem;
+
+	jw_name(jw, "memory");
+	jw_start_object(jw);
+	jw_uint_field(jw, "interval_ms", r->interval_ms);
+	jw_uint_field(jw, "passes", r->mt->passes);
+	jw_uint_field(jw, "pass_ns_total", r->mt->pass_ns_total);
+	jw_uint_field(jw, "bpf_samples", r->counters[PVT_C_MEM_SAMPLES]);
+	jw_name(jw, "threads");
+	jw_start_object(jw);
+	jw_uint_field(jw, "count", s->threads);
+	jw_uint_field(jw, "stack_sampled", s->threads_resident);
+	jw_uint_field(jw, "kernel_bytes_p50", s->thread_kernel);
+	jw_uint_field(jw, "stack_resident_bytes_p50", s->thread_stack_resident);
+	jw_uint_field(jw, "stack_reserved_bytes_p50", s->thread_stack_reserved);
+	jw_uint_field(jw, "marginal_bytes", s->thread_bytes);
+	jw_end_object(jw);
+	jw_name(jw, "processes");
+	jw_start_object(jw);
+	jw_uint_field(jw, "count", s->processes);
+	jw_uint_field(jw, "smaps_sampled", s->processes_private);
+	jw_uint_field(jw, "rss_peak_bytes_p50", s->proc_rss_peak);
+	jw_uint_field(jw, "private_bytes_p50", s->proc_private);
+	jw_uint_field(jw, "page_table_bytes_p50", s->proc_page_tables);
+	jw_uint_field(jw, "kernel_bytes_p50", s->proc_kernel);
+	jw_uint_field(jw, "marginal_bytes", s->process_bytes);
+	jw_end_object(jw);
+	if (s->thread_bytes && s->process_bytes)
+		jw_double_field(jw, "process_to_thread", (double)s->process_bytes / (double)s->thread_bytes);
+	else
+		jw_null_field(jw, "process_to_thread");
+	jw_end_object(jw);
+}
+
 static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct pvt_rec *rec)
 {
 	const struct pvt_task *t = &rec->t;
@@ -293,6 +415,7 @@ static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 		}
 		jw_end_object(jw);
 	}
+	task_mem_obj(jw, r, t);
 	jw_end_object(jw);
 }
 
@@ -331,6 +454,7 @@ static void proc_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 		jw_uint_field(jw, "threads_killed", p->killed);
 		jw_end_object(jw);
 	}
+	proc_mem_obj(jw, r, p);
 	jw_end_object(jw);
 }
 
@@ -424,7 +548,10 @@ int report_json(FILE *f, const struct pvt_report *r)
 	jw_uint_field(jw, "exit", r->counters[PVT_C_RB_LOST_EXIT]);
 	jw_uint_field(jw, "exec", r->counters[PVT_C_RB_LOST_EXEC]);
 	jw_uint_field(jw, "rename", r->counters[PVT_C_RB_LOST_RENAME]);
+	jw_uint_field(jw, "memory", r->counters[PVT_C_RB_LOST_MEM]);
 	jw_end_object(jw);
+	jw_uint_field(jw, "processes_untracked_memory", r->counters[PVT_C_PROCMAP_FULL]);
+	jw_uint_field(jw, "memory_samples_failed", r->mt->smaps_failed);
 	jw_uint_field(jw, "late_costs_lost", r->counters[PVT_C_LATE_COST_FULL]);
 	jw_end_object(jw);
 
@@ -472,6 +599,7 @@ int report_json(FILE *f, const struct pvt_report *r)
 	jw_uint_field(jw, "signaled", tb->exits.signaled);
 	jw_uint_field(jw, "collateral_threads", tb->exits.collateral_threads);
 	jw_end_object(jw);
+	mem_summary_obj(jw, r);
 	jw_name(jw, "switch_classes");
 	jw_start_object(jw);
 	for (int i = 0; i < PVT_FROM__MAX; i++) {

@@ -555,6 +555,132 @@ static void histograms(FILE *f, const struct pvt_report *r)
 	free(idx);
 }
 
+static const struct pvt_report *mem_r;
+
+static uint64_t proc_rss_peak(const struct pvt_report *r, const struct pvt_proc *p)
+{
+	const struct pvt_mem *m = memtab_find_bpf(r->mt, p->pid, p->leader_start_time);
+
+	return m ? m->rss_peak : 0;
+}
+
+static int by_rss_peak(const void *a, const void *b)
+{
+	const struct pvt_proc *x = &mem_r->tb->procs[*(const size_t *)a];
+	const struct pvt_proc *y = &mem_r->tb->procs[*(const size_t *)b];
+	uint64_t rx = proc_rss_peak(mem_r, x), ry = proc_rss_peak(mem_r, y);
+
+	if (rx != ry)
+		return rx > ry ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+static uint64_t stack_resident(const struct pvt_report *r, const struct pvt_task *t)
+{
+	struct pvt_task_mem tm;
+
+	memory_task(r->mt, &r->slab, t, &tm);
+	return tm.resident_known ? tm.stack_resident : 0;
+}
+
+static int by_stack(const void *a, const void *b)
+{
+	const struct pvt_task *x = &mem_r->tb->recs[*(const size_t *)a].t;
+	const struct pvt_task *y = &mem_r->tb->recs[*(const size_t *)b].t;
+	uint64_t rx = stack_resident(mem_r, x), ry = stack_resident(mem_r, y);
+
+	if (rx != ry)
+		return rx > ry ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/* MEMORY: per process, per thread stack, and the marginal cost of one more of each. */
+static void memory(FILE *f, const struct pvt_report *r)
+{
+	const struct pvt_table *tb = r->tb;
+	const struct pvt_mem_summary *s = &r->mem;
+	char b[8][32], c[80];
+	size_t *idx, rows, n;
+
+	if (!s->processes && !s->threads)
+		return;
+	if (r->interval_ms)
+		fprintf(f, "\nMEMORY (sampled every %u ms, and at creation, exec and exit)\n", r->interval_ms);
+	else
+		fprintf(f, "\nMEMORY (sampled at creation, exec and exit only: --interval 0, no smaps)\n");
+	idx = calloc(tb->nprocs + tb->n + 1, sizeof(*idx));
+	if (!idx)
+		return;
+	mem_r = r;
+	for (n = 0; n < tb->nprocs; n++)
+		idx[n] = n;
+	qsort(idx, n, sizeof(*idx), by_rss_peak);
+	rows = r->top && r->top < n ? r->top : n;
+	fprintf(f, "  processes by peak RSS (%zu of %zu)\n", rows, n);
+	fprintf(f, "%7s %-15s %9s %9s %9s %9s %9s %6s %9s\n", "PID", "COMM", "RSS-PEAK", "PRIVATE",
+		"SHARED", "PSS", "PGTABLES", "VMAS", "KERNEL");
+	for (size_t k = 0; k < rows; k++) {
+		const struct pvt_proc *p = &tb->procs[idx[k]];
+		const struct pvt_mem *m = memtab_find_bpf(r->mt, p->pid, p->leader_start_time);
+		const struct pvt_proc_smaps *ps = memtab_find_smaps(r->mt, p->pid, p->leader_start_time);
+		uint64_t kstack = p->leader >= 0 ? tb->recs[p->leader].t.kstack_bytes : 0;
+
+		if (!m) {
+			fprintf(f, "%7u %-15s %9s\n", p->pid, fmt_comm(c, sizeof(c), p->comm, 15), "-");
+			continue;
+		}
+		fprintf(f, "%7u %-15s %9s %9s %9s %9s %9s %6llu %9s\n", p->pid,
+			fmt_comm(c, sizeof(c), p->comm, 15), pvt_fmt_bytes(b[0], 32, m->rss_peak),
+			ps ? pvt_fmt_bytes(b[1], 32, ps->at_peak.private_) : "-",
+			ps ? pvt_fmt_bytes(b[2], 32, ps->at_peak.shared) : "-",
+			ps ? pvt_fmt_bytes(b[3], 32, ps->at_peak.pss) : "-",
+			pvt_fmt_bytes(b[4], 32, m->peak.page_tables), (unsigned long long)m->peak.vma_count,
+			pvt_fmt_bytes(b[5], 32, r->slab.task_struct + kstack +
+							memory_proc_kernel_bytes(&r->slab, m)));
+	}
+
+	for (n = 0; n < tb->n; n++)
+		idx[n] = n;
+	qsort(idx, n, sizeof(*idx), by_stack);
+	rows = r->top && r->top < n ? r->top : n;
+	fprintf(f, "  thread stacks by resident size (%zu of %zu)\n", rows, n);
+	fprintf(f, "%7s %7s %-15s %9s %7s %9s %9s\n", "TID", "PID", "COMM", "RESERVED", "GUARD",
+		"RESIDENT", "KERNEL");
+	for (size_t k = 0; k < rows; k++) {
+		const struct pvt_task *t = &tb->recs[idx[k]].t;
+		struct pvt_task_mem tm;
+
+		memory_task(r->mt, &r->slab, t, &tm);
+		fprintf(f, "%7u %7u %-15s %9s %7s %9s %9s\n", t->tid, t->pid,
+			fmt_comm(c, sizeof(c), t->comm, 15),
+			tm.stack_reserved ? pvt_fmt_bytes(b[0], 32, tm.stack_reserved) : "-",
+			tm.stack_reserved ? pvt_fmt_bytes(b[1], 32, tm.stack_guard) : "-",
+			tm.resident_known ? pvt_fmt_bytes(b[2], 32, tm.stack_resident) : "-",
+			pvt_fmt_bytes(b[3], 32, tm.kernel_bytes));
+	}
+	free(idx);
+
+	if (s->threads)
+		fprintf(f, "  One more thread here: %s (kernel %s: task_struct %s + kernel stack %s; "
+			   "its stack %s resident of %s reserved, p50 of %llu sampled)\n",
+			pvt_fmt_bytes(b[0], 32, s->thread_bytes), pvt_fmt_bytes(b[1], 32, s->thread_kernel),
+			pvt_fmt_bytes(b[2], 32, r->slab.task_struct),
+			pvt_fmt_bytes(b[3], 32, s->thread_kernel - r->slab.task_struct),
+			s->threads_resident ? pvt_fmt_bytes(b[4], 32, s->thread_stack_resident) : "?",
+			pvt_fmt_bytes(b[5], 32, s->thread_stack_reserved),
+			(unsigned long long)s->threads_resident);
+	if (s->processes)
+		fprintf(f, "  One more process here: %s (private %s + kernel %s, of which page tables %s; "
+			   "p50 of %llu with smaps)\n",
+			pvt_fmt_bytes(b[0], 32, s->process_bytes),
+			s->processes_private ? pvt_fmt_bytes(b[1], 32, s->proc_private) : "?",
+			pvt_fmt_bytes(b[2], 32, s->proc_kernel), pvt_fmt_bytes(b[3], 32, s->proc_page_tables),
+			(unsigned long long)s->processes_private);
+	if (s->thread_bytes && s->process_bytes && s->threads_resident && s->processes_private)
+		fprintf(f, "  A process cost %.1fx a thread in memory here.\n",
+			(double)s->process_bytes / (double)s->thread_bytes);
+}
+
 int report_text(FILE *f, const struct pvt_report *r)
 {
 	header(f, r);
@@ -566,6 +692,7 @@ int report_text(FILE *f, const struct pvt_report *r)
 	creation(f, r);
 	created_tasks(f, r);
 	exits(f, r);
+	memory(f, r);
 	if (r->hist)
 		histograms(f, r);
 	fflush(f);

@@ -17,6 +17,7 @@
 #include "common.h"
 #include "events.h"
 #include "launch.h"
+#include "memory.h"
 #include "report.h"
 #include "run.h"
 #include "status.h"
@@ -27,7 +28,8 @@
 #define usage_error(...) pvt_usage_error("run", __VA_ARGS__)
 
 #define RINGBUF_KB_DEFAULT 8192
-#define EXIT_GRACE_NS 1000000000ull /* wait this long for final switches after the command exits */
+#define EXIT_GRACE_NS 1000000000ull
+#define INTERVAL_MS_DEFAULT 100 /* wait this long for final switches after the command exits */
 
 void run_usage(FILE *f)
 {
@@ -36,7 +38,7 @@ void run_usage(FILE *f)
 		"\n"
 		"Run CMD, follow every thread and process it creates, and report per task its\n"
 		"context switches (checked against the kernel's own counters), what its creation\n"
-		"and exec cost, and how it ended.  The report goes to\n"
+		"and exec cost, the memory it holds, and how it ended.  The report goes to\n"
 		"stderr (or -o FILE); CMD's stdin, stdout and stderr are left alone.  pvtrace exits\n"
 		"with CMD's status (128+N if signal N killed it).\n"
 		"\n"
@@ -52,6 +54,10 @@ void run_usage(FILE *f)
 		"      --events[=FILE]    print each creation, exec, rename and exit of the traced tree\n"
 		"                         as it happens, one line each, to stderr or FILE (JSON lines\n"
 		"                         with -f json)\n"
+		"  -i, --interval MS      sample memory every MS milliseconds (default %u): each process's\n"
+		"                         RSS, page tables and VMAs in BPF, its PSS, shared and private\n"
+		"                         memory and its threads' resident stacks from /proc/PID/smaps;\n"
+		"                         0: only at creation, exec and exit (BPF), no smaps\n"
 		"      --no-syscall-costs don't time the creating syscalls and execs: no hooks on\n"
 		"                         raw_syscalls, which every syscall on the machine then pays\n"
 		"                         (created.syscall_ns, copy_ns, exec_ns become null; the\n"
@@ -70,7 +76,7 @@ void run_usage(FILE *f)
 		"Needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF.  SIGINT, SIGTERM,\n"
 		"SIGHUP and SIGQUIT sent to pvtrace are passed on to CMD; the report is still written.\n"
 		"Metric definitions: docs/METRICS.md.\n",
-		PVT_DEFAULT_MAX_TASKS, RINGBUF_KB_DEFAULT, PVT_CAL_DEFAULT_PATH);
+		PVT_DEFAULT_MAX_TASKS, RINGBUF_KB_DEFAULT, INTERVAL_MS_DEFAULT, PVT_CAL_DEFAULT_PATH);
 }
 
 enum { OPT_MAX_TASKS = 256, OPT_RINGBUF_KB, OPT_STATUS, OPT_NO_STATUS, OPT_NULL, OPT_HIST,
@@ -91,6 +97,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 		{ "calibration", required_argument, NULL, OPT_CALIBRATION },
 		{ "events", optional_argument, NULL, OPT_EVENTS },
 		{ "no-syscall-costs", no_argument, NULL, OPT_NO_SYSCALLS },
+		{ "interval", required_argument, NULL, 'i' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -104,11 +111,12 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 	o->max_tasks = PVT_DEFAULT_MAX_TASKS;
 	o->ringbuf_bytes = RINGBUF_KB_DEFAULT * 1024;
 	o->status = -1;
+	o->interval_ms = INTERVAL_MS_DEFAULT;
 
 	optind = 0; /* 0, not 1: a full getopt restart (glibc) */
 	opterr = 0;
 	/* '+': stop at the command, whose own options are not ours. */
-	while ((c = getopt_long(argc, argv, "+:o:f:t:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:f:t:i:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (!*optarg)
@@ -127,6 +135,12 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 			if (pvt_parse_u64(optarg, 0, 1u << 30, &v))
 				return usage_error("--top needs a number >= 0, not '%s'", optarg);
 			o->top = v;
+			break;
+		case 'i':
+			if (pvt_parse_u64(optarg, 0, 3600000, &v) || (v && v < 10))
+				return usage_error("--interval needs milliseconds: 0 (off) or 10 to 3600000, "
+						   "not '%s'", optarg);
+			o->interval_ms = (uint32_t)v;
 			break;
 		case OPT_MAX_TASKS:
 			if (pvt_parse_u64(optarg, 1, 1u << 22, &v))
@@ -186,9 +200,11 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 
 struct run_state {
 	struct pvt_table tb;
+	struct pvt_mem_table mt;
 	struct pvt_events ev;
 	struct pvt_tracer *tr;
 	int oom;
+	int sample_warned;
 };
 
 static void on_event(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, size_t size)
@@ -206,6 +222,11 @@ static void on_event(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, 
 		    table_add(&rs->tb, &((const struct pvt_ev_exit *)data)->task))
 			rs->oom = 1;
 		break;
+	case PVT_EV_MEM:
+		if (size >= sizeof(struct pvt_ev_mem) &&
+		    memtab_add_bpf(&rs->mt, &((const struct pvt_ev_mem *)data)->mem))
+			rs->oom = 1;
+		break;
 	default:
 		break; /* a newer kind: ignore */
 	}
@@ -217,6 +238,34 @@ static void add_from_map(void *ctx, const struct pvt_task *t)
 
 	if (table_add(&rs->tb, t))
 		rs->oom = 1;
+}
+
+static void add_proc_mem(void *ctx, const struct pvt_mem *m)
+{
+	struct run_state *rs = ctx;
+
+	if (memtab_add_bpf(&rs->mt, m))
+		rs->oom = 1;
+}
+
+/* One memory sampling pass: BPF samples each process's mm, then smaps for what only it tells. */
+static void sample_memory(struct run_state *rs)
+{
+	struct pvt_iter_rec *recs;
+	uint64_t t = pvt_now_ns();
+	size_t n;
+	int err;
+
+	err = tracer_sample(rs->tr, &recs, &n);
+	if (err && err != -ENOMEM) {
+		if (!rs->sample_warned++)
+			pvt_warn("memory sampling failed: %s", strerror(-err));
+		return;
+	}
+	if (err || memtab_pass(&rs->mt, recs, n, memory_read_smaps))
+		rs->oom = 1;
+	free(recs);
+	rs->mt.pass_ns_total += pvt_now_ns() - t;
 }
 
 static void add_late_cost(void *ctx, uint32_t tid, uint64_t start_time, uint64_t ns)
@@ -270,12 +319,27 @@ static int epoll_add(int ep, int fd, uint32_t tag)
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { TAG_RB = 1, TAG_CHILD, TAG_TIMER };
+enum { TAG_RB = 1, TAG_CHILD, TAG_TIMER, TAG_SAMPLE };
+
+static int timer_add(int ep, uint32_t tag, uint32_t ms)
+{
+	struct itimerspec its = { .it_interval = { ms / 1000, (ms % 1000) * 1000000L } };
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	its.it_value = its.it_interval;
+	if (fd >= 0 && (timerfd_settime(fd, 0, &its, NULL) || epoll_add(ep, fd, tag))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
 
 /* Trace until the command exits; returns its wait status in *wstatus. 0 or -1. */
-static int trace_loop(struct pvt_tracer *tr, struct pvt_status *st, pid_t pid, int *wstatus)
+static int trace_loop(struct run_state *rs, struct pvt_status *st, pid_t pid, uint32_t interval_ms,
+		      int *wstatus)
 {
-	int ep, pidfd, tfd = -1, rbfd, rc = -1;
+	struct pvt_tracer *tr = rs->tr;
+	int ep, pidfd, tfd = -1, sfd = -1, rbfd, rc = -1;
 	uint64_t c[PVT_C__MAX];
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -290,11 +354,16 @@ static int trace_loop(struct pvt_tracer *tr, struct pvt_status *st, pid_t pid, i
 		goto out;
 	}
 	if (st->enabled) {
-		struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
-
-		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-		if (tfd >= 0 && (timerfd_settime(tfd, 0, &its, NULL) || epoll_add(ep, tfd, TAG_TIMER)))
+		tfd = timer_add(ep, TAG_TIMER, 1000);
+		if (tfd < 0)
 			st->enabled = false;
+	}
+	if (interval_ms) {
+		sfd = timer_add(ep, TAG_SAMPLE, interval_ms);
+		if (sfd < 0) {
+			pvt_err("cannot set the memory sampling timer: %s", strerror(errno));
+			goto out;
+		}
 	}
 	for (;;) {
 		struct epoll_event evs[4];
@@ -318,6 +387,12 @@ static int trace_loop(struct pvt_tracer *tr, struct pvt_status *st, pid_t pid, i
 				}
 				tracer_read_counters(tr, c);
 				status_update(st, c, pvt_now_ns());
+			} else if (evs[i].data.u32 == TAG_SAMPLE) {
+				uint64_t ticks;
+
+				/* Passes missed while one ran are skipped, not run back to back. */
+				if (read(sfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+					sample_memory(rs);
 			}
 		}
 		if (child_done)
@@ -333,6 +408,8 @@ static int trace_loop(struct pvt_tracer *tr, struct pvt_status *st, pid_t pid, i
 out:
 	if (tfd >= 0)
 		close(tfd);
+	if (sfd >= 0)
+		close(sfd);
 	if (pidfd >= 0)
 		close(pidfd);
 	if (ep >= 0)
@@ -392,6 +469,7 @@ int cmd_run(int argc, char **argv)
 	}
 	pvt_setup_libbpf_print();
 	table_init(&rs.tb);
+	memtab_init(&rs.mt);
 
 	if (tracer_preflight())
 		return PVT_EXIT_FAILURE;
@@ -440,7 +518,7 @@ int cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 
-	if (trace_loop(tr, &st, launch.pid, &wstatus)) {
+	if (trace_loop(&rs, &st, launch.pid, o.interval_ms, &wstatus)) {
 		launch_abort(&launch);
 		goto cleanup;
 	}
@@ -449,8 +527,11 @@ int cmd_run(int argc, char **argv)
 	status_clear(&st);
 
 	wait_final_switches(tr);
+	if (o.interval_ms)
+		sample_memory(&rs); /* what outlived the command (its orphans) */
 	tracer_detach(tr);
 	tracer_consume(tr);
+	tracer_for_each_proc_mem(tr, add_proc_mem, &rs);
 	tracer_read_counters(tr, rep.counters);
 	tracer_for_each_task(tr, add_from_map, &rs);
 	tracer_for_each_overflow(tr, add_from_map, &rs);
@@ -481,6 +562,10 @@ int cmd_run(int argc, char **argv)
 	rep.top = o.top;
 	rep.null_programs = o.null_programs;
 	rep.hist = o.hist;
+	rep.mt = &rs.mt;
+	rep.interval_ms = o.interval_ms;
+	memory_slab_sizes(&rep.slab);
+	memory_summary(&rs.tb, &rs.mt, &rep.slab, &rep.mem);
 	tracer_read_class_stats(tr, rep.runq_from);
 	rep.cal_path = o.calibration ? o.calibration : calibration_default_path();
 	err = calibration_load(rep.cal_path, &cal);
@@ -514,5 +599,6 @@ cleanup:
 		ret = PVT_EXIT_FAILURE;
 	}
 	table_free(&rs.tb);
+	memtab_free(&rs.mt);
 	return ret;
 }

@@ -20,6 +20,7 @@ struct run_opts {
 	bool null_programs;
 	bool no_syscalls;       /* --no-syscall-costs */
 	bool hist;              /* --hist */
+	uint32_t interval_ms;   /* --interval: memory sampling period, 0 = off */
 	const char *calibration; /* --calibration FILE, NULL = default path */
 	bool events;            /* --events[=FILE] */
 	const char *events_path; /* NULL: stderr */

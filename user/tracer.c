@@ -168,6 +168,8 @@ int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 	if (!err)
 		err = bpf_map__set_max_entries(tr->skel->maps.late_costs, o->max_tasks);
 	if (!err)
+		err = bpf_map__set_max_entries(tr->skel->maps.procs, o->max_tasks);
+	if (!err)
 		err = bpf_map__set_max_entries(tr->skel->maps.events, o->ringbuf_bytes);
 	if (err) {
 		pvt_err("cannot size the BPF maps: %s", strerror(-err));
@@ -321,6 +323,79 @@ int tracer_for_each_late_cost(struct pvt_tracer *tr,
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		if (bpf_map_lookup_elem(fd, &next, &ns) == 0) {
 			fn(ctx, next.tid, next.start_time, ns);
+			n++;
+		}
+		key = next;
+		prev = &key;
+	}
+	return n;
+}
+
+int tracer_sample(struct pvt_tracer *tr, struct pvt_iter_rec **recs, size_t *n)
+{
+	struct pvt_iter_rec *v = NULL;
+	size_t cap = 0, len = 0, bytes = 0;
+	int fd, err = 0;
+
+	*recs = NULL;
+	*n = 0;
+	if (!tr->skel || !tr->skel->links.pvt_iter_task)
+		return 0;
+	tr->skel->bss->sample_pass++;
+	fd = bpf_iter_create(bpf_link__fd(tr->skel->links.pvt_iter_task));
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t r;
+
+		if (bytes + sizeof(*v) > cap * sizeof(*v)) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct pvt_iter_rec *nv = realloc(v, ncap * sizeof(*v));
+
+			if (!nv) {
+				err = -ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		r = read(fd, (char *)v + bytes, cap * sizeof(*v) - bytes);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			/* EAGAIN: the task list changed under the iterator; what was read stands. */
+			err = errno == EAGAIN ? 0 : -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		bytes += (size_t)r;
+	}
+	close(fd);
+	len = bytes / sizeof(*v);
+	if (err && err != -ENOMEM) {
+		free(v);
+		return err;
+	}
+	*recs = v;
+	*n = len;
+	return err;
+}
+
+int tracer_for_each_proc_mem(struct pvt_tracer *tr, void (*fn)(void *ctx, const struct pvt_mem *m),
+			     void *ctx)
+{
+	struct pvt_dead_key key, next;
+	struct pvt_mem m;
+	void *prev = NULL;
+	int fd, n = 0;
+
+	if (!tr->skel)
+		return 0;
+	fd = bpf_map__fd(tr->skel->maps.procs);
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &m) == 0) {
+			fn(ctx, &m);
 			n++;
 		}
 		key = next;

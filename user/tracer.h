@@ -60,6 +60,17 @@ int tracer_for_each_late_cost(struct pvt_tracer *tr,
 			      void (*fn)(void *ctx, uint32_t tid, uint64_t start_time, uint64_t ns),
 			      void *ctx);
 
+/*
+ * One memory sampling pass (bpf/: the task iterator): every live tracked
+ * task's process is sampled in BPF; *recs (caller frees) gets a record per
+ * live tracked task, for userspace's own sampling.  0 or -errno.
+ */
+int tracer_sample(struct pvt_tracer *tr, struct pvt_iter_rec **recs, size_t *n);
+
+/* Visit the memory record of each process left in the process map (alive, or its exit record lost). */
+int tracer_for_each_proc_mem(struct pvt_tracer *tr, void (*fn)(void *ctx, const struct pvt_mem *m),
+			     void *ctx);
+
 /* CLOCK_MONOTONIC (bpf_ktime_get_ns) at the command's first sight; 0 before it. */
 uint64_t tracer_root_first_kt(struct pvt_tracer *tr);
 

@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: GPL-2.0
+/* memory.c - per-process and per-thread memory: smaps sampling, slab sizes, summaries. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "memory.h"
+#include "creation.h"
+
+/* ---- an index keyed by (id, start_time): open addressing, linear probing ---- */
+
+struct pvt_index {
+	size_t cap;        /* power of two */
+	size_t used;
+	struct slot { uint64_t start; uint32_t id; uint32_t idx1; } *slots; /* idx1 = index + 1, 0 free */
+};
+
+static uint64_t ix_hash(uint32_t id, uint64_t start)
+{
+	uint64_t h = start ^ ((uint64_t)id * 0x9e3779b97f4a7c15ull);
+
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return h ^ (h >> 29);
+}
+
+static long ix_find(const struct pvt_index *ix, uint32_t id, uint64_t start)
+{
+	size_t i;
+
+	if (!ix)
+		return -1;
+	for (i = ix_hash(id, start) & (ix->cap - 1);; i = (i + 1) & (ix->cap - 1)) {
+		const struct slot *s = &ix->slots[i];
+
+		if (!s->idx1)
+			return -1;
+		if (s->id == id && s->start == start)
+			return (long)s->idx1 - 1;
+	}
+}
+
+static int ix_put(struct pvt_index **pix, uint32_t id, uint64_t start, size_t idx)
+{
+	struct pvt_index *ix = *pix;
+	size_t i;
+
+	if (!ix || (ix->used + 1) * 2 > ix->cap) {
+		size_t ncap = ix ? ix->cap * 2 : 256;
+		struct pvt_index *n = calloc(1, sizeof(*n));
+
+		if (!n || !(n->slots = calloc(ncap, sizeof(*n->slots)))) {
+			free(n);
+			return -ENOMEM;
+		}
+		n->cap = ncap;
+		for (size_t j = 0; ix && j < ix->cap; j++) {
+			const struct slot *s = &ix->slots[j];
+
+			if (!s->idx1)
+				continue;
+			for (i = ix_hash(s->id, s->start) & (ncap - 1); n->slots[i].idx1; i = (i + 1) & (ncap - 1))
+				;
+			n->slots[i] = *s;
+			n->used++;
+		}
+		if (ix)
+			free(ix->slots);
+		free(ix);
+		*pix = ix = n;
+	}
+	for (i = ix_hash(id, start) & (ix->cap - 1); ix->slots[i].idx1; i = (i + 1) & (ix->cap - 1))
+		;
+	ix->slots[i] = (struct slot){ .start = start, .id = id, .idx1 = (uint32_t)idx + 1 };
+	ix->used++;
+	return 0;
+}
+
+static void ix_free(struct pvt_index *ix)
+{
+	if (ix)
+		free(ix->slots);
+	free(ix);
+}
+
+/* Grow *arr (of elements of @size) to hold one more. */
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 64;
+	p = realloc(*arr, ncap * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+void memtab_init(struct pvt_mem_table *mt)
+{
+	memset(mt, 0, sizeof(*mt));
+}
+
+void memtab_free(struct pvt_mem_table *mt)
+{
+	free(mt->bpf);
+	free(mt->procs);
+	free(mt->stacks);
+	ix_free(mt->bpf_ix);
+	ix_free(mt->procs_ix);
+	ix_free(mt->stacks_ix);
+	memset(mt, 0, sizeof(*mt));
+}
+
+int memtab_add_bpf(struct pvt_mem_table *mt, const struct pvt_mem *m)
+{
+	long i = ix_find(mt->bpf_ix, m->pid, m->leader_start_time);
+
+	if (i >= 0) {
+		/* The map's copy after the exit event's: keep the one read at exit. */
+		if (!(mt->bpf[i].flags & PVT_M_AT_EXIT) || (m->flags & PVT_M_AT_EXIT))
+			mt->bpf[i] = *m;
+		return 0;
+	}
+	if (grow((void **)&mt->bpf, &mt->bpf_cap, mt->nbpf, sizeof(*mt->bpf)) ||
+	    ix_put(&mt->bpf_ix, m->pid, m->leader_start_time, mt->nbpf))
+		return -ENOMEM;
+	mt->bpf[mt->nbpf++] = *m;
+	return 0;
+}
+
+const struct pvt_mem *memtab_find_bpf(const struct pvt_mem_table *mt, uint32_t pid, uint64_t leader_start)
+{
+	long i = ix_find(mt->bpf_ix, pid, leader_start);
+
+	return i >= 0 ? &mt->bpf[i] : NULL;
+}
+
+const struct pvt_proc_smaps *memtab_find_smaps(const struct pvt_mem_table *mt, uint32_t pid,
+					       uint64_t leader_start)
+{
+	long i = ix_find(mt->procs_ix, pid, leader_start);
+
+	return i >= 0 ? &mt->procs[i] : NULL;
+}
+
+const struct pvt_task_stack *memtab_find_stack(const struct pvt_mem_table *mt, uint32_t tid,
+					       uint64_t start_time)
+{
+	long i = ix_find(mt->stacks_ix, tid, start_time);
+
+	return i >= 0 ? &mt->stacks[i] : NULL;
+}
+
+/* ---- /proc/PID/smaps ---- */
+
+/* "7f13f6b7d000-7f13f6bbd000 rw-p ...": a VMA header; 0 if the line is not one. */
+static int vma_header(const char *line, uint64_t *lo, uint64_t *hi)
+{
+	char *end;
+
+	*lo = strtoull(line, &end, 16);
+	if (end == line || *end != '-')
+		return 0;
+	line = end + 1;
+	*hi = strtoull(line, &end, 16);
+	return end != line && *end == ' ';
+}
+
+int memory_parse_smaps(FILE *f, struct pvt_smaps *sum, struct pvt_stack_range *stacks, size_t n)
+{
+	struct pvt_stack_range *cur = NULL;
+	char line[512];
+	bool any = false;
+
+	memset(sum, 0, sizeof(*sum));
+	for (size_t i = 0; i < n; i++) {
+		stacks[i].rss = 0;
+		stacks[i].found = false;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long kb;
+		uint64_t lo, hi;
+		char key[32];
+
+		if (vma_header(line, &lo, &hi)) {
+			any = true;
+			cur = NULL;
+			for (size_t i = 0; i < n; i++) {
+				if (stacks[i].lo == lo) {
+					cur = &stacks[i];
+					cur->found = true;
+					break;
+				}
+			}
+			continue;
+		}
+		if (sscanf(line, "%31[^:]: %llu kB", key, &kb) != 2)
+			continue; /* VmFlags, THPeligible, ProtectionKey... */
+		kb *= 1024;
+		if (!strcmp(key, "Rss")) {
+			sum->rss += kb;
+			if (cur)
+				cur->rss = kb;
+		} else if (!strcmp(key, "Pss")) {
+			sum->pss += kb;
+		} else if (!strcmp(key, "Shared_Clean") || !strcmp(key, "Shared_Dirty")) {
+			sum->shared += kb;
+		} else if (!strcmp(key, "Private_Clean") || !strcmp(key, "Private_Dirty")) {
+			sum->private_ += kb;
+		} else if (!strcmp(key, "Swap")) {
+			sum->swap += kb;
+		}
+	}
+	return any || feof(f) ? 0 : -EINVAL;
+}
+
+int memory_read_smaps(pid_t pid, struct pvt_smaps *sum, struct pvt_stack_range *stacks, size_t n)
+{
+	char path[64];
+	FILE *f;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	err = memory_parse_smaps(f, sum, stacks, n);
+	if (!err && ferror(f))
+		err = -EIO;
+	fclose(f);
+	return err;
+}
+
+/* ---- sampling pass ---- */
+
+static int by_process(const void *a, const void *b)
+{
+	const struct pvt_iter_rec *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->leader_start_time != y->leader_start_time)
+		return x->leader_start_time < y->leader_start_time ? -1 : 1;
+	return 0;
+}
+
+static struct pvt_task_stack *stack_slot(struct pvt_mem_table *mt, const struct pvt_iter_rec *r)
+{
+	long i = ix_find(mt->stacks_ix, r->tid, r->start_time);
+
+	if (i >= 0)
+		return &mt->stacks[i];
+	if (grow((void **)&mt->stacks, &mt->stacks_cap, mt->nstacks, sizeof(*mt->stacks)) ||
+	    ix_put(&mt->stacks_ix, r->tid, r->start_time, mt->nstacks))
+		return NULL;
+	mt->stacks[mt->nstacks] = (struct pvt_task_stack){ .tid = r->tid, .start_time = r->start_time };
+	return &mt->stacks[mt->nstacks++];
+}
+
+static struct pvt_proc_smaps *proc_slot(struct pvt_mem_table *mt, uint32_t pid, uint64_t start)
+{
+	long i = ix_find(mt->procs_ix, pid, start);
+
+	if (i >= 0)
+		return &mt->procs[i];
+	if (grow((void **)&mt->procs, &mt->procs_cap, mt->nprocs, sizeof(*mt->procs)) ||
+	    ix_put(&mt->procs_ix, pid, start, mt->nprocs))
+		return NULL;
+	mt->procs[mt->nprocs] = (struct pvt_proc_smaps){ .pid = pid, .leader_start_time = start };
+	return &mt->procs[mt->nprocs++];
+}
+
+int memtab_pass(struct pvt_mem_table *mt, struct pvt_iter_rec *recs, size_t n, pvt_smaps_reader rd)
+{
+	struct pvt_stack_range *ranges = NULL;
+	size_t i = 0;
+	int err = 0;
+
+	mt->passes++;
+	if (!n)
+		return 0;
+	qsort(recs, n, sizeof(*recs), by_process);
+	ranges = calloc(n, sizeof(*ranges));
+	if (!ranges)
+		return -ENOMEM;
+	while (i < n) {
+		size_t j = i, k;
+		struct pvt_proc_smaps *ps;
+		struct pvt_smaps sum;
+
+		while (j < n && !by_process(&recs[i], &recs[j]))
+			j++;
+		for (k = i; k < j; k++)
+			ranges[k - i] = (struct pvt_stack_range){ .lo = recs[k].ustack_lo, .hi = recs[k].ustack_hi };
+		if (rd((pid_t)recs[i].pid, &sum, ranges, j - i)) {
+			mt->smaps_failed++; /* gone since the iterator saw it */
+			i = j;
+			continue;
+		}
+		ps = proc_slot(mt, recs[i].pid, recs[i].leader_start_time);
+		if (!ps) {
+			err = -ENOMEM;
+			break;
+		}
+		ps->samples++;
+		if (ps->samples == 1 || sum.pss > ps->at_peak.pss)
+			ps->at_peak = sum;
+		for (k = i; k < j; k++) {
+			struct pvt_task_stack *st;
+
+			if (!recs[k].ustack_hi || !ranges[k - i].found)
+				continue;
+			st = stack_slot(mt, &recs[k]);
+			if (!st) {
+				err = -ENOMEM;
+				break;
+			}
+			st->samples++;
+			if (ranges[k - i].rss > st->resident_max)
+				st->resident_max = ranges[k - i].rss;
+		}
+		i = j;
+	}
+	free(ranges);
+	return err;
+}
+
+/* ---- kernel object sizes ---- */
+
+int memory_parse_slabinfo(FILE *f, struct pvt_slab_sizes *s)
+{
+	static const struct { const char *name; size_t off; } caches[] = {
+		{ "task_struct", offsetof(struct pvt_slab_sizes, task_struct) },
+		{ "mm_struct", offsetof(struct pvt_slab_sizes, mm_struct) },
+		{ "signal_cache", offsetof(struct pvt_slab_sizes, signal) },
+		{ "sighand_cache", offsetof(struct pvt_slab_sizes, sighand) },
+		{ "files_cache", offsetof(struct pvt_slab_sizes, files) },
+		{ "vm_area_struct", offsetof(struct pvt_slab_sizes, vma) },
+	};
+	char line[512];
+	int found = 0;
+
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long active, num, objsize;
+		char name[64];
+
+		/* name <active_objs> <num_objs> <objsize> ... */
+		if (sscanf(line, "%63s %lu %lu %lu", name, &active, &num, &objsize) != 4)
+			continue;
+		for (size_t i = 0; i < sizeof(caches) / sizeof(caches[0]); i++) {
+			if (!strcmp(name, caches[i].name)) {
+				*(uint64_t *)((char *)s + caches[i].off) = objsize;
+				if (i == 0)
+					s->from_slabinfo = true;
+				found++;
+			}
+		}
+	}
+	return found;
+}
+
+static uint64_t btf_struct_size(const struct btf *btf, const char *name)
+{
+	__s32 id;
+	__s64 sz;
+
+	if (!btf)
+		return 0;
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
+	if (id < 0)
+		return 0;
+	sz = btf__resolve_size(btf, id);
+	return sz > 0 ? (uint64_t)sz : 0;
+}
+
+void memory_slab_sizes(struct pvt_slab_sizes *s)
+{
+	static const struct { const char *type; size_t off; } types[] = {
+		{ "task_struct", offsetof(struct pvt_slab_sizes, task_struct) },
+		{ "mm_struct", offsetof(struct pvt_slab_sizes, mm_struct) },
+		{ "signal_struct", offsetof(struct pvt_slab_sizes, signal) },
+		{ "sighand_struct", offsetof(struct pvt_slab_sizes, sighand) },
+		{ "files_struct", offsetof(struct pvt_slab_sizes, files) },
+		{ "vm_area_struct", offsetof(struct pvt_slab_sizes, vma) },
+	};
+	struct btf *btf = NULL;
+	FILE *f;
+
+	memset(s, 0, sizeof(*s));
+	f = fopen("/proc/slabinfo", "re");
+	if (f) {
+		memory_parse_slabinfo(f, s);
+		fclose(f);
+	}
+	/* A cache merged into another of its size has no line of its own: the type's size. */
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		uint64_t *v = (uint64_t *)((char *)s + types[i].off);
+
+		if (*v)
+			continue;
+		if (!btf)
+			btf = btf__load_vmlinux_btf();
+		if (!btf) {
+			btf = NULL;
+			break;
+		}
+		*v = btf_struct_size(btf, types[i].type);
+	}
+	btf__free(btf);
+}
+
+/* ---- the figures the reports print ---- */
+
+void memory_task(const struct pvt_mem_table *mt, const struct pvt_slab_sizes *sl,
+		 const struct pvt_task *t, struct pvt_task_mem *out)
+{
+	const struct pvt_task_stack *st = memtab_find_stack(mt, t->tid, t->start_time);
+
+	memset(out, 0, sizeof(*out));
+	out->kernel_bytes = sl->task_struct + t->kstack_bytes;
+	if (t->ustack_hi > t->ustack_lo)
+		out->stack_reserved = t->ustack_hi - t->ustack_lo + t->ustack_guard;
+	out->stack_guard = t->ustack_guard;
+	if (st && st->samples) {
+		out->resident_known = true;
+		out->stack_resident = st->resident_max;
+		out->stack_samples = st->samples;
+	}
+}
+
+uint64_t memory_proc_kernel_bytes(const struct pvt_slab_sizes *sl, const struct pvt_mem *m)
+{
+	return sl->mm_struct + sl->signal + sl->sighand + sl->files + m->peak.vma_count * sl->vma +
+	       m->peak.page_tables;
+}
+
+static uint64_t median(uint64_t *v, size_t n)
+{
+	struct pvt_cost_stats cs;
+
+	if (!n)
+		return 0;
+	pvt_cost_stats(v, n, &cs);
+	return cs.p50_ns;
+}
+
+void memory_summary(const struct pvt_table *tb, const struct pvt_mem_table *mt,
+		    const struct pvt_slab_sizes *sl, struct pvt_mem_summary *out)
+{
+	size_t n = tb->n > tb->nprocs ? tb->n : tb->nprocs;
+	uint64_t *kern = calloc(n + 1, sizeof(uint64_t)), *res = calloc(n + 1, sizeof(uint64_t));
+	uint64_t *rsv = calloc(n + 1, sizeof(uint64_t)), *priv = calloc(n + 1, sizeof(uint64_t));
+	size_t nk = 0, nr = 0, nv = 0, np = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!kern || !res || !rsv || !priv)
+		goto out;
+	for (size_t i = 0; i < tb->n; i++) {
+		const struct pvt_task *t = &tb->recs[i].t;
+		struct pvt_task_mem tm;
+
+		if (!pvt_is_thread(t))
+			continue;
+		memory_task(mt, sl, t, &tm);
+		out->threads++;
+		kern[nk++] = tm.kernel_bytes;
+		if (tm.resident_known)
+			res[nr++] = tm.stack_resident;
+		if (tm.stack_reserved)
+			rsv[nv++] = tm.stack_reserved;
+	}
+	out->threads_resident = nr;
+	out->thread_kernel = median(kern, nk);
+	out->thread_stack_resident = median(res, nr);
+	out->thread_stack_reserved = median(rsv, nv);
+	out->thread_bytes = out->thread_kernel + out->thread_stack_resident;
+
+	nk = nr = nv = 0;
+	for (size_t i = 0; i < tb->nprocs; i++) {
+		const struct pvt_proc *p = &tb->procs[i];
+		const struct pvt_mem *m = memtab_find_bpf(mt, p->pid, p->leader_start_time);
+		const struct pvt_proc_smaps *ps = memtab_find_smaps(mt, p->pid, p->leader_start_time);
+		uint64_t kstack = p->leader >= 0 ? tb->recs[p->leader].t.kstack_bytes : 0;
+
+		if (!m)
+			continue;
+		out->processes++;
+		res[nr++] = m->rss_peak;
+		rsv[nv++] = m->peak.page_tables;
+		kern[nk++] = sl->task_struct + kstack + memory_proc_kernel_bytes(sl, m);
+		if (ps && ps->samples)
+			priv[np++] = ps->at_peak.private_;
+	}
+	out->processes_private = np;
+	out->proc_rss_peak = median(res, nr);
+	out->proc_page_tables = median(rsv, nv);
+	out->proc_kernel = median(kern, nk);
+	out->proc_private = median(priv, np);
+	out->process_bytes = out->proc_private + out->proc_kernel;
+out:
+	free(kern);
+	free(res);
+	free(rsv);
+	free(priv);
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * memory.h - what each process and thread holds in memory.
+ *
+ * Two sources, kept apart: BPF reads each process's mm_struct (RSS by kind,
+ * page tables, VMAs, virtual size) at its creation, at exec, every --interval
+ * and at its last thread's exit (struct pvt_mem); userspace adds, every
+ * --interval, what only a page-table walk can tell, from /proc/PID/smaps:
+ * proportional (PSS), shared and private resident memory, and how much of
+ * each thread's stack is resident.  Pure logic except memory_read_smaps()
+ * and memory_slab_sizes(): unit-tested.
+ */
+#ifndef PVT_MEMORY_H
+#define PVT_MEMORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "pvtrace.h"
+#include "tasktable.h"
+
+/* Sums over a process's VMAs (/proc/PID/smaps), bytes. */
+struct pvt_smaps {
+	uint64_t rss, pss, shared, private_, swap;
+};
+
+/* A thread's stack mapping to look for in smaps; rss filled if found. */
+struct pvt_stack_range {
+	uint64_t lo, hi;
+	uint64_t rss;
+	bool found;
+};
+
+/*
+ * Parse smaps text: sum the VMAs into *sum, and give each of the @n stack
+ * ranges the Rss of the VMA that starts at its lo.  0, or -EINVAL if the
+ * text is not smaps.
+ */
+int memory_parse_smaps(FILE *f, struct pvt_smaps *sum, struct pvt_stack_range *stacks, size_t n);
+/* The same on /proc/PID/smaps.  0 or -errno (-ENOENT: the process is gone). */
+int memory_read_smaps(pid_t pid, struct pvt_smaps *sum, struct pvt_stack_range *stacks, size_t n);
+
+/* Sizes of the kernel objects a thread and a process allocate (slab object sizes). */
+struct pvt_slab_sizes {
+	uint64_t task_struct, mm_struct, signal, sighand, files, vma;
+	bool from_slabinfo;   /* task_struct's size came from /proc/slabinfo (else from BTF) */
+};
+/* Parse /proc/slabinfo text: the object sizes of the caches named above (others left alone). */
+int memory_parse_slabinfo(FILE *f, struct pvt_slab_sizes *s);
+/* From /proc/slabinfo; where a cache is missing (merged), sizeof from the kernel's BTF. */
+void memory_slab_sizes(struct pvt_slab_sizes *s);
+
+/* Userspace's samples of one process instance (smaps). */
+struct pvt_proc_smaps {
+	uint32_t pid;
+	uint64_t leader_start_time;
+	struct pvt_smaps at_peak;   /* the sample with the highest PSS */
+	uint32_t samples;
+};
+
+/* Userspace's samples of one thread's stack. */
+struct pvt_task_stack {
+	uint32_t tid;
+	uint64_t start_time;
+	uint64_t resident_max;      /* the most of its stack mapping seen resident */
+	uint32_t samples;
+};
+
+struct pvt_index; /* open addressing, keyed by (id, start_time) */
+
+struct pvt_mem_table {
+	struct pvt_mem *bpf;        /* BPF's records: from exit events, then the map */
+	size_t nbpf, bpf_cap;
+	struct pvt_proc_smaps *procs;
+	size_t nprocs, procs_cap;
+	struct pvt_task_stack *stacks;
+	size_t nstacks, stacks_cap;
+	struct pvt_index *bpf_ix, *procs_ix, *stacks_ix;
+	uint64_t passes;            /* sampling passes run */
+	uint64_t smaps_failed;      /* smaps reads that failed for a process still listed (gone: raced) */
+	uint64_t pass_ns_total;     /* time spent in passes (pvtrace's own cost) */
+};
+
+void memtab_init(struct pvt_mem_table *mt);
+void memtab_free(struct pvt_mem_table *mt);
+
+/* A BPF record (exit event or map): a later one for the same process replaces. 0 or -ENOMEM. */
+int memtab_add_bpf(struct pvt_mem_table *mt, const struct pvt_mem *m);
+const struct pvt_mem *memtab_find_bpf(const struct pvt_mem_table *mt, uint32_t pid, uint64_t leader_start);
+const struct pvt_proc_smaps *memtab_find_smaps(const struct pvt_mem_table *mt, uint32_t pid,
+					       uint64_t leader_start);
+const struct pvt_task_stack *memtab_find_stack(const struct pvt_mem_table *mt, uint32_t tid,
+					       uint64_t start_time);
+
+typedef int (*pvt_smaps_reader)(pid_t pid, struct pvt_smaps *sum, struct pvt_stack_range *stacks,
+				size_t n);
+
+/*
+ * Userspace's part of a sampling pass: @recs (one per live tracked task,
+ * from the BPF task iterator) grouped by process, one smaps read each.
+ * @recs is reordered.  0 or -ENOMEM.
+ */
+int memtab_pass(struct pvt_mem_table *mt, struct pvt_iter_rec *recs, size_t n, pvt_smaps_reader rd);
+
+/* Per-task and per-process figures, as the reports print them. */
+struct pvt_task_mem {
+	uint64_t kernel_bytes;      /* task_struct + kernel stack */
+	uint64_t stack_reserved;    /* its stack mapping plus its guard; 0: not found */
+	uint64_t stack_guard;
+	bool resident_known;
+	uint64_t stack_resident;
+	uint32_t stack_samples;
+};
+void memory_task(const struct pvt_mem_table *mt, const struct pvt_slab_sizes *sl,
+		 const struct pvt_task *t, struct pvt_task_mem *out);
+
+/* Kernel memory of a process beyond its threads': mm, signal, sighand, files, VMAs, page tables. */
+uint64_t memory_proc_kernel_bytes(const struct pvt_slab_sizes *sl, const struct pvt_mem *m);
+
+/* The marginal cost of one more thread and one more process in this run (medians). */
+struct pvt_mem_summary {
+	uint64_t threads;           /* threads (tid != pid) in the report */
+	uint64_t threads_resident;  /* of which with their stack sampled resident */
+	uint64_t thread_kernel;     /* p50 kernel bytes */
+	uint64_t thread_stack_resident; /* p50 over the sampled */
+	uint64_t thread_stack_reserved; /* p50 over those found */
+	uint64_t thread_bytes;      /* kernel + stack resident: one more thread */
+	uint64_t processes;         /* processes with a memory record */
+	uint64_t processes_private; /* of which with smaps samples */
+	uint64_t proc_rss_peak;     /* p50 */
+	uint64_t proc_private;      /* p50 private resident, over those sampled */
+	uint64_t proc_page_tables;  /* p50 */
+	uint64_t proc_kernel;       /* p50: its leader's task + kstack, and memory_proc_kernel_bytes */
+	uint64_t process_bytes;     /* private + page tables + kernel: one more process */
+};
+void memory_summary(const struct pvt_table *tb, const struct pvt_mem_table *mt,
+		    const struct pvt_slab_sizes *sl, struct pvt_mem_summary *out);
+
+#endif /* PVT_MEMORY_H */
