@@ -44,6 +44,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by userspace between open and load. */
 const volatile __u32 root_tid = 0; /* the gated command; tracked from its first sight */
 const volatile bool syscall_costs = true; /* sys_enter/sys_exit attached (not --no-syscall-costs) */
+const volatile __u32 nr_cpus = 1;          /* possible CPUs (the per-CPU parts of RSS counters) */
 
 
 /* Bumped by userspace before each run of the task iterator (one memory sample per process per pass). */
@@ -232,19 +233,78 @@ static __always_inline void emit_exit(struct pvt_task *pt, struct task_struct *t
 /* ---- memory: the process's mm, the thread's stacks ---- */
 
 #define PVT_PAGE_SHIFT 12
+#define PVT_MAX_CPUS 256
 
 /*
- * An mm_struct RSS counter.  It is a percpu_counter: each CPU keeps up to a
- * batch (max(32, 2 x CPUs) pages) unfolded, and summing those needs the
- * per-CPU offsets, which BPF cannot reach on these kernels (this_cpu_off is
- * not in kallsyms: a per-CPU ksym does not load).  So this is the folded
- * count, within batch - 1 pages per CPU of /proc's exact sum (docs/METRICS.md).
+ * Per-CPU offsets (the kernel's __per_cpu_offset[]), learned from a per-CPU
+ * array of our own: bpf_map_lookup_percpu_elem(map, 0, cpu) is its per-CPU
+ * pointer plus that CPU's offset.  Neither __per_cpu_offset nor this_cpu_off
+ * is in kallsyms on these kernels (no KALLSYMS_ALL), so no per-CPU ksym loads.
  */
-static __always_inline __s64 pcpu_counter_read(struct percpu_counter *pc)
-{
-	__s64 v = BPF_CORE_READ(pc, count);
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} cpu_probe SEC(".maps");
 
-	return v < 0 ? 0 : v;
+__u64 cpu_off[PVT_MAX_CPUS];
+__u32 cpu_off_ready = 0;  /* 1: learned; 2: could not be (the counters stay folded only) */
+__u64 ptr_scratch = 0;    /* a pointer stored here reads back as a number */
+
+static __always_inline __u64 as_number(const void *p)
+{
+	ptr_scratch = (__u64)p;
+	return *(volatile __u64 *)&ptr_scratch;
+}
+
+static __noinline int learn_cpu_offsets(void)
+{
+	__u64 pptr = 0, base;
+	__u32 zero = 0, c;
+
+	base = as_number(&cpu_probe) + bpf_core_field_offset(struct bpf_array, pptrs);
+	if (bpf_probe_read_kernel(&pptr, sizeof(pptr), (void *)base) || !pptr) {
+		cpu_off_ready = 2;
+		return 0;
+	}
+	for (c = 0; c < PVT_MAX_CPUS && c < nr_cpus; c++) {
+		void *v = bpf_map_lookup_percpu_elem(&cpu_probe, &zero, c);
+
+		if (!v) {
+			cpu_off_ready = 2;
+			return 0;
+		}
+		cpu_off[c & (PVT_MAX_CPUS - 1)] = as_number(v) - pptr;
+	}
+	cpu_off_ready = 1;
+	return 0;
+}
+
+/*
+ * An mm_struct RSS counter, exact: it is a percpu_counter, whose shared count
+ * lags each CPU's unfolded part (up to the batch, max(32, 2 x CPUs) pages);
+ * add those, as /proc's VmRSS does (percpu_counter_sum).
+ */
+static __always_inline __s64 pcpu_counter_sum(struct percpu_counter *pc)
+{
+	__s64 sum = BPF_CORE_READ(pc, count);
+	__u64 base = (__u64)BPF_CORE_READ(pc, counters);
+	__u32 c;
+
+	if (!cpu_off_ready)
+		learn_cpu_offsets();
+	if (cpu_off_ready != 1 || !base) {
+		count(PVT_C_MEM_FOLDED_ONLY);
+		return sum < 0 ? 0 : sum;
+	}
+	for (c = 0; c < PVT_MAX_CPUS && c < nr_cpus; c++) {
+		__s32 d = 0;
+
+		bpf_probe_read_kernel(&d, sizeof(d), (void *)(base + cpu_off[c & (PVT_MAX_CPUS - 1)]));
+		sum += d;
+	}
+	return sum < 0 ? 0 : sum;
 }
 
 static __always_inline void mm_read(struct mm_struct *mm, struct pvt_mm_sample *s)
@@ -252,7 +312,7 @@ static __always_inline void mm_read(struct mm_struct *mm, struct pvt_mm_sample *
 	__u32 i;
 
 	for (i = 0; i < PVT_RSS__MAX; i++)
-		s->rss[i] = (__u64)pcpu_counter_read(&mm->rss_stat[i]) << PVT_PAGE_SHIFT;
+		s->rss[i] = (__u64)pcpu_counter_sum(&mm->rss_stat[i]) << PVT_PAGE_SHIFT;
 	s->page_tables = BPF_CORE_READ(mm, pgtables_bytes.counter);
 	s->vma_count = BPF_CORE_READ(mm, map_count);
 	s->vsize = BPF_CORE_READ(mm, total_vm) << PVT_PAGE_SHIFT;

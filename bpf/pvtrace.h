@@ -334,7 +334,8 @@ enum pvt_counter {
 	PVT_C_RB_LOST_MEM = 12,   /* process memory records not sent at exit (left in the map: read at the end) */
 	PVT_C_PROCMAP_FULL = 13,  /* processes whose memory could not be kept: process map full */
 	PVT_C_MEM_SAMPLES = 14,   /* process memory samples taken (all kinds) */
-	PVT_C__MAX = 15,
+	PVT_C_MEM_FOLDED_ONLY = 15, /* RSS counters read without their per-CPU parts (offsets unknown) */
+	PVT_C__MAX = 16,
 };
 
 #endif /* PVTRACE_H */

@@ -552,6 +552,7 @@ int report_json(FILE *f, const struct pvt_report *r)
 	jw_end_object(jw);
 	jw_uint_field(jw, "processes_untracked_memory", r->counters[PVT_C_PROCMAP_FULL]);
 	jw_uint_field(jw, "memory_samples_failed", r->mt->smaps_failed);
+	jw_uint_field(jw, "memory_counters_folded_only", r->counters[PVT_C_MEM_FOLDED_ONLY]);
 	jw_uint_field(jw, "late_costs_lost", r->counters[PVT_C_LATE_COST_FULL]);
 	jw_end_object(jw);
 

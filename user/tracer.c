@@ -157,6 +157,7 @@ int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 	}
 	/* Configure before load. */
 	tr->skel->rodata->root_tid = o->root_tid;
+	tr->skel->rodata->nr_cpus = tr->ncpus;
 	if (o->no_syscalls) {
 		tr->skel->rodata->syscall_costs = false;
 		bpf_program__set_autoload(tr->skel->progs.pvt_sys_enter, false);

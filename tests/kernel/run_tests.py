@@ -34,6 +34,7 @@ SELFCOUNT = os.path.join(OUT, "selfcount")
 SPAWN = os.path.join(OUT, "spawn")
 CREATOR = os.path.join(OUT, "creator")
 CRASH = os.path.join(OUT, "crash")
+MEMHOG = os.path.join(OUT, "memhog")
 TIMEOUT = 120
 
 TESTS = []
@@ -289,7 +290,7 @@ def churn_of_processes_loses_nothing():
 
 @test
 def descendants_alive_at_the_end_are_reported_alive():
-    p, r = trace(["sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!"], timeout=25)
+    p, r = trace(["sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!; sleep 0.3"], timeout=25)
     check(p.returncode == 0, p.stderr.decode())
     sleeper = int(p.stdout.decode().split()[0])
     try:
@@ -299,6 +300,23 @@ def descendants_alive_at_the_end_are_reported_alive():
               "reported alive: %s" % t)
         check(r["verified"]["alive"] >= 1, "alive counted")
         assert_exact(r)
+        # The last sampling pass read the orphan's mm in BPF, asleep since: it must equal
+        # what the kernel says of it now (exact per-CPU sums, not the folded counters).
+        m = {x["pid"]: x for x in r["processes"]}[sleeper]["memory"]
+        check(m is not None and not m["last"]["at_exit"] and m["pss_bytes"] is not None,
+              "orphan's memory from the last pass: %s" % m)
+        st = {}
+        with open("/proc/%d/status" % sleeper) as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                st[k] = v.split()
+        last = m["last"]
+        for field, key in (("rss_anon_bytes", "RssAnon"), ("rss_file_bytes", "RssFile"),
+                           ("rss_shmem_bytes", "RssShmem"), ("page_table_bytes", "VmPTE"),
+                           ("vsize_bytes", "VmSize")):
+            check(last[field] == int(st[key][0]) * 1024, "%s %d vs %s %s kB" %
+                  (field, last[field], key, st[key][0]))
+        check(r["tracer"]["memory_counters_folded_only"] == 0, "per-CPU parts summed")
     finally:
         try:
             os.kill(sleeper, signal.SIGKILL)
@@ -677,7 +695,9 @@ def not_executable_is_126():
 def usage_errors_are_2():
     for args in (["run"], ["run", "--"], ["bogus"], [], ["run", "--bogus", "--", "true"],
                  ["run", "-f", "xml", "--", "true"], ["run", "--top", "x", "--", "true"],
-                 ["run", "-o"], ["--bogus"], ["run", "--events=", "--", "true"]):
+                 ["run", "-o"], ["--bogus"], ["run", "--events=", "--", "true"],
+                 ["run", "-i", "5", "--", "true"], ["run", "--interval", "x", "--", "true"],
+                 ["run", "--interval=-1", "--", "true"]):
         p = run([PVTRACE, *args])
         check(p.returncode == 2, "%s: exit %d" % (args, p.returncode))
         check(b"usage" in p.stderr or b"Try" in p.stderr, "%s: usage hint" % args)
@@ -1027,9 +1047,153 @@ def churn_of_10k_threads_and_2k_processes_loses_nothing():
         check(len(churn) == n, "%d %s, got %d" % (n, comm, len(churn)))
         check(all(t["created"] and t["created"]["syscall_ns"] and t["created"]["thread"] == thread
                   and t["exit"]["code"] == 0 for t in churn), "%s: each with its cost" % comm)
+    procs = [x for x in r["processes"] if x["comm"] == "churn-p"]
+    check(len(procs) == npr and all(x["memory"] and x["memory"]["last"]["at_exit"] and
+                                    x["memory"]["rss_peak_bytes"] > 0 for x in procs),
+          "each process's memory read at its exit")
     cr = r["summary"]["creation"]
     check(cr["threads"]["syscall"]["count"] == nt and cr["processes"]["syscall"]["count"] == npr,
           "summary counts %s" % cr)
+
+
+# ---------------------------------------------------------------- memory
+
+def kv_lines(text, first):
+    """memhog's `first key=value ...` lines, as dicts."""
+    out = []
+    for line in text.splitlines():
+        w = line.split()
+        if w and w[0] == first:
+            out.append(dict(x.split("=", 1) for x in w[1:]))
+    return out
+
+
+def slab_objsize(cache):
+    with open("/proc/slabinfo") as f:
+        for line in f:
+            w = line.split()
+            if w and w[0] == cache:
+                return int(w[3])
+    return None
+
+
+def memhog(args, extra=()):
+    p, r = trace([MEMHOG, *args], extra)
+    check(p.returncode == 0, p.stderr.decode())
+    out = p.stdout.decode()
+    return r, kv_lines(out, "memhog"), kv_lines(out, "thread")
+
+
+def within(a, b, rel):
+    return abs(a - b) <= rel * b
+
+
+@test
+def process_memory_agrees_with_its_own_status():
+    r, me, _ = memhog(["--mib=64", "--threads=3", "--hold-ms=400"])
+    st = me[0]
+    procs = {x["pid"]: x for x in r["processes"]}
+    m = procs[int(st["pid"])]["memory"]
+    check(m is not None, "memory of the process")
+    hwm, pte = int(st["VmHWM_kb"]) * 1024, int(st["VmPTE_kb"]) * 1024
+    # Peak RSS within 5% of what the program read of itself (VmHWM), and at least 64 MiB.
+    check(within(m["rss_peak_bytes"], hwm, 0.05), "rss peak %d vs VmHWM %d" % (m["rss_peak_bytes"], hwm))
+    check(m["rss_anon_bytes"] >= 64 << 20, "anon peak %d >= the 64 MiB touched" % m["rss_anon_bytes"])
+    check(within(m["rss_anon_bytes"], int(st["RssAnon_kb"]) * 1024, 0.05), "anon vs RssAnon")
+    # Page tables within a factor of two of VmPTE.
+    check(pte / 2 <= m["page_table_bytes"] <= pte * 2, "page tables %d vs VmPTE %d" %
+          (m["page_table_bytes"], pte))
+    # /proc/PID/maps adds the [vsyscall] gate page, which is no VMA of the mm.
+    nmaps = int(st["map_count"])
+    check(nmaps - 2 <= m["vma_count"] <= nmaps, "vmas %d vs %d lines of maps" % (m["vma_count"], nmaps))
+    check(within(m["vsize_bytes"], int(st["VmSize_kb"]) * 1024, 0.05), "vsize vs VmSize")
+    check(m["last"]["at_exit"] and m["last"]["rss_anon_bytes"] >= 64 << 20,
+          "last read at the exit, the mapping still there: %s" % m["last"])
+    check(m["samples"] >= 3 and m["smaps_samples"] >= 2, "sampled while it ran: %s" % m)
+    check(m["pss_bytes"] and within(m["private_bytes"], m["pss_bytes"], 0.05),
+          "no sharing in a lone process: private ~ pss: %s" % m)
+    check(m["kernel_bytes"] > m["page_table_bytes"], "kernel bytes include the page tables")
+    check(r["tracer"]["processes_untracked_memory"] == 0 and r["lost_events"] == 0, "nothing lost")
+
+
+@test
+def thread_stacks_are_what_was_requested_and_touched():
+    ts = slab_objsize("task_struct")
+    for stack_kib, touch_kib in ((64, 16), (256, 128), (2048, 1024)):
+        r, _, threads = memhog(["--mib=4", "--threads=2", "--stack-kib=%d" % stack_kib,
+                                "--touch-kib=%d" % touch_kib, "--hold-ms=350"])
+        tasks = by_tid(r)
+        check(len(threads) == 2, "two thread lines")
+        for th in threads:
+            m = tasks[int(th["tid"])]["memory"]
+            size, guard = int(th["stack_size"]), int(th["guard"])
+            check(size == stack_kib * 1024, "glibc gave what was asked: %s" % th)
+            # Reserved: the stack mapping plus its guard, as pthread_getattr_np tells.
+            check(m["stack_reserved_bytes"] == size + guard and m["stack_guard_bytes"] == guard,
+                  "reserved %s vs %s + guard %s" % (m["stack_reserved_bytes"], size, guard))
+            check(m["stack_start"] == int(th["stack_lo"], 16), "stack at %s: %s" % (th["stack_lo"], m))
+            check(m["stack_resident_bytes"] is not None and
+                  int(th["touched"]) <= m["stack_resident_bytes"] <= size,
+                  "resident %s: touched %s of %s" % (m["stack_resident_bytes"], th["touched"], size))
+            check(m["kernel_stack_bytes"] >= 16384 and
+                  m["kernel_bytes"] == m["task_struct_bytes"] + m["kernel_stack_bytes"], "kernel %s" % m)
+            check(ts is None or m["task_struct_bytes"] == ts, "task_struct %s vs slabinfo %s" % (m, ts))
+
+
+@test
+def copy_on_write_after_fork_shows_as_shared():
+    r, me, _ = memhog(["--mib=64", "--threads=0", "--fork", "--hold-ms=400"])
+    procs = {x["pid"]: x for x in r["processes"]}
+    who = {x["role"]: procs[int(x["pid"])]["memory"] for x in me}
+    c, par = who["child"], who["parent"]
+    # The child wrote the first half (32 MiB): private to it; the other half stays shared.
+    check(30 << 20 <= c["private_bytes"] <= 40 << 20, "child private %s" % c)
+    check(c["shared_bytes"] >= 28 << 20 and par["shared_bytes"] >= 28 << 20, "shared %s %s" % (c, par))
+    check(c["rss_peak_bytes"] >= 64 << 20, "RSS counts the shared pages too: %s" % c)
+    check(c["pss_bytes"] < c["rss_peak_bytes"] - (10 << 20), "PSS splits the shared half")
+    check(c["first"]["rss_anon_bytes"] >= 60 << 20, "at creation the child maps the parent's pages")
+    s = r["summary"]["memory"]["processes"]
+    check(s["count"] == 2 and s["marginal_bytes"] == s["private_bytes_p50"] + s["kernel_bytes_p50"],
+          "marginal process: %s" % s)
+
+
+@test
+def exec_starts_the_memory_over():
+    p, r = trace([CREATOR, "3"])
+    check(p.returncode == 0, p.stderr.decode())
+    # fork_exec, vfork and posix_spawn children exec /bin/true: 3 of each
+    kids = [x for x in r["processes"] if x["comm"] == "true"]
+    check(len(kids) >= 3, "exec'd children: %s" % [x["comm"] for x in r["processes"]])
+    for k in kids:
+        m = k["memory"]
+        check(m["before_exec"] is not None and m["before_exec"]["execs"] == 1 and
+              m["before_exec"]["rss_peak_bytes"] > 0, "before exec: %s" % m)
+        check(m["last"]["at_exit"] and m["rss_peak_bytes"] > 0, "after exec: %s" % m)
+        check(m["first"]["at_ns"] >= 0 and m["last"]["at_ns"] >= m["first"]["at_ns"], "times")
+
+
+@test
+def without_sampling_memory_is_read_in_bpf_only():
+    r, me, threads = memhog(["--mib=16", "--threads=2", "--hold-ms=250"], ["--interval", "0"])
+    m = {x["pid"]: x for x in r["processes"]}[int(me[0]["pid"])]["memory"]
+    check(m["last"]["at_exit"] and within(m["rss_peak_bytes"], int(me[0]["VmHWM_kb"]) * 1024, 0.05),
+          "BPF's exit read: %s" % m)
+    check(m["pss_bytes"] is None and m["smaps_samples"] == 0, "no smaps: %s" % m)
+    t = by_tid(r)[int(threads[0]["tid"])]["memory"]
+    check(t["stack_resident_bytes"] is None and t["stack_reserved_bytes"], "stack %s" % t)
+    check(r["summary"]["memory"]["passes"] == 0, "no passes")
+
+
+@test
+def text_report_tells_the_marginal_memory_cost():
+    with tempfile.NamedTemporaryFile(suffix=".txt") as f:
+        p = run([PVTRACE, "run", "--no-status", "-o", f.name, "--", MEMHOG, "--mib=8",
+                 "--threads=2", "--fork", "--hold-ms=300"])
+        check(p.returncode == 0, p.stderr.decode())
+        text = open(f.name).read()
+    for want in ("MEMORY (sampled every 100 ms", "RSS-PEAK", "RESIDENT", "One more thread here:",
+                 "One more process here:", "a thread in memory here"):
+        check(want in text, "%r in the text report" % want)
 
 
 def main():
