@@ -488,6 +488,7 @@ int pvt_iter_task(struct bpf_iter__task *ctx)
 	struct task_struct *t = ctx->task;
 	struct pvt_iter_rec rec;
 	struct pvt_task *pt;
+	struct pvt_mem *m;
 	__u64 key;
 
 	if (!t)
@@ -498,7 +499,8 @@ int pvt_iter_task(struct bpf_iter__task *ctx)
 		return 0;
 	if (!t->mm)
 		return 0;
-	mem_sample(t, pt->pid, pt->leader_start_time, PVT_SAMPLE_PASS);
+	m = mem_sample(t, pt->pid, pt->leader_start_time, PVT_SAMPLE_PASS);
+	rec.rss = m ? m->last.rss[PVT_RSS_ANON] + m->last.rss[PVT_RSS_FILE] + m->last.rss[PVT_RSS_SHMEM] : 0;
 	if (!pt->ustack_hi)
 		find_stack(t, pt, false);
 	rec.tid = pt->tid;

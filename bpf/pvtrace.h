@@ -259,6 +259,7 @@ struct pvt_iter_rec {
 	__u32 tid, pid;
 	__u64 start_time, leader_start_time;
 	__u64 ustack_lo, ustack_hi;
+	__u64 rss;              /* its process's resident bytes as just sampled (0: unknown) */
 };
 
 /* Ring-buffer records: every record starts with this header. */

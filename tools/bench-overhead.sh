@@ -7,7 +7,7 @@
 #   a context switch - the worst case for a tracer hooked on scheduler tracepoints.
 #   It is run in two modes: processes (default) and threads (-T).
 #
-#   Each mode is run under six variants:
+#   Each mode is run under seven variants:
 #     untraced           the bare command
 #     pvtrace            ./pvtrace run --no-status -o /dev/null -- CMD
 #     empty-programs     ./pvtrace run --null-programs --no-status -o /dev/null -- CMD
@@ -18,6 +18,11 @@
 #                        raw_syscalls sys_enter/sys_exit, which every syscall on the
 #                        machine pays for once they are attached (the price of
 #                        created.syscall_ns and exec_ns)
+#     pvtrace-no-sampling
+#                        pvtrace with --interval 0: no periodic memory sampling (the
+#                        BPF task iterator and /proc/PID/smaps every 100 ms); the
+#                        difference of its ratio to pvtrace's is what sampling adds
+#                        (printed below the table, target <= 0.01)
 #     perf-sched-record  perf sched record -o TMP/perf.data -- CMD
 #                        (a point of comparison; skipped, with the reason, if it cannot run)
 #
@@ -73,7 +78,7 @@ results=$tmpdir/results.txt
 
 MODES=(processes threads)
 VARIANTS=(untraced pvtrace empty-programs pvtrace-no-syscall-costs empty-no-syscall-costs
-	perf-sched-record)
+	pvtrace-no-sampling perf-sched-record)
 
 mode_args() { # mode -> extra perf bench arguments
 	case $1 in
@@ -99,6 +104,8 @@ variant_cmd() {
 	empty-no-syscall-costs)
 		printf '%s\n' ./pvtrace run --null-programs --no-syscall-costs --no-status -o /dev/null \
 			-- "${bench[@]}" ;;
+	pvtrace-no-sampling)
+		printf '%s\n' ./pvtrace run --interval 0 --no-status -o /dev/null -- "${bench[@]}" ;;
 	perf-sched-record) printf '%s\n' perf sched record -o "$tmpdir/perf.data" -- "${bench[@]}" ;;
 	esac
 }
@@ -206,7 +213,7 @@ for line in open(sys.argv[1]):
 
 modes = ["processes", "threads"]
 variants = ["untraced", "pvtrace", "empty-programs", "pvtrace-no-syscall-costs",
-            "empty-no-syscall-costs", "perf-sched-record"]
+            "empty-no-syscall-costs", "pvtrace-no-sampling", "perf-sched-record"]
 results = []
 print(f"pvtrace overhead on taskset -c 0 perf bench sched pipe (-l {loops}, {reps} reps, medians)")
 print(f"{'mode':<10} {'variant':<24} {'usecs/op':>8} {'ratio':>8}")
@@ -225,6 +232,18 @@ for mode in modes:
         results.append({"mode": mode, "variant": variant,
                         "usecs_per_op_median": round(med, 4),
                         "ratio_median": round(ratio, 4) if ratio is not None else None})
+print()
+# What memory sampling adds: per repetition, ratio(pvtrace) - ratio(pvtrace --interval 0),
+# both against that repetition's own untraced run; the median of those differences.
+for mode in modes:
+    base = runs.get((mode, "untraced"), {})
+    a, b = runs.get((mode, "pvtrace"), {}), runs.get((mode, "pvtrace-no-sampling"), {})
+    d = [a[k] / base[k] - b[k] / base[k] for k in a if k in b and base.get(k)]
+    if d:
+        med = statistics.median(d)
+        print(f"memory sampling adds {med:+.3f} to the {mode} ratio (median of {len(d)} paired "
+              f"differences; target <= +0.010)")
+        results.append({"mode": mode, "variant": "sampling-added", "ratio_delta_median": round(med, 4)})
 print()
 print(f"machine: kernel {os.environ['KERNEL']}, {os.environ['NPROC']} CPUs, {os.environ['CPU_MODEL']}")
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* memory.c - per-process and per-thread memory: smaps sampling, slab sizes, summaries. */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +139,7 @@ int memtab_add_bpf(struct pvt_mem_table *mt, const struct pvt_mem *m)
 
 const struct pvt_mem *memtab_find_bpf(const struct pvt_mem_table *mt, uint32_t pid, uint64_t leader_start)
 {
-	long i = ix_find(mt->bpf_ix, pid, leader_start);
+	long i = mt ? ix_find(mt->bpf_ix, pid, leader_start) : -1;
 
 	return i >= 0 ? &mt->bpf[i] : NULL;
 }
@@ -145,7 +147,7 @@ const struct pvt_mem *memtab_find_bpf(const struct pvt_mem_table *mt, uint32_t p
 const struct pvt_proc_smaps *memtab_find_smaps(const struct pvt_mem_table *mt, uint32_t pid,
 					       uint64_t leader_start)
 {
-	long i = ix_find(mt->procs_ix, pid, leader_start);
+	long i = mt ? ix_find(mt->procs_ix, pid, leader_start) : -1;
 
 	return i >= 0 ? &mt->procs[i] : NULL;
 }
@@ -153,7 +155,7 @@ const struct pvt_proc_smaps *memtab_find_smaps(const struct pvt_mem_table *mt, u
 const struct pvt_task_stack *memtab_find_stack(const struct pvt_mem_table *mt, uint32_t tid,
 					       uint64_t start_time)
 {
-	long i = ix_find(mt->stacks_ix, tid, start_time);
+	long i = mt ? ix_find(mt->stacks_ix, tid, start_time) : -1;
 
 	return i >= 0 ? &mt->stacks[i] : NULL;
 }
@@ -177,7 +179,7 @@ int memory_parse_smaps(FILE *f, struct pvt_smaps *sum, struct pvt_stack_range *s
 {
 	struct pvt_stack_range *cur = NULL;
 	char line[512];
-	bool any = false;
+	bool any = false, other = false;
 
 	memset(sum, 0, sizeof(*sum));
 	for (size_t i = 0; i < n; i++) {
@@ -189,6 +191,8 @@ int memory_parse_smaps(FILE *f, struct pvt_smaps *sum, struct pvt_stack_range *s
 		uint64_t lo, hi;
 		char key[32];
 
+		if (!any && !vma_header(line, &lo, &hi) && line[strspn(line, " \t\n")])
+			other = true; /* text before the first VMA header: not smaps */
 		if (vma_header(line, &lo, &hi)) {
 			any = true;
 			cur = NULL;
@@ -218,7 +222,9 @@ int memory_parse_smaps(FILE *f, struct pvt_smaps *sum, struct pvt_stack_range *s
 			sum->swap += kb;
 		}
 	}
-	return any || feof(f) ? 0 : -EINVAL;
+	if (ferror(f))
+		return -EIO;
+	return any || !other ? 0 : -EINVAL;
 }
 
 int memory_read_smaps(pid_t pid, struct pvt_smaps *sum, struct pvt_stack_range *stacks, size_t n)
@@ -236,6 +242,76 @@ int memory_read_smaps(pid_t pid, struct pvt_smaps *sum, struct pvt_stack_range *
 		err = -EIO;
 	fclose(f);
 	return err;
+}
+
+uint64_t memory_count_present(const uint64_t *entries, size_t n)
+{
+	uint64_t present = 0;
+
+	for (size_t i = 0; i < n; i++)
+		present += entries[i] >> 63; /* PM_PRESENT; swapped-out pages (bit 62) are not resident */
+	return present;
+}
+
+/* Resident pages of [lo, hi) from /proc/PID/pagemap (@fd), one 64-bit entry per page. */
+static int pagemap_resident(int fd, uint64_t lo, uint64_t hi, uint64_t *bytes)
+{
+	uint64_t buf[512], page = (uint64_t)sysconf(_SC_PAGESIZE), total = 0;
+
+	for (uint64_t a = lo; a < hi;) {
+		size_t want = (size_t)((hi - a) / page);
+		ssize_t r;
+
+		if (want > sizeof(buf) / sizeof(buf[0]))
+			want = sizeof(buf) / sizeof(buf[0]);
+		r = pread(fd, buf, want * sizeof(buf[0]), (off_t)(a / page * sizeof(buf[0])));
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		total += memory_count_present(buf, (size_t)r / sizeof(buf[0]));
+		a += (uint64_t)r / sizeof(buf[0]) * page;
+	}
+	*bytes = total * page;
+	return 0;
+}
+
+int memory_read_proc(pid_t pid, struct pvt_smaps *sum, struct pvt_stack_range *stacks, size_t n)
+{
+	char path[64];
+	FILE *f;
+	int err, fd;
+
+	/* The totals: one page-table walk, a few lines (smaps would format every VMA). */
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	err = memory_parse_smaps(f, sum, NULL, 0);
+	if (!err && ferror(f))
+		err = -EIO;
+	fclose(f);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		stacks[i].rss = 0;
+		stacks[i].found = false;
+	}
+	if (!n)
+		return 0;
+	/* Each stack: its pages' present bits, walking only its own range. */
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* the totals stand; the stacks stay unknown */
+	for (size_t i = 0; i < n; i++) {
+		if (stacks[i].hi <= stacks[i].lo)
+			continue;
+		if (pagemap_resident(fd, stacks[i].lo, stacks[i].hi, &stacks[i].rss) == 0)
+			stacks[i].found = true;
+	}
+	close(fd);
+	return 0;
 }
 
 /* ---- sampling pass ---- */
@@ -287,6 +363,19 @@ int memtab_pass(struct pvt_mem_table *mt, struct pvt_iter_rec *recs, size_t n, p
 	if (!n)
 		return 0;
 	qsort(recs, n, sizeof(*recs), by_process);
+	if (mt->skip_unchanged && mt->passes % 10) {
+		bool moved = false;
+
+		for (size_t k = 0; k < n && !moved; k++) {
+			const struct pvt_proc_smaps *ps = memtab_find_smaps(mt, recs[k].pid,
+									    recs[k].leader_start_time);
+
+			moved = !ps || ps->rss_at_read != recs[k].rss;
+		}
+		if (!moved)
+			return 0;
+	}
+	mt->passes_read++;
 	ranges = calloc(n, sizeof(*ranges));
 	if (!ranges)
 		return -ENOMEM;
@@ -310,6 +399,7 @@ int memtab_pass(struct pvt_mem_table *mt, struct pvt_iter_rec *recs, size_t n, p
 			break;
 		}
 		ps->samples++;
+		ps->rss_at_read = recs[i].rss;
 		if (ps->samples == 1 || sum.pss > ps->at_peak.pss)
 			ps->at_peak = sum;
 		for (k = i; k < j; k++) {
@@ -320,7 +410,7 @@ int memtab_pass(struct pvt_mem_table *mt, struct pvt_iter_rec *recs, size_t n, p
 			st = stack_slot(mt, &recs[k]);
 			if (!st) {
 				err = -ENOMEM;
-				break;
+				goto out;
 			}
 			st->samples++;
 			if (ranges[k - i].rss > st->resident_max)
@@ -328,6 +418,7 @@ int memtab_pass(struct pvt_mem_table *mt, struct pvt_iter_rec *recs, size_t n, p
 		}
 		i = j;
 	}
+out:
 	free(ranges);
 	return err;
 }

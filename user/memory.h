@@ -41,6 +41,15 @@ struct pvt_stack_range {
 int memory_parse_smaps(FILE *f, struct pvt_smaps *sum, struct pvt_stack_range *stacks, size_t n);
 /* The same on /proc/PID/smaps.  0 or -errno (-ENOENT: the process is gone). */
 int memory_read_smaps(pid_t pid, struct pvt_smaps *sum, struct pvt_stack_range *stacks, size_t n);
+/*
+ * What a sampling pass reads, cheaper: the totals from /proc/PID/smaps_rollup
+ * (one walk, a few lines; smaps formats every VMA: 10x slower on a process
+ * with 170 VMAs), each stack's resident bytes from /proc/PID/pagemap over its
+ * own range (found = true when read).  0 or -errno.
+ */
+int memory_read_proc(pid_t pid, struct pvt_smaps *sum, struct pvt_stack_range *stacks, size_t n);
+/* Pages present among @n pagemap entries (bit 63). */
+uint64_t memory_count_present(const uint64_t *entries, size_t n);
 
 /* Sizes of the kernel objects a thread and a process allocate (slab object sizes). */
 struct pvt_slab_sizes {
@@ -58,6 +67,7 @@ struct pvt_proc_smaps {
 	uint64_t leader_start_time;
 	struct pvt_smaps at_peak;   /* the sample with the highest PSS */
 	uint32_t samples;
+	uint64_t rss_at_read;       /* BPF's RSS figure when smaps was last read */
 };
 
 /* Userspace's samples of one thread's stack. */
@@ -79,6 +89,8 @@ struct pvt_mem_table {
 	size_t nstacks, stacks_cap;
 	struct pvt_index *bpf_ix, *procs_ix, *stacks_ix;
 	uint64_t passes;            /* sampling passes run */
+	bool skip_unchanged;        /* skip /proc reads when no process's RSS moved (see memtab_pass) */
+	uint64_t passes_read;       /* passes that read /proc */
 	uint64_t smaps_failed;      /* smaps reads that failed for a process still listed (gone: raced) */
 	uint64_t pass_ns_total;     /* time spent in passes (pvtrace's own cost) */
 };
@@ -88,6 +100,7 @@ void memtab_free(struct pvt_mem_table *mt);
 
 /* A BPF record (exit event or map): a later one for the same process replaces. 0 or -ENOMEM. */
 int memtab_add_bpf(struct pvt_mem_table *mt, const struct pvt_mem *m);
+/* Lookups (a NULL table finds nothing). */
 const struct pvt_mem *memtab_find_bpf(const struct pvt_mem_table *mt, uint32_t pid, uint64_t leader_start);
 const struct pvt_proc_smaps *memtab_find_smaps(const struct pvt_mem_table *mt, uint32_t pid,
 					       uint64_t leader_start);
@@ -99,7 +112,11 @@ typedef int (*pvt_smaps_reader)(pid_t pid, struct pvt_smaps *sum, struct pvt_sta
 
 /*
  * Userspace's part of a sampling pass: @recs (one per live tracked task,
- * from the BPF task iterator) grouped by process, one smaps read each.
+ * from the BPF task iterator) grouped by process, one read each.  With
+ * mt->skip_unchanged, a pass reads nothing when every process was read
+ * before and BPF's RSS of each is what it was then (PSS, sharing and
+ * resident stacks move only when some RSS does, the tree's or, rarely, an
+ * outsider's sharing pages with it), except every 10th pass.
  * @recs is reordered.  0 or -ENOMEM.
  */
 int memtab_pass(struct pvt_mem_table *mt, struct pvt_iter_rec *recs, size_t n, pvt_smaps_reader rd);
@@ -133,7 +150,7 @@ struct pvt_mem_summary {
 	uint64_t proc_private;      /* p50 private resident, over those sampled */
 	uint64_t proc_page_tables;  /* p50 */
 	uint64_t proc_kernel;       /* p50: its leader's task + kstack, and memory_proc_kernel_bytes */
-	uint64_t process_bytes;     /* private + page tables + kernel: one more process */
+	uint64_t process_bytes;     /* private + kernel (which holds the page tables): one more process */
 };
 void memory_summary(const struct pvt_table *tb, const struct pvt_mem_table *mt,
 		    const struct pvt_slab_sizes *sl, struct pvt_mem_summary *out);

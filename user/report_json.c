@@ -286,8 +286,9 @@ static void mem_summary_obj(json_writer_t *jw, const struct pvt_report *r)
 	jw_name(jw, "memory");
 	jw_start_object(jw);
 	jw_uint_field(jw, "interval_ms", r->interval_ms);
-	jw_uint_field(jw, "passes", r->mt->passes);
-	jw_uint_field(jw, "pass_ns_total", r->mt->pass_ns_total);
+	jw_uint_field(jw, "passes", r->mt ? r->mt->passes : 0);
+	jw_uint_field(jw, "passes_read_proc", r->mt ? r->mt->passes_read : 0);
+	jw_uint_field(jw, "pass_ns_total", r->mt ? r->mt->pass_ns_total : 0);
 	jw_uint_field(jw, "bpf_samples", r->counters[PVT_C_MEM_SAMPLES]);
 	jw_name(jw, "threads");
 	jw_start_object(jw);
@@ -551,7 +552,7 @@ int report_json(FILE *f, const struct pvt_report *r)
 	jw_uint_field(jw, "memory", r->counters[PVT_C_RB_LOST_MEM]);
 	jw_end_object(jw);
 	jw_uint_field(jw, "processes_untracked_memory", r->counters[PVT_C_PROCMAP_FULL]);
-	jw_uint_field(jw, "memory_samples_failed", r->mt->smaps_failed);
+	jw_uint_field(jw, "memory_samples_failed", r->mt ? r->mt->smaps_failed : 0);
 	jw_uint_field(jw, "memory_counters_folded_only", r->counters[PVT_C_MEM_FOLDED_ONLY]);
 	jw_uint_field(jw, "late_costs_lost", r->counters[PVT_C_LATE_COST_FULL]);
 	jw_end_object(jw);

@@ -660,22 +660,24 @@ static void memory(FILE *f, const struct pvt_report *r)
 	}
 	free(idx);
 
-	if (s->threads)
-		fprintf(f, "  One more thread here: %s (kernel %s: task_struct %s + kernel stack %s; "
-			   "its stack %s resident of %s reserved, p50 of %llu sampled)\n",
+	if (s->threads) {
+		fprintf(f, "  One more thread here:  %s = kernel %s (task_struct %s + kernel stack %s)\n",
 			pvt_fmt_bytes(b[0], 32, s->thread_bytes), pvt_fmt_bytes(b[1], 32, s->thread_kernel),
 			pvt_fmt_bytes(b[2], 32, r->slab.task_struct),
-			pvt_fmt_bytes(b[3], 32, s->thread_kernel - r->slab.task_struct),
+			pvt_fmt_bytes(b[3], 32, s->thread_kernel - r->slab.task_struct));
+		fprintf(f, "                         + stack %s resident (%s reserved; p50, %llu sampled)\n",
 			s->threads_resident ? pvt_fmt_bytes(b[4], 32, s->thread_stack_resident) : "?",
 			pvt_fmt_bytes(b[5], 32, s->thread_stack_reserved),
 			(unsigned long long)s->threads_resident);
-	if (s->processes)
-		fprintf(f, "  One more process here: %s (private %s + kernel %s, of which page tables %s; "
-			   "p50 of %llu with smaps)\n",
+	}
+	if (s->processes) {
+		fprintf(f, "  One more process here: %s = private %s + kernel %s (page tables %s)\n",
 			pvt_fmt_bytes(b[0], 32, s->process_bytes),
 			s->processes_private ? pvt_fmt_bytes(b[1], 32, s->proc_private) : "?",
-			pvt_fmt_bytes(b[2], 32, s->proc_kernel), pvt_fmt_bytes(b[3], 32, s->proc_page_tables),
-			(unsigned long long)s->processes_private);
+			pvt_fmt_bytes(b[2], 32, s->proc_kernel), pvt_fmt_bytes(b[3], 32, s->proc_page_tables));
+		fprintf(f, "                         (p50 over %llu processes, %llu with smaps samples)\n",
+			(unsigned long long)s->processes, (unsigned long long)s->processes_private);
+	}
 	if (s->thread_bytes && s->process_bytes && s->threads_resident && s->processes_private)
 		fprintf(f, "  A process cost %.1fx a thread in memory here.\n",
 			(double)s->process_bytes / (double)s->thread_bytes);

@@ -262,7 +262,7 @@ static void sample_memory(struct run_state *rs)
 			pvt_warn("memory sampling failed: %s", strerror(-err));
 		return;
 	}
-	if (err || memtab_pass(&rs->mt, recs, n, memory_read_smaps))
+	if (err || memtab_pass(&rs->mt, recs, n, memory_read_proc))
 		rs->oom = 1;
 	free(recs);
 	rs->mt.pass_ns_total += pvt_now_ns() - t;
@@ -470,6 +470,7 @@ int cmd_run(int argc, char **argv)
 	pvt_setup_libbpf_print();
 	table_init(&rs.tb);
 	memtab_init(&rs.mt);
+	rs.mt.skip_unchanged = true;
 
 	if (tracer_preflight())
 		return PVT_EXIT_FAILURE;

@@ -355,7 +355,15 @@ static void test_json_contract(void **state)
 
 	/* one object per task and per process; the switches object everywhere */
 	assert_int_equal(count(out, "\"tid\": "), 5);
-	assert_int_equal(count(out, "\"threads\": "), 3 + 1 + 1); /* per process + summary + creation */
+	/* per process + summary + creation + memory summary */
+	assert_int_equal(count(out, "\"threads\": "), 3 + 1 + 1 + 1);
+	/* issue 5's contract: memory per task, per process (null: never sampled), summary */
+	assert_int_equal(count(out, "\"stack_reserved_bytes\": "), 5);
+	assert_int_equal(count(out, "\"kernel_bytes\": "), 5);
+	assert_int_equal(count(out, "\"memory\": null"), 3);
+	assert_contains(out, "\"stack_resident_bytes\": null");
+	assert_contains(out, "\"marginal_bytes\": ");
+	assert_contains(out, "\"process_to_thread\": null");
 	/* issue 4's contract: creation, names, how each task and process ended */
 	assert_contains(out, "\"created\": null");
 	assert_contains(out, "\"names\": {");
