@@ -224,29 +224,13 @@ static ssize_t read_whole(const char *path, char *buf, size_t cap)
 /* Number of lines of /proc/self/maps; -1 on error. */
 static long count_maps(void)
 {
-	char buf[4096];
+	static char buf[1 << 20];
 	long lines = 0;
-	ssize_t r;
-	int fd;
+	ssize_t n = read_whole("/proc/self/maps", buf, sizeof(buf));
 
-	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		r = read(fd, buf, sizeof(buf));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		for (ssize_t i = 0; i < r; i++)
-			lines += buf[i] == '\n';
-	}
-	close(fd);
-	return lines;
+	for (ssize_t i = 0; i < n; i++)
+		lines += buf[i] == '\n';
+	return n < 0 ? -1 : lines;
 }
 
 /* "Key:   123 kB" from /proc/self/status text; -1 if absent. */
