@@ -1109,7 +1109,8 @@ def process_memory_agrees_with_its_own_status():
     check(within(m["vsize_bytes"], int(st["VmSize_kb"]) * 1024, 0.05), "vsize vs VmSize")
     check(m["last"]["at_exit"] and m["last"]["rss_anon_bytes"] >= 64 << 20,
           "last read at the exit, the mapping still there: %s" % m["last"])
-    check(m["samples"] >= 3 and m["smaps_samples"] >= 2, "sampled while it ran: %s" % m)
+    # BPF: creation or exec, passes, exit; /proc: read again only when some RSS moved
+    check(m["samples"] >= 3 and m["smaps_samples"] >= 1, "sampled while it ran: %s" % m)
     check(m["pss_bytes"] and within(m["private_bytes"], m["pss_bytes"], 0.05),
           "no sharing in a lone process: private ~ pss: %s" % m)
     check(m["kernel_bytes"] > m["page_table_bytes"], "kernel bytes include the page tables")
