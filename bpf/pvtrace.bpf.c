@@ -249,35 +249,48 @@ struct {
 } cpu_probe SEC(".maps");
 
 __u64 cpu_off[PVT_MAX_CPUS];
-__u32 cpu_off_ready = 0;  /* 1: learned; 2: could not be (the counters stay folded only) */
-__u64 ptr_scratch = 0;    /* a pointer stored here reads back as a number */
+/* 0: not learned; 1: learned; 2: cannot be (the counters stay folded only); 3: being learned */
+__u32 cpu_off_ready = 0;
 
-static __always_inline __u64 as_number(const void *p)
+/*
+ * A pointer stored to memory and loaded back is a number to the verifier.
+ * The slot is this CPU's own value of cpu_probe, so programs on other CPUs
+ * cannot overwrite it in between (a program nested on this CPU never gets
+ * here: only the one that won cpu_off_ready learns).
+ */
+static __always_inline __u64 as_number(__u64 *slot, const void *p)
 {
-	ptr_scratch = (__u64)p;
-	return *(volatile __u64 *)&ptr_scratch;
+	*slot = (__u64)p;
+	return *(volatile __u64 *)slot;
 }
 
 static __noinline int learn_cpu_offsets(void)
 {
-	__u64 pptr = 0, base;
-	__u32 zero = 0, c;
+	__u64 pptr = 0, base, *slot;
+	__u32 zero = 0, c, ok = 2;
 
-	base = as_number(&cpu_probe) + bpf_core_field_offset(struct bpf_array, pptrs);
-	if (bpf_probe_read_kernel(&pptr, sizeof(pptr), (void *)base) || !pptr) {
-		cpu_off_ready = 2;
+	/* One learner, ever: the others use the folded count until it is done. */
+	if (__sync_val_compare_and_swap(&cpu_off_ready, 0, 3) != 0)
 		return 0;
-	}
+	slot = bpf_map_lookup_elem(&cpu_probe, &zero);
+	if (!slot)
+		goto out;
+	base = as_number(slot, &cpu_probe) + bpf_core_field_offset(struct bpf_array, pptrs);
+	if (bpf_probe_read_kernel(&pptr, sizeof(pptr), (void *)base) || !pptr)
+		goto out;
 	for (c = 0; c < PVT_MAX_CPUS && c < nr_cpus; c++) {
 		void *v = bpf_map_lookup_percpu_elem(&cpu_probe, &zero, c);
 
-		if (!v) {
-			cpu_off_ready = 2;
-			return 0;
-		}
-		cpu_off[c & (PVT_MAX_CPUS - 1)] = as_number(v) - pptr;
+		if (!v)
+			goto out;
+		cpu_off[c & (PVT_MAX_CPUS - 1)] = as_number(slot, v) - pptr;
 	}
-	cpu_off_ready = 1;
+	/* This CPU's own slot must be where its learned offset says. */
+	c = bpf_get_smp_processor_id();
+	if (c < PVT_MAX_CPUS && as_number(slot, slot) == pptr + cpu_off[c & (PVT_MAX_CPUS - 1)])
+		ok = 1;
+out:
+	cpu_off_ready = ok;
 	return 0;
 }
 

@@ -388,8 +388,13 @@ int memtab_pass(struct pvt_mem_table *mt, struct pvt_iter_rec *recs, size_t n, p
 			j++;
 		for (k = i; k < j; k++)
 			ranges[k - i] = (struct pvt_stack_range){ .lo = recs[k].ustack_lo, .hi = recs[k].ustack_hi };
-		if (rd((pid_t)recs[i].pid, &sum, ranges, j - i)) {
-			mt->smaps_failed++; /* gone since the iterator saw it */
+		int rerr = rd((pid_t)recs[i].pid, &sum, ranges, j - i);
+
+		if (rerr) {
+			/* Gone since the iterator saw it (ENOENT, ESRCH), or not readable (EACCES). */
+			mt->smaps_failed++;
+			if (rerr != -ENOENT && rerr != -ESRCH && !mt->read_error)
+				mt->read_error = -rerr;
 			i = j;
 			continue;
 		}

@@ -91,7 +91,8 @@ struct pvt_mem_table {
 	uint64_t passes;            /* sampling passes run */
 	bool skip_unchanged;        /* skip /proc reads when no process's RSS moved (see memtab_pass) */
 	uint64_t passes_read;       /* passes that read /proc */
-	uint64_t smaps_failed;      /* smaps reads that failed for a process still listed (gone: raced) */
+	uint64_t smaps_failed;      /* /proc reads that failed for a process still listed */
+	int read_error;             /* the first failure other than the process being gone (errno) */
 	uint64_t pass_ns_total;     /* time spent in passes (pvtrace's own cost) */
 };
 

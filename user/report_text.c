@@ -134,6 +134,12 @@ static void header(FILE *f, const struct pvt_report *r)
 	if (r->counters[PVT_C_TASKMAP_FULL])
 		fprintf(f, "  WARNING: %llu task(s) not tracked, task map full (raise --max-tasks)\n",
 			(unsigned long long)r->counters[PVT_C_TASKMAP_FULL]);
+	if (r->counters[PVT_C_PROCMAP_FULL])
+		fprintf(f, "  WARNING: %llu process(es) without memory figures, process map full "
+			   "(raise --max-tasks)\n", (unsigned long long)r->counters[PVT_C_PROCMAP_FULL]);
+	if (r->counters[PVT_C_MEM_FOLDED_ONLY])
+		fprintf(f, "  (%llu RSS read(s) without their per-CPU parts: off by < 32 pages per CPU)\n",
+			(unsigned long long)r->counters[PVT_C_MEM_FOLDED_ONLY]);
 }
 
 static void processes(FILE *f, const struct pvt_report *r)

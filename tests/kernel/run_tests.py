@@ -1113,7 +1113,14 @@ def process_memory_agrees_with_its_own_status():
     check(m["samples"] >= 3 and m["smaps_samples"] >= 1, "sampled while it ran: %s" % m)
     check(m["pss_bytes"] and within(m["private_bytes"], m["pss_bytes"], 0.05),
           "no sharing in a lone process: private ~ pss: %s" % m)
-    check(m["kernel_bytes"] > m["page_table_bytes"], "kernel bytes include the page tables")
+    # Kernel bytes: the slab object sizes /proc/slabinfo gives, the page tables, a VMA each.
+    sizes = [slab_objsize(c) for c in ("task_struct", "mm_struct", "signal_cache", "sighand_cache",
+                                       "files_cache", "vm_area_struct")]
+    lead = by_tid(r)[int(st["pid"])]["memory"]
+    if None not in sizes:
+        want = (sizes[0] + lead["kernel_stack_bytes"] + sum(sizes[1:5]) +
+                m["vma_count"] * sizes[5] + m["page_table_bytes"])
+        check(m["kernel_bytes"] == want, "kernel bytes %d vs slabinfo sum %d" % (m["kernel_bytes"], want))
     check(r["tracer"]["processes_untracked_memory"] == 0 and r["lost_events"] == 0, "nothing lost")
 
 
@@ -1156,6 +1163,8 @@ def copy_on_write_after_fork_shows_as_shared():
     s = r["summary"]["memory"]["processes"]
     check(s["count"] == 2 and s["marginal_bytes"] == s["private_bytes_p50"] + s["kernel_bytes_p50"],
           "marginal process: %s" % s)
+    sm = r["summary"]["memory"]
+    check(sm["threads"]["count"] == 0 and sm["process_to_thread"] is None, "no threads, no ratio")
 
 
 @test
@@ -1195,6 +1204,10 @@ def text_report_tells_the_marginal_memory_cost():
     for want in ("MEMORY (sampled every 100 ms", "RSS-PEAK", "RESIDENT", "One more thread here:",
                  "One more process here:", "a thread in memory here"):
         check(want in text, "%r in the text report" % want)
+    p, r = trace([MEMHOG, "--mib=8", "--threads=2", "--fork", "--hold-ms=300"])
+    sm = r["summary"]["memory"]
+    check(abs(sm["process_to_thread"] - sm["processes"]["marginal_bytes"] /
+              sm["threads"]["marginal_bytes"]) < 1e-6, "ratio of the marginals: %s" % sm)
 
 
 def main():

@@ -610,6 +610,56 @@ static void assert_stack(const struct pvt_mem_table *mt, uint32_t tid, uint64_t 
 	assert_int_equal(s->samples, samples);
 }
 
+/* A process /proc will not show (EACCES) is remembered as an error; one that is gone is not. */
+static void test_pass_read_error(void **state)
+{
+	struct pvt_iter_rec recs[2] = { irec(10, 10, 100, false), irec(20, 20, 200, false) };
+	const struct fake_proc procs[] = { { .pid = 10, .err = -ENOENT }, { .pid = 20, .err = -EACCES } };
+	struct pvt_mem_table mt;
+
+	(void)state;
+	memtab_init(&mt);
+	fake_set(procs, 2, NULL, 0);
+	assert_int_equal(memtab_pass(&mt, recs, 1, fake_reader), 0);
+	assert_int_equal(mt.read_error, 0); /* gone: a race, not an error */
+	assert_int_equal(memtab_pass(&mt, recs, 2, fake_reader), 0);
+	assert_int_equal(mt.read_error, EACCES);
+	assert_int_equal(mt.smaps_failed, 3);
+	assert_null(memtab_find_smaps(&mt, 20, 200));
+	memtab_free(&mt);
+}
+
+/* With skip_unchanged, /proc is read when a process is new or its RSS moved, and every 10th pass. */
+static void test_pass_skips_unchanged(void **state)
+{
+	const struct fake_proc procs[] = { { .pid = 10, .sum = { .rss = 4 * KB, .pss = 4 * KB } } };
+	struct pvt_mem_table mt;
+	struct pvt_iter_rec r;
+
+	(void)state;
+	memtab_init(&mt);
+	mt.skip_unchanged = true;
+	fake_set(procs, 1, NULL, 0);
+	r = irec(10, 10, 100, false);
+	r.rss = 4096;
+	assert_int_equal(memtab_pass(&mt, &r, 1, fake_reader), 0); /* pass 1: new */
+	assert_int_equal(fk.ncalls, 1);
+	for (int i = 2; i <= 9; i++)                                 /* passes 2..9: unchanged */
+		assert_int_equal(memtab_pass(&mt, &r, 1, fake_reader), 0);
+	assert_int_equal(fk.ncalls, 1);
+	assert_int_equal(memtab_pass(&mt, &r, 1, fake_reader), 0);  /* pass 10: read regardless */
+	assert_int_equal(fk.ncalls, 2);
+	r.rss = 8192;
+	assert_int_equal(memtab_pass(&mt, &r, 1, fake_reader), 0);  /* pass 11: RSS moved */
+	assert_int_equal(fk.ncalls, 3);
+	assert_int_equal(memtab_pass(&mt, &r, 1, fake_reader), 0);  /* pass 12: settled again */
+	assert_int_equal(fk.ncalls, 3);
+	assert_int_equal(mt.passes, 12);
+	assert_int_equal(mt.passes_read, 3);
+	assert_int_equal(memtab_find_smaps(&mt, 10, 100)->samples, 3);
+	memtab_free(&mt);
+}
+
 static void test_pass_groups_by_process(void **state)
 {
 	/*
@@ -1162,6 +1212,8 @@ int main(void)
 		cmocka_unit_test(test_slabinfo_all),
 		cmocka_unit_test(test_slabinfo_missing),
 		cmocka_unit_test(test_pass_groups_by_process),
+		cmocka_unit_test(test_pass_read_error),
+		cmocka_unit_test(test_pass_skips_unchanged),
 		cmocka_unit_test(test_pass_many),
 		cmocka_unit_test(test_pass_real_reader),
 		cmocka_unit_test(test_bpf_index_growth),
