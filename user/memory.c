@@ -227,23 +227,6 @@ int memory_parse_smaps(FILE *f, struct pvt_smaps *sum, struct pvt_stack_range *s
 	return any || !other ? 0 : -EINVAL;
 }
 
-int memory_read_smaps(pid_t pid, struct pvt_smaps *sum, struct pvt_stack_range *stacks, size_t n)
-{
-	char path[64];
-	FILE *f;
-	int err;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	err = memory_parse_smaps(f, sum, stacks, n);
-	if (!err && ferror(f))
-		err = -EIO;
-	fclose(f);
-	return err;
-}
-
 uint64_t memory_count_present(const uint64_t *entries, size_t n)
 {
 	uint64_t present = 0;

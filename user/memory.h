@@ -34,13 +34,12 @@ struct pvt_stack_range {
 };
 
 /*
- * Parse smaps text: sum the VMAs into *sum, and give each of the @n stack
- * ranges the Rss of the VMA that starts at its lo.  0, or -EINVAL if the
- * text is not smaps.
+ * Parse smaps or smaps_rollup text: sum the VMAs into *sum, and give each of
+ * the @n stack ranges the Rss of the VMA that starts at its lo (the tests'
+ * check of the pagemap reading against smaps).  0, or -EINVAL if the text is
+ * not smaps.
  */
 int memory_parse_smaps(FILE *f, struct pvt_smaps *sum, struct pvt_stack_range *stacks, size_t n);
-/* The same on /proc/PID/smaps.  0 or -errno (-ENOENT: the process is gone). */
-int memory_read_smaps(pid_t pid, struct pvt_smaps *sum, struct pvt_stack_range *stacks, size_t n);
 /*
  * What a sampling pass reads, cheaper: the totals from /proc/PID/smaps_rollup
  * (one walk, a few lines; smaps formats every VMA: 10x slower on a process

@@ -33,6 +33,24 @@ static FILE *str_stream(const char *s)
 	return f;
 }
 
+/* /proc/PID/smaps, whole: the independent reading the pagemap one is checked against. */
+static int memory_read_smaps(pid_t pid, struct pvt_smaps *sum, struct pvt_stack_range *stacks, size_t n)
+{
+	char path[64];
+	FILE *f;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	err = memory_parse_smaps(f, sum, stacks, n);
+	if (!err && ferror(f))
+		err = -EIO;
+	fclose(f);
+	return err;
+}
+
 /* ---- memory_parse_smaps ---- */
 
 /*
