@@ -7,7 +7,7 @@
  * and at its last thread's exit (struct pvt_mem); userspace adds, every
  * --interval, what only a page-table walk can tell, from /proc/PID/smaps:
  * proportional (PSS), shared and private resident memory, and how much of
- * each thread's stack is resident.  Pure logic except memory_read_smaps()
+ * each thread's stack is resident.  Pure logic except memory_read_proc()
  * and memory_slab_sizes(): unit-tested.
  */
 #ifndef PVT_MEMORY_H

@@ -490,10 +490,16 @@ def runq_totals_agree_with_schedstat():
     check(p.returncode == 0, p.stderr.decode())
     assert_exact(r)
     assert_runq_sane(r)
-    checked = 0
+    checked = gap = 0
     for t in r["tasks"]:
         k = t["kernel"]["runq_ns"]
         if k < 2000000:
+            continue
+        s = t["switches"]
+        if s["in"] < s["voluntary"] + s["involuntary"]:
+            # The known gap (assert_consistent): a switch-in never seen leaves its wait
+            # open until the next one, a whole time slice too long.  At most one such task.
+            gap += 1
             continue
         got = t["runq"]["total_ns"]
         # Same waits on the same clock (rq->clock): they agree to the
@@ -501,7 +507,7 @@ def runq_totals_agree_with_schedstat():
         check(abs(got - k) <= 0.01 * k + 1000 * t["switches"]["in"],
               "tid %d runq %d vs schedstat run_delay %d" % (t["tid"], got, k))
         checked += 1
-    check(checked >= 3, "enough tasks waited for the CPU: %d" % checked)
+    check(checked >= 3 and gap <= 1, "enough tasks waited for the CPU: %d (gap %d)" % (checked, gap))
 
 
 @test
