@@ -1162,7 +1162,10 @@ def copy_on_write_after_fork_shows_as_shared():
     c, par = who["child"], who["parent"]
     # The child wrote the first half (32 MiB): private to it; the other half stays shared.
     check(30 << 20 <= c["private_bytes"] <= 40 << 20, "child private %s" % c)
-    check(c["shared_bytes"] >= 28 << 20 and par["shared_bytes"] >= 28 << 20, "shared %s %s" % (c, par))
+    # Only the child: the parent outlives it (it waits), so the parent's highest-PSS sample
+    # may fall in the moment after the child died, when nothing is shared any more.
+    check(c["shared_bytes"] >= 28 << 20, "shared %s" % c)
+    check(par["pss_bytes"] is not None and par["rss_peak_bytes"] >= 64 << 20, "parent %s" % par)
     check(c["rss_peak_bytes"] >= 64 << 20, "RSS counts the shared pages too: %s" % c)
     check(c["pss_bytes"] < c["rss_peak_bytes"] - (10 << 20), "PSS splits the shared half")
     check(c["first"]["rss_anon_bytes"] >= 60 << 20, "at creation the child maps the parent's pages")
