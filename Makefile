@@ -2,7 +2,8 @@
 #
 #   make                 build ./pvtrace and the workload tools
 #   make check           unit tests + kernel-level tests (root); ends "N passed, N failed, N skipped"
-#   make bench           tracer overhead on perf bench sched pipe
+#   make bench           tracer overhead on perf bench sched pipe, then pvtrace bench
+#                        (creation, switch, IPC, memory, scale: processes vs threads)
 #   make demo            deps, build, and a demo report
 #   make install PREFIX=/usr/local
 #   make V=1             show the commands
@@ -46,7 +47,11 @@ USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 USER_HDRS := $(wildcard user/*.h) bpf/pvtrace.h
 
-TOOLS := $(OUTPUT)/pvload $(OUTPUT)/selfcount $(OUTPUT)/spawn $(OUTPUT)/creator $(OUTPUT)/crash $(OUTPUT)/memhog
+# pvbench (pvtrace bench): its own files plus the libc-only modules it shares with pvtrace.
+PVBENCH_SRCS := $(wildcard tools/pvbench/*.c) user/json_writer.c user/escape.c user/pingpong.c
+PVBENCH_HDRS := tools/pvbench/pvbench.h user/json_writer.h user/escape.h user/pingpong.h
+
+TOOLS := $(OUTPUT)/pvbench $(OUTPUT)/pvload $(OUTPUT)/selfcount $(OUTPUT)/spawn $(OUTPUT)/creator $(OUTPUT)/crash $(OUTPUT)/memhog
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 # Userspace modules the unit tests link against (everything but main.c).
@@ -83,9 +88,20 @@ $(OUTPUT)/pvload: tools/pvload.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@
 
+$(OUTPUT)/pvbench: $(PVBENCH_SRCS) $(PVBENCH_HDRS) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itools/pvbench -pthread $(PVBENCH_SRCS) -lrt -lm -o $@
+
 $(OUTPUT)/%: tests/progs/%.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@
+
+# pvbench's shared parts (not its suites), linked alone.
+PVBENCH_LIB_SRCS := tools/pvbench/bench.c tools/pvbench/seed.c tools/pvbench/text.c \
+		    tools/pvbench/json.c user/json_writer.c user/escape.c
+$(OUTPUT)/tests/test_pvbench: tests/unit/test_pvbench.c $(PVBENCH_LIB_SRCS) $(PVBENCH_HDRS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itools/pvbench $< $(PVBENCH_LIB_SRCS) -lcmocka -ljson-c -lm -o $@
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(UNIT_LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -101,15 +117,17 @@ check:
 
 bench: all
 	$(Q)bash tools/bench-overhead.sh
+	$(Q)./pvtrace bench
 
 demo:
 	$(Q)bash scripts/deps.sh --if-missing
 	$(Q)$(MAKE) --no-print-directory all
 	./pvtrace run -- $(OUTPUT)/pvload mixed
 
-install: pvtrace
-	install -d $(DESTDIR)$(PREFIX)/bin
+install: pvtrace $(OUTPUT)/pvbench
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/pvtrace
 	install -m 0755 pvtrace $(DESTDIR)$(PREFIX)/bin/pvtrace
+	install -m 0755 $(OUTPUT)/pvbench $(DESTDIR)$(PREFIX)/libexec/pvtrace/pvbench
 
 deps:
 	$(Q)bash scripts/deps.sh

@@ -10,16 +10,15 @@ set -euo pipefail
 
 # build: clang (BPF), bpftool (skeletons), libbpf/libelf/zlib (userspace), cmocka (unit tests)
 # test:  python3 (kernel-level tests read the JSON report), util-linux (setpriv, unshare,
-#        taskset), procps (pgrep)
+#        taskset), procps (pgrep), linux-perf (pvtrace bench's switch is checked against
+#        perf bench sched pipe; make bench compares with perf sched; Ubuntu packages perf
+#        as linux-tools-<kernel>)
 DEB_PKGS="make gcc libc6-dev clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
-libcmocka-dev libjson-c-dev python3 util-linux procps"
-# optional: make bench compares with perf bench / perf sched (Debian's name; Ubuntu
-# packages perf as linux-tools-<kernel>)
-OPT_PKGS="linux-perf"
+libcmocka-dev libjson-c-dev python3 util-linux procps linux-perf"
 
 missing() {
 	local t
-	for t in make cc clang bpftool pkg-config python3 setpriv pgrep taskset; do
+	for t in make cc clang bpftool pkg-config python3 setpriv pgrep taskset perf; do
 		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
 	done
 	pkg-config --exists libbpf 2>/dev/null || { echo libbpf; return 0; }
@@ -31,7 +30,7 @@ missing() {
 
 case "${1:-}" in
 --list)
-	echo $DEB_PKGS "(optional: $OPT_PKGS)"
+	echo $DEB_PKGS
 	exit 0 ;;
 --if-missing)
 	what=$(missing) || exit 0
@@ -53,9 +52,3 @@ $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $DEB_PKGS >/dev/null
 echo "deps: installed: $(echo $DEB_PKGS)"
-# shellcheck disable=SC2086
-if $SUDO apt-get install -y -qq --no-install-recommends $OPT_PKGS >/dev/null 2>&1; then
-	echo "deps: installed (optional, for make bench): $OPT_PKGS"
-else
-	echo "deps: optional $OPT_PKGS not available here: make bench needs perf"
-fi

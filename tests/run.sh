@@ -1,6 +1,7 @@
 #!/bin/bash
 # run.sh - the whole test suite: the cmocka unit tests given as arguments, then
-# the kernel-level tests (tests/kernel/run_tests.py).  Prints every result and
+# the kernel-level tests (tests/kernel/run_tests.py), then pvtrace bench's
+# (tests/bench/run_tests.py).  Prints every result and
 # ends with one line: "N passed, N failed, N skipped".  Exit status 0 only if
 # nothing failed (and, under CI=true, nothing was skipped).
 set -uo pipefail
@@ -23,16 +24,19 @@ for bin in "$@"; do
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 done
 
-kout=$(mktemp)
-python3 tests/kernel/run_tests.py --summary-file "$kout"
-krc=$?
-if read -r kp kf ks < "$kout" 2>/dev/null && [ -n "${ks:-}" ]; then
-	passed=$((passed + kp)) failed=$((failed + kf)) skipped=$((skipped + ks))
-else
-	echo "kernel tests: the runner exited $krc without a summary: counted as one failure"
-	failed=$((failed + 1))
-fi
-rm -f "$kout"
+# The Python runners: kernel-level tests (root), then pvtrace bench's (no root).
+for runner in tests/kernel/run_tests.py tests/bench/run_tests.py; do
+	kout=$(mktemp)
+	python3 "$runner" --summary-file "$kout"
+	krc=$?
+	if read -r kp kf ks < "$kout" 2>/dev/null && [ -n "${ks:-}" ]; then
+		passed=$((passed + kp)) failed=$((failed + kf)) skipped=$((skipped + ks))
+	else
+		echo "$runner exited $krc without a summary: counted as one failure"
+		failed=$((failed + 1))
+	fi
+	rm -f "$kout"
+done
 
 if [ "${CI:-}" = true ] && [ "$skipped" -gt 0 ]; then
 	echo "CI=true: $skipped skipped test(s) count as failures"

@@ -29,6 +29,7 @@
 #include "calibrate.h"
 #include "common.h"
 #include "json_writer.h"
+#include "pingpong.h"
 
 /* Usage errors of `pvtrace calibrate` (common.c). */
 #define usage_error(...) pvt_usage_error("calibrate", __VA_ARGS__)
@@ -121,293 +122,33 @@ void cal_finish(struct pvt_cal_run *r)
 			   res[PVT_CAL_FUTEX_PROCESSES].switch_ns) / 2;
 }
 
-/* ---- the ping-pong pairs ---- */
-
-enum { TURN_A = 0, TURN_B = 1, TURN_STOP = 2 };
-
-struct pingpong {
-	bool futex, processes;
-	int p1[2], p2[2];  /* pipes: A -> B and B -> A */
-	int q[2];          /* pipe for the overhead loop */
-	uint32_t *page;    /* futex: [0] turn word, [16] overhead loop's word */
-	int wait_op, wake_op;
-	pid_t child;
-	pthread_t thread;
-	bool partner_running;
-};
-
-static volatile sig_atomic_t child_gone;
-
-static void on_sigchld(int sig)
-{
-	child_gone = 1;
-}
-
-static long sys_futex(uint32_t *uaddr, int op, uint32_t val)
-{
-	return syscall(SYS_futex, uaddr, op, val, NULL, NULL, 0);
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/* B's side: answer each token until told to stop. */
-static void partner_loop(struct pingpong *pp)
-{
-	uint32_t *w = pp->page;
-	uint32_t v;
-
-	if (!pp->futex) {
-		char c;
-
-		for (;;) {
-			ssize_t n = read(pp->p1[0], &c, 1);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n != 1 || write(pp->p2[1], &c, 1) != 1)
-				return; /* EOF: A is done */
-		}
-	}
-	for (;;) {
-		while ((v = __atomic_load_n(w, __ATOMIC_ACQUIRE)) == TURN_A)
-			sys_futex(w, pp->wait_op, TURN_A);
-		if (v == TURN_STOP)
-			return;
-		__atomic_store_n(w, TURN_A, __ATOMIC_RELEASE);
-		sys_futex(w, pp->wake_op, 1);
-	}
-}
-
-static void *partner_thread(void *arg)
-{
-	partner_loop(arg);
-	return NULL;
-}
-
-/* A's side: n round trips (2 context switches each). */
-static int pingpong_rounds(struct pingpong *pp, uint64_t n)
-{
-	uint32_t *w = pp->page;
-	char c = 'x';
-
-	if (!pp->futex) {
-		for (uint64_t i = 0; i < n; i++) {
-			ssize_t r;
-
-			if (write(pp->p1[1], &c, 1) != 1)
-				return -1;
-			do
-				r = read(pp->p2[0], &c, 1);
-			while (r < 0 && errno == EINTR);
-			if (r != 1)
-				return -1;
-		}
-		return 0;
-	}
-	for (uint64_t i = 0; i < n; i++) {
-		__atomic_store_n(w, TURN_B, __ATOMIC_RELEASE);
-		sys_futex(w, pp->wake_op, 1);
-		while (__atomic_load_n(w, __ATOMIC_ACQUIRE) == TURN_B)
-			if (sys_futex(w, pp->wait_op, TURN_B) < 0 && errno == EINTR && child_gone)
-				return -1;
-	}
-	return 0;
-}
-
-/* The same syscalls as n round trips, by one task, with no switch. */
-static int overhead_rounds(struct pingpong *pp, uint64_t n)
-{
-	uint32_t *w = pp->page ? pp->page + 16 : NULL;
-	char c = 'x';
-
-	if (!pp->futex) {
-		for (uint64_t i = 0; i < n; i++)
-			for (int k = 0; k < 2; k++)
-				if (write(pp->q[1], &c, 1) != 1 || read(pp->q[0], &c, 1) != 1)
-					return -1;
-		return 0;
-	}
-	*w = 0;
-	for (uint64_t i = 0; i < n; i++) {
-		for (int k = 0; k < 2; k++) {
-			sys_futex(w, pp->wake_op, 1);      /* no waiter */
-			sys_futex(w, pp->wait_op, 1);      /* *w != 1: EAGAIN at once */
-		}
-	}
-	return 0;
-}
-
-static int partner_start(struct pingpong *pp)
-{
-	pid_t parent = getpid();
-	int err;
-
-	if (!pp->processes) {
-		err = pthread_create(&pp->thread, NULL, partner_thread, pp);
-		if (err) {
-			pvt_err("calibrate: cannot create a thread: %s", strerror(err));
-			return -1;
-		}
-		pp->partner_running = true;
-		return 0;
-	}
-	fflush(NULL);
-	pp->child = fork();
-	if (pp->child < 0) {
-		pvt_err("calibrate: cannot fork: %s", strerror(errno));
-		return -1;
-	}
-	if (pp->child == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		if (!pp->futex) {
-			close_fd(&pp->p1[1]);
-			close_fd(&pp->p2[0]);
-		}
-		partner_loop(pp);
-		_exit(0);
-	}
-	if (!pp->futex) {
-		close_fd(&pp->p1[0]);
-		close_fd(&pp->p2[1]);
-	}
-	pp->partner_running = true;
-	return 0;
-}
-
-/* Tell B to finish and wait for it; -1 if it did not end cleanly. */
-static int partner_stop(struct pingpong *pp)
-{
-	int status, ret = 0;
-
-	if (!pp->partner_running)
-		return 0;
-	if (pp->futex) {
-		__atomic_store_n(pp->page, TURN_STOP, __ATOMIC_RELEASE);
-		sys_futex(pp->page, pp->wake_op, 1);
-	} else {
-		close_fd(&pp->p1[1]); /* B reads EOF */
-	}
-	pp->partner_running = false;
-	if (!pp->processes)
-		return pthread_join(pp->thread, NULL) ? -1 : 0;
-	while (waitpid(pp->child, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		ret = -1;
-	return ret;
-}
-
-static int pingpong_setup(struct pingpong *pp, enum pvt_cal_test t)
-{
-	memset(pp, 0, sizeof(*pp));
-	pp->p1[0] = pp->p1[1] = pp->p2[0] = pp->p2[1] = pp->q[0] = pp->q[1] = -1;
-	pp->futex = !strcmp(cal_tests[t].ipc, "futex");
-	pp->processes = !strcmp(cal_tests[t].kind, "processes");
-	if (pp->futex) {
-		/* Shared so a forked child sees it; futex ops non-private between processes. */
-		pp->page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (pp->page == MAP_FAILED) {
-			pp->page = NULL;
-			pvt_err("calibrate: mmap: %s", strerror(errno));
-			return -1;
-		}
-		pp->wait_op = pp->processes ? FUTEX_WAIT : FUTEX_WAIT_PRIVATE;
-		pp->wake_op = pp->processes ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE;
-		return 0;
-	}
-	if (pipe2(pp->p1, O_CLOEXEC) || pipe2(pp->p2, O_CLOEXEC) || pipe2(pp->q, O_CLOEXEC)) {
-		pvt_err("calibrate: pipe: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static void pingpong_teardown(struct pingpong *pp)
-{
-	close_fd(&pp->p1[0]);
-	close_fd(&pp->p1[1]);
-	close_fd(&pp->p2[0]);
-	close_fd(&pp->p2[1]);
-	close_fd(&pp->q[0]);
-	close_fd(&pp->q[1]);
-	if (pp->page)
-		munmap(pp->page, 4096);
-	pp->page = NULL;
-}
-
-/* Per-round ns of a warm-up then reps timed runs of fn; -1 on failure. */
-static int time_reps(int (*fn)(struct pingpong *, uint64_t), struct pingpong *pp,
-		     uint64_t rounds, unsigned int reps, double *out)
-{
-	uint64_t warm = rounds / 5 > 1000 ? rounds / 5 : 1000;
-
-	if (fn(pp, warm))
-		return -1;
-	for (unsigned int r = 0; r < reps; r++) {
-		uint64_t t0 = pvt_now_ns();
-
-		if (fn(pp, rounds))
-			return -1;
-		out[r] = (double)(pvt_now_ns() - t0) / (double)rounds;
-	}
-	return 0;
-}
+/* ---- the ping-pong pairs (pingpong.c) ---- */
 
 int cal_measure(enum pvt_cal_test t, uint64_t rounds, unsigned int reps,
 		struct pvt_cal_result *res)
 {
-	struct sigaction sa = { .sa_handler = on_sigchld }, old_chld, sa_ign = { .sa_handler = SIG_IGN },
-			 old_pipe;
+	/* The caller pins the process: the pair inherits its affinity. */
+	struct pp_config c = { .cpu_a = -1, .cpu_b = -1 };
 	/* On the stack: a forked partner exits without freeing anything. */
 	double rt[PVT_CAL_MAX_REPS], oh[PVT_CAL_MAX_REPS];
-	struct pingpong pp;
-	int ret = -1, err;
+	char err[200];
 
 	memset(res, 0, sizeof(*res));
 	if ((unsigned int)t >= PVT_CAL_NTESTS || !rounds || !reps || reps > PVT_CAL_MAX_REPS)
 		return -1;
 	cal_result_init(res, t);
-	if (pingpong_setup(&pp, t))
-		goto out;
-
-	/* A dead partner must show as an error, not a hang or SIGPIPE. */
-	sigemptyset(&sa.sa_mask); /* no SA_RESTART: a child's exit interrupts a futex wait */
-	sigaction(SIGCHLD, &sa, &old_chld);
-	sigaction(SIGPIPE, &sa_ign, &old_pipe);
-	child_gone = 0;
-
-	if (partner_start(&pp))
-		goto out_sig;
-	err = time_reps(pingpong_rounds, &pp, rounds, reps, rt);
-	if (partner_stop(&pp) || err) {
-		pvt_err("calibrate: %s: the ping-pong partner failed", res->name);
-		goto out_sig;
-	}
-	if (time_reps(overhead_rounds, &pp, rounds, reps, oh)) {
-		pvt_err("calibrate: %s: the overhead loop failed", res->name);
-		goto out_sig;
+	c.futex = !strcmp(cal_tests[t].ipc, "futex");
+	c.processes = !strcmp(cal_tests[t].kind, "processes");
+	if (pp_measure(&c, rounds, reps, rt, oh, err, sizeof(err))) {
+		pvt_err("calibrate: %s: %s", res->name, err);
+		return -1;
 	}
 	res->roundtrip_ns = cal_median(rt, reps);
 	res->roundtrip_p10_ns = cal_quantile(rt, reps, 0.10);
 	res->roundtrip_p90_ns = cal_quantile(rt, reps, 0.90);
 	res->loop_overhead_ns = cal_median(oh, reps);
 	res->switch_ns = cal_switch_ns(res->roundtrip_ns, res->loop_overhead_ns);
-	ret = 0;
-out_sig:
-	partner_stop(&pp);
-	sigaction(SIGCHLD, &old_chld, NULL);
-	sigaction(SIGPIPE, &old_pipe, NULL);
-out:
-	pingpong_teardown(&pp);
-	return ret;
+	return 0;
 }
 
 /* ---- the file ---- */

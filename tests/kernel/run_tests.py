@@ -13,7 +13,6 @@ skip as a failure under CI=true).  Prints one line per test and writes
 
     python3 tests/kernel/run_tests.py [-k SUBSTRING] [--summary-file F]
 """
-import argparse
 import json
 import os
 import pty
@@ -24,7 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import Skip, check, main, run, test  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PVTRACE = os.path.join(ROOT, "pvtrace")
@@ -36,27 +37,6 @@ CREATOR = os.path.join(OUT, "creator")
 CRASH = os.path.join(OUT, "crash")
 MEMHOG = os.path.join(OUT, "memhog")
 TIMEOUT = 120
-
-TESTS = []
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-class Skip(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
-
-
-def run(args, timeout=TIMEOUT, **kw):
-    return subprocess.run(args, capture_output=True, timeout=timeout, **kw)
-
 
 def trace(cmd, extra=(), timeout=TIMEOUT, **kw):
     """Run pvtrace with a JSON report; return (completed process, report)."""
@@ -1219,41 +1199,13 @@ def text_report_tells_the_marginal_memory_cost():
               sm["threads"]["marginal_bytes"]) < 1e-6, "ratio of the marginals: %s" % sm)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("-k", default="", help="run tests whose name contains this")
-    ap.add_argument("--summary-file")
-    args = ap.parse_args()
-    passed = failed = skipped = 0
-    have_root = os.geteuid() == 0
-    built = all(os.access(x, os.X_OK) for x in (PVTRACE, PVLOAD, SELFCOUNT, SPAWN))
-    for fn in TESTS:
-        name = fn.__name__
-        if args.k not in name:
-            continue
-        t0 = time.time()
-        try:
-            if not have_root:
-                raise Skip("needs root (BPF)")
-            if not built:
-                raise Skip("not built: run make")
-            fn()
-            passed += 1
-            print("PASS %s (%.1fs)" % (name, time.time() - t0), flush=True)
-        except Skip as e:
-            skipped += 1
-            print("SKIP %s: %s" % (name, e), flush=True)
-        except Exception as e:
-            failed += 1
-            print("FAIL %s: %s" % (name, e), flush=True)
-            if not isinstance(e, AssertionError):
-                traceback.print_exc()
-    print("kernel: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
-    if args.summary_file:
-        with open(args.summary_file, "w") as f:
-            f.write("%d %d %d\n" % (passed, failed, skipped))
-    return 1 if failed else 0
+def precondition():
+    if os.geteuid() != 0:
+        return "needs root (BPF)"
+    if not all(os.access(x, os.X_OK) for x in (PVTRACE, PVLOAD, SELFCOUNT, SPAWN)):
+        return "not built: run make"
+    return None
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("kernel", precondition))

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for pvbench's shared parts (tools/pvbench/): the quantiles, the
+ * timing harness (sizing, runs, a failing operation), verdicts against the
+ * seeds' ranges, the claims' ratios, and both reports (the JSON parsed back
+ * with json-c; a figure that was not measured is null with its reason).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "pvbench.h"
+
+/* The suites live in their own files, not linked here. */
+int suite_create(const struct bench_opts *o, struct bench_results *rs) { return 0; }
+int suite_switch(const struct bench_opts *o, struct bench_results *rs) { return 0; }
+int suite_ipc(const struct bench_opts *o, struct bench_results *rs) { return 0; }
+int suite_memory(const struct bench_opts *o, struct bench_results *rs) { return 0; }
+int suite_scale(const struct bench_opts *o, struct bench_results *rs) { return 0; }
+
+static void test_quantiles(void **state)
+{
+	double v[10] = { 10, 1, 9, 2, 8, 3, 7, 4, 6, 5 }, one = 42;
+
+	assert_true(fabs(bench_quantile(v, 10, 0.5) - 5.5) < 1e-12);
+	assert_true(fabs(bench_quantile(v, 10, 0.1) - 1.9) < 1e-12);
+	assert_true(fabs(bench_quantile(v, 10, 0.9) - 9.1) < 1e-12);
+	assert_true(bench_quantile(v, 10, 0) == 1 && bench_quantile(v, 10, 1) == 10);
+	assert_true(bench_quantile(&one, 1, 0.9) == 42);
+	assert_true(isnan(bench_quantile(v, 0, 0.5)));
+	assert_true(v[0] == 10); /* not sorted in place */
+}
+
+/* A fake operation: spins @iters times; fails when told to. */
+struct fake {
+	uint64_t calls, last_iters;
+	int fail_at; /* call number that fails, 0: never */
+};
+
+static int fake_op(void *ctx, uint64_t iters, char *err, size_t errsz)
+{
+	struct fake *f = ctx;
+	volatile uint64_t x = 0;
+
+	if (++f->calls == (uint64_t)f->fail_at) {
+		snprintf(err, errsz, "fork: Resource temporarily unavailable");
+		return -1;
+	}
+	f->last_iters = iters;
+	for (uint64_t i = 0; i < iters * 1000; i++)
+		x += i;
+	return 0;
+}
+
+static void test_harness_sizes_and_runs(void **state)
+{
+	struct bench_opts o = { .runs = 7, .min_run_ns = 2000000 };
+	struct bench_results rs = { 0 };
+	struct bench_result *r = bench_new(&rs, "create.fork", BENCH_US);
+	struct fake f = { 0 };
+	uint64_t t0 = bench_now_ns(), t1;
+
+	assert_int_equal(bench_time(&o, r, fake_op, &f, 1u << 30), 0);
+	t1 = bench_now_ns();
+	assert_string_equal(r->suite, "create");
+	assert_int_equal(r->n, 7);
+	assert_true(r->ops_per_run == f.last_iters && r->ops_per_run > 1);
+	/* A run lasts at least min_run_ns: 7 of them at least 14 ms in all. */
+	assert_true(t1 - t0 >= 7 * o.min_run_ns);
+	for (unsigned int i = 0; i < r->n; i++)
+		assert_true(r->v[i] > 0);
+	assert_true(r->p10 <= r->median && r->median <= r->p90);
+	assert_true(r->ref != NULL && r->ref->lo == 50 && r->ref->hi == 100);
+	assert_string_equal(r->error, "");
+
+	/* max_iters caps the sizing. */
+	r = bench_new(&rs, "create.vfork", BENCH_US);
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(bench_time(&o, r, fake_op, &f, 4), 0);
+	assert_true(r->ops_per_run == 4);
+	bench_results_free(&rs);
+}
+
+static void test_harness_failure(void **state)
+{
+	struct bench_opts o = { .runs = 5, .min_run_ns = 100000 };
+	struct bench_results rs = { 0 };
+	struct bench_result *r = bench_new(&rs, "scale.processes_10k", BENCH_MS);
+	struct fake f = { .fail_at = 4 };
+
+	assert_int_equal(bench_time(&o, r, fake_op, &f, 1000), -1);
+	assert_string_equal(r->error, "fork: Resource temporarily unavailable");
+	assert_int_equal(r->n, 0);
+	assert_true(isnan(r->median) && isnan(r->p10) && isnan(r->p90));
+	bench_results_free(&rs);
+}
+
+static void test_verdicts(void **state)
+{
+	struct bench_results rs = { 0 };
+	struct bench_result *t = bench_new(&rs, "create.pthread_create", BENCH_US);
+	struct bench_result *b = bench_new(&rs, "memory.per_thread_kernel", BENCH_BYTES);
+	struct bench_result *none = bench_new(&rs, "switch.pipe_threads_pinned", BENCH_US);
+
+	bench_add(t, 1.5);
+	bench_finish(t);
+	assert_string_equal(bench_verdict(t), "faster");
+	t->median = 2;
+	assert_string_equal(bench_verdict(t), "inside");
+	t->median = 10;
+	assert_string_equal(bench_verdict(t), "inside");
+	t->median = 10.5;
+	assert_string_equal(bench_verdict(t), "slower");
+	t->median = NAN;
+	assert_string_equal(bench_verdict(t), "");
+
+	bench_add(b, 22000);
+	bench_finish(b);
+	assert_string_equal(bench_verdict(b), "larger");
+	b->median = 1000;
+	assert_string_equal(bench_verdict(b), "smaller");
+
+	bench_add(none, 1);
+	bench_finish(none);
+	assert_null(none->ref);
+	assert_string_equal(bench_verdict(none), "");
+	bench_results_free(&rs);
+}
+
+static void test_claims(void **state)
+{
+	struct bench_results rs = { 0 };
+	const struct bench_claim *c;
+	size_t n, i;
+
+	c = bench_claims(&n);
+	for (i = 0; i < n && strcmp(c[i].process, "create.fork"); i++)
+		;
+	assert_true(i < n);
+	assert_true(isnan(bench_claim_ratio(&c[i], &rs))); /* neither measured */
+	bench_add(bench_new(&rs, "create.fork", BENCH_US), 120);
+	bench_finish(&rs.r[0]);
+	assert_true(isnan(bench_claim_ratio(&c[i], &rs))); /* one */
+	bench_add(bench_new(&rs, "create.pthread_create", BENCH_US), 40);
+	bench_finish(&rs.r[1]);
+	assert_true(fabs(bench_claim_ratio(&c[i], &rs) - 3) < 1e-12);
+	bench_results_free(&rs);
+}
+
+static void fill(struct bench_results *rs)
+{
+	struct bench_result *r = bench_new(rs, "create.fork", BENCH_US);
+
+	bench_add(r, 80);
+	bench_add(r, 90);
+	bench_add(r, 120);
+	bench_params(r, "fork + _exit + waitpid");
+	bench_extra(r, "resident_bytes", 4096);
+	bench_finish(r);
+	r = bench_new(rs, "create.fork_1g", BENCH_US);
+	bench_fail(r, "needs 1.5 GiB available, 300 MiB are");
+	bench_finish(r);
+	r = bench_new(rs, "create.pthread_create", BENCH_US);
+	bench_add(r, 30);
+	bench_finish(r);
+}
+
+static char *render(int json)
+{
+	struct bench_machine m = { .hostname = "h", .kernel = "6.18", .arch = "x86_64",
+				   .libc = "glibc 2.36", .date = "2026-11-23T00:00:00Z",
+				   .suites = "create", .cpus_online = 2, .cpus_allowed = 2 };
+	struct bench_opts o = { .runs = 3, .min_run_ns = 10000000, .cpu_a = 0, .cpu_b = 1 };
+	struct bench_results rs = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	fill(&rs);
+	assert_int_equal(json ? bench_write_json(f, &m, &o, &rs) : bench_write_text(f, &m, &o, &rs), 0);
+	fclose(f);
+	bench_results_free(&rs);
+	return buf;
+}
+
+static void test_json_report(void **state)
+{
+	char *buf = render(1);
+	json_object *root = json_tokener_parse(buf), *res, *x, *v;
+
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "schema", &v));
+	assert_string_equal(json_object_get_string(v), "pvtrace.bench/1");
+	assert_true(json_object_object_get_ex(root, "machine", &v));
+	assert_true(json_object_object_get_ex(root, "results", &res));
+	assert_int_equal(json_object_array_length(res), 3);
+
+	x = json_object_array_get_idx(res, 0);
+	assert_true(json_object_object_get_ex(x, "median", &v));
+	assert_true(fabs(json_object_get_double(v) - 90) < 1e-9);
+	assert_true(json_object_object_get_ex(x, "runs", &v) && json_object_get_int(v) == 3);
+	assert_true(json_object_object_get_ex(x, "verdict", &v));
+	assert_string_equal(json_object_get_string(v), "inside");
+	assert_true(json_object_object_get_ex(x, "reference", &v) &&
+		    json_object_is_type(v, json_type_object));
+	assert_true(json_object_object_get_ex(x, "details", &v) &&
+		    json_object_object_get_ex(v, "resident_bytes", &v));
+
+	x = json_object_array_get_idx(res, 1); /* not measured */
+	assert_true(json_object_object_get_ex(x, "median", &v) && v == NULL);
+	assert_true(json_object_object_get_ex(x, "runs", &v) && json_object_get_int(v) == 0);
+	assert_true(json_object_object_get_ex(x, "error", &v));
+	assert_string_equal(json_object_get_string(v), "needs 1.5 GiB available, 300 MiB are");
+	assert_true(json_object_object_get_ex(x, "verdict", &v) && v == NULL);
+
+	assert_true(json_object_object_get_ex(root, "comparisons", &res));
+	assert_int_equal(json_object_array_length(res), 1); /* fork / pthread_create only */
+	x = json_object_array_get_idx(res, 0);
+	assert_true(json_object_object_get_ex(x, "ratio", &v));
+	assert_true(fabs(json_object_get_double(v) - 3) < 1e-9);
+	json_object_put(root);
+	free(buf);
+}
+
+static void test_text_report(void **state)
+{
+	char *buf = render(0);
+
+	assert_non_null(strstr(buf, "create.fork "));
+	assert_non_null(strstr(buf, "90.0 us"));
+	assert_non_null(strstr(buf, "82.0 .. 114.0")); /* p10 .. p90, interpolated */
+	assert_non_null(strstr(buf, "50-100 us"));
+	assert_non_null(strstr(buf, "inside"));
+	assert_non_null(strstr(buf, "create.fork_1g                 not measured: needs 1.5 GiB"));
+	assert_non_null(strstr(buf, "3.0x"));
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quantiles),
+		cmocka_unit_test(test_harness_sizes_and_runs),
+		cmocka_unit_test(test_harness_failure),
+		cmocka_unit_test(test_verdicts),
+		cmocka_unit_test(test_claims),
+		cmocka_unit_test(test_json_report),
+		cmocka_unit_test(test_text_report),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pingpong.c - two tasks bouncing a token (lat_ctx style); see pingpong.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "pingpong.h"
+
+enum { TURN_A = 0, TURN_B = 1, TURN_STOP = 2 };
+
+struct pingpong {
+	const struct pp_config *c;
+	int p1[2], p2[2];  /* pipes: A -> B and B -> A */
+	int q[2];          /* pipe for the overhead loop */
+	uint32_t *page;    /* futex: [0] turn word, [16] overhead loop's word */
+	int wait_op, wake_op;
+	char *ws_a;        /* A's working set */
+	pid_t child;
+	pthread_t thread;
+	bool partner_running;
+	int partner_err;   /* thread partner: errno of a failed setup */
+};
+
+static volatile sig_atomic_t child_gone;
+
+static void on_sigchld(int sig)
+{
+	child_gone = 1;
+}
+
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static long sys_futex(uint32_t *uaddr, int op, uint32_t val)
+{
+	return syscall(SYS_futex, uaddr, op, val, NULL, NULL, 0);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Read one word per cache line of the working set: the lat_ctx -s cost. */
+static void touch_ws(const char *ws, size_t len)
+{
+	for (size_t off = 0; off < len; off += 64)
+		(void)*(volatile const char *)(ws + off);
+}
+
+static char *ws_alloc(size_t len)
+{
+	char *p;
+
+	if (!len)
+		return NULL;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 1, len); /* resident, and private to its task */
+	return p;
+}
+
+/* B's side: answer each token until told to stop. */
+static void partner_loop(struct pingpong *pp, char *ws)
+{
+	size_t wsl = pp->c->ws_bytes;
+	uint32_t *w = pp->page;
+	uint32_t v;
+
+	if (!pp->c->futex) {
+		char c;
+
+		for (;;) {
+			ssize_t n = read(pp->p1[0], &c, 1);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n != 1)
+				return; /* EOF: A is done */
+			touch_ws(ws, wsl);
+			if (write(pp->p2[1], &c, 1) != 1)
+				return;
+		}
+	}
+	for (;;) {
+		while ((v = __atomic_load_n(w, __ATOMIC_ACQUIRE)) == TURN_A)
+			sys_futex(w, pp->wait_op, TURN_A);
+		if (v == TURN_STOP)
+			return;
+		touch_ws(ws, wsl);
+		__atomic_store_n(w, TURN_A, __ATOMIC_RELEASE);
+		sys_futex(w, pp->wake_op, 1);
+	}
+}
+
+/*
+ * The partner's start: pin, allocate its working set.  A thread reports a
+ * failure through partner_err and by not answering (A sees it as an error).
+ */
+static int partner_prepare(struct pingpong *pp, char **ws)
+{
+	*ws = NULL;
+	if (pin_self(pp->c->cpu_b))
+		return errno;
+	if (pp->c->ws_bytes && !(*ws = ws_alloc(pp->c->ws_bytes)))
+		return errno;
+	return 0;
+}
+
+/* The partner could not start: make A's wait end in an error, not a hang. */
+static void partner_refuse(struct pingpong *pp)
+{
+	if (pp->c->futex) {
+		__atomic_store_n(pp->page, TURN_STOP, __ATOMIC_RELEASE);
+		sys_futex(pp->page, pp->wake_op, 1);
+	} else {
+		close_fd(&pp->p2[1]); /* A reads EOF */
+	}
+}
+
+static void *partner_thread(void *arg)
+{
+	struct pingpong *pp = arg;
+	char *ws;
+
+	pp->partner_err = partner_prepare(pp, &ws);
+	if (!pp->partner_err)
+		partner_loop(pp, ws);
+	else
+		partner_refuse(pp);
+	if (ws)
+		munmap(ws, pp->c->ws_bytes);
+	return NULL;
+}
+
+/* A's side: n round trips (2 context switches each when both share a CPU). */
+static int pingpong_rounds(struct pingpong *pp, uint64_t n)
+{
+	size_t wsl = pp->c->ws_bytes;
+	uint32_t *w = pp->page;
+	char c = 'x';
+
+	if (!pp->c->futex) {
+		for (uint64_t i = 0; i < n; i++) {
+			ssize_t r;
+
+			touch_ws(pp->ws_a, wsl);
+			if (write(pp->p1[1], &c, 1) != 1)
+				return -1;
+			do
+				r = read(pp->p2[0], &c, 1);
+			while (r < 0 && errno == EINTR);
+			if (r != 1)
+				return -1;
+		}
+		return 0;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t v;
+
+		touch_ws(pp->ws_a, wsl);
+		__atomic_store_n(w, TURN_B, __ATOMIC_RELEASE);
+		sys_futex(w, pp->wake_op, 1);
+		while ((v = __atomic_load_n(w, __ATOMIC_ACQUIRE)) == TURN_B)
+			if (sys_futex(w, pp->wait_op, TURN_B) < 0 && errno == EINTR && child_gone)
+				return -1;
+		if (v == TURN_STOP) /* the partner could not start */
+			return -1;
+	}
+	return 0;
+}
+
+/* The same syscalls (and working-set reads) as n round trips, by A alone, with no switch. */
+static int overhead_rounds(struct pingpong *pp, uint64_t n)
+{
+	uint32_t *w = pp->page ? pp->page + 16 : NULL;
+	size_t wsl = pp->c->ws_bytes;
+	char c = 'x';
+
+	if (!pp->c->futex) {
+		for (uint64_t i = 0; i < n; i++) {
+			for (int k = 0; k < 2; k++) {
+				touch_ws(pp->ws_a, wsl);
+				if (write(pp->q[1], &c, 1) != 1 || read(pp->q[0], &c, 1) != 1)
+					return -1;
+			}
+		}
+		return 0;
+	}
+	*w = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		for (int k = 0; k < 2; k++) {
+			touch_ws(pp->ws_a, wsl);
+			sys_futex(w, pp->wake_op, 1);      /* no waiter */
+			sys_futex(w, pp->wait_op, 1);      /* *w != 1: EAGAIN at once */
+		}
+	}
+	return 0;
+}
+
+static int partner_start(struct pingpong *pp, char *err, size_t errsz)
+{
+	pid_t parent = getpid();
+	int e;
+
+	if (!pp->c->processes) {
+		e = pthread_create(&pp->thread, NULL, partner_thread, pp);
+		if (e) {
+			set_err(err, errsz, "cannot create a thread: %s", strerror(e));
+			return -1;
+		}
+		pp->partner_running = true;
+		return 0;
+	}
+	fflush(NULL);
+	pp->child = fork();
+	if (pp->child < 0) {
+		set_err(err, errsz, "cannot fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pp->child == 0) {
+		char *ws;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		if (!pp->c->futex) {
+			close_fd(&pp->p1[1]);
+			close_fd(&pp->p2[0]);
+		}
+		if (partner_prepare(pp, &ws)) {
+			partner_refuse(pp);
+			_exit(2);
+		}
+		partner_loop(pp, ws);
+		_exit(0);
+	}
+	if (!pp->c->futex) {
+		close_fd(&pp->p1[0]);
+		close_fd(&pp->p2[1]);
+	}
+	pp->partner_running = true;
+	return 0;
+}
+
+/* Tell B to finish and wait for it; -1 if it did not end cleanly. */
+static int partner_stop(struct pingpong *pp)
+{
+	int status;
+
+	if (!pp->partner_running)
+		return 0;
+	if (pp->c->futex) {
+		__atomic_store_n(pp->page, TURN_STOP, __ATOMIC_RELEASE);
+		sys_futex(pp->page, pp->wake_op, 1);
+	} else {
+		close_fd(&pp->p1[1]); /* B reads EOF */
+	}
+	pp->partner_running = false;
+	if (!pp->c->processes)
+		return pthread_join(pp->thread, NULL) || pp->partner_err ? -1 : 0;
+	while (waitpid(pp->child, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
+}
+
+static int pingpong_setup(struct pingpong *pp, const struct pp_config *c, char *err, size_t errsz)
+{
+	memset(pp, 0, sizeof(*pp));
+	pp->c = c;
+	pp->p1[0] = pp->p1[1] = pp->p2[0] = pp->p2[1] = pp->q[0] = pp->q[1] = -1;
+	if (c->ws_bytes && !(pp->ws_a = ws_alloc(c->ws_bytes))) {
+		set_err(err, errsz, "cannot map a %zu-byte working set: %s", c->ws_bytes,
+			strerror(errno));
+		return -1;
+	}
+	if (c->futex) {
+		/* Shared so a forked child sees it; futex ops non-private between processes. */
+		pp->page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (pp->page == MAP_FAILED) {
+			pp->page = NULL;
+			set_err(err, errsz, "mmap: %s", strerror(errno));
+			return -1;
+		}
+		pp->wait_op = c->processes ? FUTEX_WAIT : FUTEX_WAIT_PRIVATE;
+		pp->wake_op = c->processes ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE;
+		return 0;
+	}
+	if (pipe2(pp->p1, O_CLOEXEC) || pipe2(pp->p2, O_CLOEXEC) || pipe2(pp->q, O_CLOEXEC)) {
+		set_err(err, errsz, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void pingpong_teardown(struct pingpong *pp)
+{
+	close_fd(&pp->p1[0]);
+	close_fd(&pp->p1[1]);
+	close_fd(&pp->p2[0]);
+	close_fd(&pp->p2[1]);
+	close_fd(&pp->q[0]);
+	close_fd(&pp->q[1]);
+	if (pp->page)
+		munmap(pp->page, 4096);
+	pp->page = NULL;
+	if (pp->ws_a)
+		munmap(pp->ws_a, pp->c->ws_bytes);
+	pp->ws_a = NULL;
+}
+
+/* One timed run of fn: ns per round, or -1. */
+static double time_run(int (*fn)(struct pingpong *, uint64_t), struct pingpong *pp, uint64_t rounds)
+{
+	uint64_t t0 = now_ns();
+
+	if (fn(pp, rounds))
+		return -1;
+	return (double)(now_ns() - t0) / (double)rounds;
+}
+
+int pp_measure(const struct pp_config *c, uint64_t rounds, unsigned int reps,
+	       double *rt, double *oh, char *err, size_t errsz)
+{
+	struct sigaction sa = { .sa_handler = on_sigchld }, old_chld, sa_ign = { .sa_handler = SIG_IGN },
+			 old_pipe;
+	cpu_set_t saved;
+	bool restore = false;
+	struct pingpong pp;
+	uint64_t warm;
+	int ret = -1, e;
+
+	if (!rounds || !reps || reps > PP_MAX_REPS) {
+		set_err(err, errsz, "bad rounds or reps");
+		return -1;
+	}
+	if (pingpong_setup(&pp, c, err, errsz))
+		goto out;
+	if (c->cpu_a >= 0) {
+		if (sched_getaffinity(0, sizeof(saved), &saved) == 0)
+			restore = true;
+		if (pin_self(c->cpu_a)) {
+			set_err(err, errsz, "cannot run on CPU %d: %s", c->cpu_a, strerror(errno));
+			goto out;
+		}
+	}
+
+	/* A dead partner must show as an error, not a hang or SIGPIPE. */
+	sigemptyset(&sa.sa_mask); /* no SA_RESTART: a child's exit interrupts a futex wait */
+	sigaction(SIGCHLD, &sa, &old_chld);
+	sigaction(SIGPIPE, &sa_ign, &old_pipe);
+	child_gone = 0;
+
+	if (partner_start(&pp, err, errsz))
+		goto out_sig;
+	/*
+	 * Round trips and overhead loops alternate, run by run (the partner
+	 * sleeps, waiting for the token, during A's overhead loop): a change of
+	 * load on a shared machine then hits both halves of a run's figure.
+	 */
+	warm = rounds / 5 > 1000 ? rounds / 5 : 1000;
+	e = pingpong_rounds(&pp, warm) || overhead_rounds(&pp, warm) ? -1 : 0;
+	for (unsigned int r = 0; !e && r < reps; r++) {
+		if ((rt[r] = time_run(pingpong_rounds, &pp, rounds)) < 0)
+			e = -1;
+		else if ((oh[r] = time_run(overhead_rounds, &pp, rounds)) < 0)
+			e = -2;
+	}
+	if (e == -2) {
+		set_err(err, errsz, "the overhead loop failed");
+		goto out_sig;
+	}
+	if (partner_stop(&pp) || e) {
+		if (c->cpu_b >= 0 && !c->processes && pp.partner_err)
+			set_err(err, errsz, "the partner cannot run on CPU %d: %s", c->cpu_b,
+				strerror(pp.partner_err));
+		else
+			set_err(err, errsz, "the ping-pong partner failed%s",
+				c->cpu_b >= 0 ? " (can it run on its CPU?)" : "");
+		goto out_sig;
+	}
+	ret = 0;
+out_sig:
+	partner_stop(&pp);
+	sigaction(SIGCHLD, &old_chld, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+out:
+	if (restore)
+		sched_setaffinity(0, sizeof(saved), &saved);
+	pingpong_teardown(&pp);
+	return ret;
+}
