@@ -18,10 +18,7 @@
  * Details: roundtrip_us (median round trip, comparable with `perf bench
  * sched pipe`'s usecs/op), loop_overhead_us, rounds.
  */
-#include <math.h>
-#include <sched.h>
 #include <stdio.h>
-#include <string.h>
 #include "pingpong.h"
 #include "pvbench.h"
 
@@ -78,19 +75,16 @@ int suite_switch(const struct bench_opts *o, struct bench_results *rs)
 			.cpu_b = pairs[i].spread ? o->cpu_b : o->cpu_a,
 			.ws_bytes = (size_t)o->ws_kib * 1024,
 		};
+		char cpus[32], ws[48] = "";
 
-		bench_params(r, "%s, %s, %s%s", pairs[i].futex ? "futex word" : "two pipes",
-			     pairs[i].processes ? "two processes" : "two threads",
-			     pairs[i].spread ? "CPUs " : "CPU ", "");
 		if (pairs[i].spread)
-			snprintf(r->params + strlen(r->params), sizeof(r->params) - strlen(r->params),
-				 "%d,%d", o->cpu_a, o->cpu_b);
+			snprintf(cpus, sizeof(cpus), "CPUs %d,%d", o->cpu_a, o->cpu_b);
 		else
-			snprintf(r->params + strlen(r->params), sizeof(r->params) - strlen(r->params),
-				 "%d", o->cpu_a);
+			snprintf(cpus, sizeof(cpus), "CPU %d", o->cpu_a);
 		if (o->ws_kib)
-			snprintf(r->params + strlen(r->params), sizeof(r->params) - strlen(r->params),
-				 ", %u KiB working set", o->ws_kib);
+			snprintf(ws, sizeof(ws), ", %u KiB working set", o->ws_kib);
+		bench_params(r, "%s, %s, %s%s", pairs[i].futex ? "futex word" : "two pipes",
+			     pairs[i].processes ? "two processes" : "two threads", cpus, ws);
 		if (pairs[i].spread && o->cpu_b < 0) {
 			bench_fail(r, "needs two CPUs this process may run on (see --cpus)");
 			continue;
