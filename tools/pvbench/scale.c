@@ -20,8 +20,9 @@
  *                      (every child reads EOF and _exit(0)s) and waitpid()s
  *                      every child in creation order.
  *
- * Runs: for each kind, one discarded 1000-task batch before its 1000-task
- * runs (warm-up: slab caches, glibc's stack cache, pvbench's page tables);
+ * Runs: for each kind, one discarded 1000-task batch (100 with --quick)
+ * before its 1000-task runs (warm-up: slab caches, glibc's stack cache,
+ * pvbench's page tables);
  * then o->runs batches for N = 1000, and for N = 10000 min(o->runs, 5)
  * batches, one in --quick mode (p10 = p90 = median then).  --quick keeps its
  * time budget on slow machines: once a result has 3 runs it takes no more
@@ -58,6 +59,7 @@
 #define SCALE_LARGE_MAX_RUNS 5
 #define SCALE_MARGIN 64          /* tasks kept free beside the N we create */
 #define SCALE_QUICK_MIN_RUNS 3
+#define SCALE_QUICK_WARMUP 100   /* --quick: tasks in the discarded warm-up batch */
 #define SCALE_QUICK_RESULT_NS 3000000000ull /* --quick: stop a result's runs after this (ns) */
 
 struct scale_batch {
@@ -392,10 +394,14 @@ static void run_scale(const struct bench_opts *o, struct bench_result *r, unsign
 		return;
 	}
 
-	/* Warm-up, once per kind (before its 1000-task runs): one discarded batch. */
-	b.n = n;
+	/*
+	 * Warm-up, once per kind (before its 1000-task runs): one discarded
+	 * batch; of 100 tasks with --quick, which warms the same paths.
+	 */
+	b.n = o->quick ? SCALE_QUICK_WARMUP : n;
 	if (n == SCALE_SMALL && batch(&b) < 0)
 		goto fail;
+	b.n = n;
 	for (unsigned int i = 0; i < runs; i++) {
 		ms = batch(&b);
 		if (ms < 0)
