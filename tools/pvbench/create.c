@@ -121,89 +121,93 @@ static int reap(pid_t pid, const char *what, char *err, size_t errsz)
 	return -1;
 }
 
-static int op_fork(void *ctx, uint64_t iters, char *err, size_t errsz)
-{
-	fflush(NULL);
-	for (uint64_t i = 0; i < iters; i++) {
-		pid_t pid = fork();
+/*
+ * The process cycles differ only in how the child starts: each starter
+ * returns the child's pid, or -1 with the reason in @err.  The cycle is
+ * start, then reap (the child must exit 0).
+ */
+typedef pid_t (*start_fn)(struct create_ctx *c, char *err, size_t errsz);
 
-		if (pid < 0) {
-			snprintf(err, errsz, "fork: %s", strerror(errno));
-			return -1;
-		}
-		if (pid == 0)
-			_exit(0);
-		if (reap(pid, "fork", err, errsz))
-			return -1;
-	}
-	return 0;
+static pid_t start_fork(struct create_ctx *c, char *err, size_t errsz)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		snprintf(err, errsz, "fork: %s", strerror(errno));
+	return pid;
 }
 
 /* Not inlined: the vfork child shares this frame and must only _exit(). */
-static __attribute__((noinline)) pid_t vfork_exit(void)
+static __attribute__((noinline)) pid_t start_vfork(struct create_ctx *c, char *err, size_t errsz)
 {
 	pid_t pid = vfork();
 
 	if (pid == 0)
 		_exit(0);
+	if (pid < 0)
+		snprintf(err, errsz, "vfork: %s", strerror(errno));
 	return pid;
+}
+
+static pid_t start_posix_spawn(struct create_ctx *c, char *err, size_t errsz)
+{
+	pid_t pid;
+	int e = posix_spawn(&pid, c->true_path, NULL, NULL, c->true_argv, environ);
+
+	if (!e)
+		return pid;
+	snprintf(err, errsz, "posix_spawn %s: %s", c->true_path, strerror(e));
+	return -1;
+}
+
+static pid_t start_fork_exec(struct create_ctx *c, char *err, size_t errsz)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execve(c->true_path, c->true_argv, environ);
+		_exit(127);
+	}
+	if (pid < 0)
+		snprintf(err, errsz, "fork: %s", strerror(errno));
+	return pid;
+}
+
+static int cycles(struct create_ctx *c, uint64_t iters, start_fn start, const char *what,
+		  char *err, size_t errsz)
+{
+	fflush(NULL);
+	for (uint64_t i = 0; i < iters; i++) {
+		pid_t pid = start(c, err, errsz);
+
+		if (pid < 0 || reap(pid, what, err, errsz))
+			return -1;
+	}
+	return 0;
+}
+
+static int op_fork(void *ctx, uint64_t iters, char *err, size_t errsz)
+{
+	return cycles(ctx, iters, start_fork, "fork", err, errsz);
 }
 
 static int op_vfork(void *ctx, uint64_t iters, char *err, size_t errsz)
 {
-	fflush(NULL);
-	for (uint64_t i = 0; i < iters; i++) {
-		pid_t pid = vfork_exit();
-
-		if (pid < 0) {
-			snprintf(err, errsz, "vfork: %s", strerror(errno));
-			return -1;
-		}
-		if (reap(pid, "vfork", err, errsz))
-			return -1;
-	}
-	return 0;
+	return cycles(ctx, iters, start_vfork, "vfork", err, errsz);
 }
 
 static int op_posix_spawn(void *ctx, uint64_t iters, char *err, size_t errsz)
 {
-	struct create_ctx *c = ctx;
-
-	fflush(NULL);
-	for (uint64_t i = 0; i < iters; i++) {
-		pid_t pid;
-		int e = posix_spawn(&pid, c->true_path, NULL, NULL, c->true_argv, environ);
-
-		if (e) {
-			snprintf(err, errsz, "posix_spawn %s: %s", c->true_path, strerror(e));
-			return -1;
-		}
-		if (reap(pid, c->true_path, err, errsz))
-			return -1;
-	}
-	return 0;
+	return cycles(ctx, iters, start_posix_spawn, ((struct create_ctx *)ctx)->true_path, err,
+		      errsz);
 }
 
 static int op_fork_exec(void *ctx, uint64_t iters, char *err, size_t errsz)
 {
-	struct create_ctx *c = ctx;
-
-	fflush(NULL);
-	for (uint64_t i = 0; i < iters; i++) {
-		pid_t pid = fork();
-
-		if (pid < 0) {
-			snprintf(err, errsz, "fork: %s", strerror(errno));
-			return -1;
-		}
-		if (pid == 0) {
-			execve(c->true_path, c->true_argv, environ);
-			_exit(127);
-		}
-		if (reap(pid, c->true_path, err, errsz))
-			return -1;
-	}
-	return 0;
+	return cycles(ctx, iters, start_fork_exec, ((struct create_ctx *)ctx)->true_path, err,
+		      errsz);
 }
 
 static void *thread_return(void *arg)
