@@ -129,11 +129,14 @@ def selfcount_matches_what_tasks_read_of_themselves():
         # what came after: the final switch (voluntary) and rarely a preemption.
         dv = t["switches"]["voluntary"] - (s["voluntary"] + 1)
         di = t["switches"]["involuntary"] - s["involuntary"]
-        check(0 <= dv <= 2 and 0 <= di <= 2,
+        # (On a loaded machine a few preemptions land between the read and the exit.)
+        check(0 <= dv <= 2 and 0 <= di <= 5,
               "tid %d: pvtrace %d/%d, self %d/%d" % (s["tid"], t["switches"]["voluntary"],
                                                      t["switches"]["involuntary"],
                                                      s["voluntary"], s["involuntary"]))
-        check(t["switches"]["voluntary"] >= 101, "at least the 100 sleeps: %s" % t)
+        # 100 sleeps and the final switch; a sleep whose timer fires before the task
+        # gets off the CPU does not switch (the kernel's own count then says so too).
+        check(t["switches"]["voluntary"] >= 100, "the sleeps: %s" % t)
         # Creation to first run is the task's first run-queue wait: part of the
         # kernel's run_delay for it, and of pvtrace's own run-queue total.
         fr = t["created"]["first_run_ns"]
@@ -142,9 +145,16 @@ def selfcount_matches_what_tasks_read_of_themselves():
               % (fr, t["runq"], t["kernel"]["runq_ns"]))
         # On-CPU time: switch-in to switch-out on rq->clock_task, against the
         # kernel's sum_exec_runtime (same clock): equal as a rule.
+        # The known unseen-switch-in gap (assert_consistent) loses that slice: a task
+        # with fewer switch-ins than switch-outs may only fall short, never exceed.
         k = t["kernel"]["oncpu_ns"]
-        check(abs(t["oncpu_ns"] - k) <= 0.02 * k + 2000 * t["switches"]["in"],
-              "oncpu %d vs kernel %d" % (t["oncpu_ns"], k))
+        sw = t["switches"]
+        missed_in = sw["in"] < sw["voluntary"] + sw["involuntary"]
+        ok = abs(t["oncpu_ns"] - k) <= 0.02 * k + 2000 * sw["in"]
+        if missed_in:
+            ok = ok or t["oncpu_ns"] <= k
+        check(ok, "oncpu %d vs kernel %d (in %d, out %d)" %
+              (t["oncpu_ns"], k, sw["in"], sw["voluntary"] + sw["involuntary"]))
         check(k >= s["sum_exec_runtime_ns"], "kernel oncpu >= what the task read")
         check(s["sum_exec_runtime_ns"] > 0, "ran")
 
