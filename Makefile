@@ -48,8 +48,10 @@ USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 USER_HDRS := $(wildcard user/*.h) bpf/pvtrace.h
 
 # pvbench (pvtrace bench): its own files plus the libc-only modules it shares with pvtrace.
-PVBENCH_SRCS := $(wildcard tools/pvbench/*.c) user/json_writer.c user/escape.c user/pingpong.c
-PVBENCH_HDRS := tools/pvbench/pvbench.h user/json_writer.h user/escape.h user/pingpong.h
+PVBENCH_SRCS := $(wildcard tools/pvbench/*.c) user/json_writer.c user/escape.c user/pingpong.c \
+		user/machine.c
+PVBENCH_HDRS := tools/pvbench/pvbench.h user/json_writer.h user/escape.h user/pingpong.h \
+		user/machine.h
 
 TOOLS := $(OUTPUT)/pvbench $(OUTPUT)/pvload $(OUTPUT)/selfcount $(OUTPUT)/spawn $(OUTPUT)/creator $(OUTPUT)/crash $(OUTPUT)/memhog
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

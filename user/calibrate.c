@@ -22,13 +22,13 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "calibrate.h"
 #include "common.h"
 #include "json_writer.h"
+#include "machine.h"
 #include "pingpong.h"
 
 /* Usage errors of `pvtrace calibrate` (common.c). */
@@ -693,46 +693,6 @@ static int parse_args(int argc, char **argv, struct cal_opts *o)
 	return 0;
 }
 
-static void machine_info(struct pvt_cal_run *r)
-{
-	static const char *const keys[] = { "model name", "Hardware", "cpu model", "cpu", "Processor" };
-	struct utsname u;
-	char line[512], best[160] = "";
-	int best_rank = ARRAY_SIZE(keys);
-	FILE *f;
-
-	if (gethostname(r->hostname, sizeof(r->hostname) - 1))
-		snprintf(r->hostname, sizeof(r->hostname), "unknown");
-	if (!uname(&u))
-		snprintf(r->kernel, sizeof(r->kernel), "%s", u.release);
-	else
-		snprintf(r->kernel, sizeof(r->kernel), "unknown");
-	f = fopen("/proc/cpuinfo", "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':'), *k = line, *val;
-		size_t klen;
-
-		if (!colon)
-			continue;
-		klen = (size_t)(colon - line);
-		while (klen && (k[klen - 1] == ' ' || k[klen - 1] == '\t'))
-			klen--;
-		val = colon + 1 + strspn(colon + 1, " \t");
-		val[strcspn(val, "\n")] = '\0';
-		for (int i = 0; i < best_rank; i++) {
-			if (strlen(keys[i]) == klen && !strncmp(k, keys[i], klen) && *val) {
-				snprintf(best, sizeof(best), "%s", val);
-				best_rank = i;
-				break;
-			}
-		}
-	}
-	if (f)
-		fclose(f);
-	snprintf(r->cpu_model, sizeof(r->cpu_model), "%s", best[0] ? best : "unknown");
-	r->ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
-}
-
 int cmd_calibrate(int argc, char **argv)
 {
 	struct cal_out out = {};
@@ -740,8 +700,7 @@ int cmd_calibrate(int argc, char **argv)
 	struct cal_opts o;
 	cpu_set_t allowed, one;
 	const char *path = NULL;
-	struct tm tm;
-	time_t now;
+	struct pvt_machine host;
 	int err, ret = PVT_EXIT_FAILURE;
 
 	err = parse_args(argc, argv, &o);
@@ -777,11 +736,13 @@ int cmd_calibrate(int argc, char **argv)
 			return PVT_EXIT_FAILURE;
 	}
 
-	now = time(NULL);
-	gmtime_r(&now, &tm);
-	strftime(run.created, sizeof(run.created), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	run.created_unix = (int64_t)now;
-	machine_info(&run);
+	pvt_machine_read(&host);
+	snprintf(run.created, sizeof(run.created), "%s", host.date);
+	run.created_unix = host.date_unix;
+	snprintf(run.hostname, sizeof(run.hostname), "%s", host.hostname);
+	snprintf(run.kernel, sizeof(run.kernel), "%s", host.kernel);
+	snprintf(run.cpu_model, sizeof(run.cpu_model), "%s", host.cpu_model);
+	run.ncpus = host.cpus_online;
 	run.cpu = o.cpu;
 	run.rounds = o.rounds;
 	run.reps = o.reps;

@@ -174,9 +174,10 @@ static void fill(struct bench_results *rs)
 
 static char *render(int json)
 {
-	struct bench_machine m = { .hostname = "h", .kernel = "6.18", .arch = "x86_64",
-				   .libc = "glibc 2.36", .date = "2026-11-23T00:00:00Z",
-				   .suites = "create", .cpus_online = 2, .cpus_allowed = 2 };
+	struct bench_machine m = { .host = { .hostname = "h", .kernel = "6.18", .arch = "x86_64",
+					     .libc = "glibc 2.36", .date = "2026-11-23T00:00:00Z",
+					     .cpus_online = 2, .cpus_allowed = 2 },
+				   .suites = "create" };
 	struct bench_opts o = { .runs = 3, .min_run_ns = 10000000, .cpu_a = 0, .cpu_b = 1 };
 	struct bench_results rs = { 0 };
 	char *buf = NULL;

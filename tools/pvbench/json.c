@@ -24,21 +24,23 @@ static void str_or_null(json_writer_t *jw, const char *name, const char *s)
 
 static void machine(json_writer_t *jw, const struct bench_machine *m)
 {
+	const struct pvt_machine *h = &m->host;
+
 	jw_name(jw, "machine");
 	jw_start_object(jw);
-	jw_string_field(jw, "hostname", m->hostname);
-	jw_string_field(jw, "kernel", m->kernel);
-	jw_string_field(jw, "kernel_version", m->kernel_version);
-	jw_string_field(jw, "arch", m->arch);
-	str_or_null(jw, "cpu_model", m->cpu_model);
-	jw_int_field(jw, "cpus_online", m->cpus_online);
-	jw_int_field(jw, "cpus_allowed", m->cpus_allowed);
-	jw_uint_field(jw, "mem_total_bytes", m->mem_total_bytes);
-	jw_bool_field(jw, "hypervisor", m->hypervisor);
-	str_or_null(jw, "clocksource", m->clocksource);
-	str_or_null(jw, "cpufreq_governor", m->governor);
-	jw_string_field(jw, "libc", m->libc);
-	jw_string_field(jw, "date", m->date);
+	jw_string_field(jw, "hostname", h->hostname);
+	jw_string_field(jw, "kernel", h->kernel);
+	jw_string_field(jw, "kernel_version", h->kernel_version);
+	jw_string_field(jw, "arch", h->arch);
+	str_or_null(jw, "cpu_model", h->cpu_model);
+	jw_int_field(jw, "cpus_online", h->cpus_online);
+	jw_int_field(jw, "cpus_allowed", h->cpus_allowed);
+	jw_uint_field(jw, "mem_total_bytes", h->mem_total_bytes);
+	jw_bool_field(jw, "hypervisor", h->hypervisor);
+	str_or_null(jw, "clocksource", h->clocksource);
+	str_or_null(jw, "cpufreq_governor", h->governor);
+	jw_string_field(jw, "libc", h->libc);
+	jw_string_field(jw, "date", h->date);
 	jw_end_object(jw);
 }
 

@@ -11,13 +11,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <gnu/libc-version.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 #include "pvbench.h"
 
@@ -162,62 +159,6 @@ static void default_cpus(int *a, int *b)
 	}
 }
 
-static void read_line(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	if (fgets(buf, (int)size, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
-static void machine_info(struct bench_machine *m)
-{
-	char line[512];
-	struct utsname u;
-	cpu_set_t set;
-	time_t now = time(NULL);
-	struct tm tm;
-	FILE *f;
-
-	memset(m, 0, sizeof(*m));
-	if (uname(&u) == 0) {
-		snprintf(m->hostname, sizeof(m->hostname), "%s", u.nodename);
-		snprintf(m->kernel, sizeof(m->kernel), "%s", u.release);
-		snprintf(m->kernel_version, sizeof(m->kernel_version), "%s", u.version);
-		snprintf(m->arch, sizeof(m->arch), "%s", u.machine);
-	}
-	f = fopen("/proc/cpuinfo", "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *v = strchr(line, ':');
-
-		if (!v)
-			continue;
-		v += 1 + (v[1] == ' ');
-		v[strcspn(v, "\n")] = '\0';
-		if (!m->cpu_model[0] && !strncmp(line, "model name", 10))
-			snprintf(m->cpu_model, sizeof(m->cpu_model), "%s", v);
-		else if (!strncmp(line, "flags", 5) && strstr(v, " hypervisor"))
-			m->hypervisor = true;
-	}
-	if (f)
-		fclose(f);
-	m->cpus_online = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		m->cpus_allowed = CPU_COUNT(&set);
-	m->mem_total_bytes = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
-	read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource",
-		  m->clocksource, sizeof(m->clocksource));
-	read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", m->governor,
-		  sizeof(m->governor));
-	snprintf(m->libc, sizeof(m->libc), "glibc %s", gnu_get_libc_version());
-	if (gmtime_r(&now, &tm))
-		strftime(m->date, sizeof(m->date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -307,7 +248,8 @@ int main(int argc, char **argv)
 		bench_err("cannot write %s: %s", output, strerror(errno));
 		return 1;
 	}
-	machine_info(&m);
+	memset(&m, 0, sizeof(m));
+	pvt_machine_read(&m.host);
 	for (size_t i = 0; i < NSUITES; i++) {
 		if (!(mask & (1u << i)))
 			continue;

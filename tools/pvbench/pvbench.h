@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "machine.h"
 
 #ifndef PVTRACE_VERSION
 #define PVTRACE_VERSION "0.0.0"
@@ -137,13 +138,9 @@ int suite_ipc(const struct bench_opts *o, struct bench_results *rs);
 int suite_memory(const struct bench_opts *o, struct bench_results *rs);
 int suite_scale(const struct bench_opts *o, struct bench_results *rs);
 
-/* The machine the figures belong to (main.c), recorded in every report. */
+/* The machine the figures belong to (user/machine.c), and what was run. */
 struct bench_machine {
-	char hostname[128], kernel[128], kernel_version[256], arch[72];
-	char cpu_model[160], clocksource[64], governor[64], libc[32], date[40];
-	int cpus_online, cpus_allowed;
-	uint64_t mem_total_bytes;
-	bool hypervisor;             /* the CPU says it runs under one */
+	struct pvt_machine host;
 	char suites[64];             /* the suites run, comma-separated */
 };
 

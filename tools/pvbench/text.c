@@ -104,16 +104,17 @@ static void suite_table(FILE *f, const struct bench_opts *o, const struct bench_
 int bench_write_text(FILE *f, const struct bench_machine *m, const struct bench_opts *o,
 		     const struct bench_results *rs)
 {
+	const struct pvt_machine *h = &m->host;
 	const struct bench_claim *claims;
 	char seen[16][16];
 	size_t nseen = 0, nclaims;
 
 	fprintf(f, "pvbench %s, %s: %s, Linux %s %s, %s, %d CPUs (%d allowed), %.1f GiB, %s%s%s%s\n",
-		PVTRACE_VERSION, m->date, m->hostname, m->kernel, m->arch,
-		m->cpu_model[0] ? m->cpu_model : "unknown CPU", m->cpus_online, m->cpus_allowed,
-		(double)m->mem_total_bytes / (1 << 30), m->libc,
-		m->clocksource[0] ? ", clocksource " : "", m->clocksource,
-		m->hypervisor ? ", under a hypervisor" : "");
+		PVTRACE_VERSION, h->date, h->hostname, h->kernel, h->arch,
+		h->cpu_model, h->cpus_online, h->cpus_allowed,
+		(double)h->mem_total_bytes / (1 << 30), h->libc,
+		h->clocksource[0] ? ", clocksource " : "", h->clocksource,
+		h->hypervisor ? ", under a hypervisor" : "");
 	fprintf(f, "each figure: a warm-up, then %u runs of >= %llu ms; median and p10 .. p90 of the "
 		   "runs%s\n", o->runs, (unsigned long long)(o->min_run_ns / 1000000),
 		o->quick ? " (--quick)" : "");
