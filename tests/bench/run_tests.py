@@ -235,6 +235,47 @@ def kernel_memory_per_thread_is_its_task_struct_and_kernel_stack():
     check(p > med, "a process's kernel memory (%.0f) exceeds a thread's (%.0f)" % (p, med))
 
 
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if xs else None
+
+
+@test
+def creation_cycles_bound_what_the_kernel_saw_of_them():
+    # pvbench times whole cycles (create, the child's life, the reap); pvtrace, on the
+    # kernel's own events, times the creating syscall and the child's lifetime, both
+    # inside the cycle.  Traced together, each kernel-side median must be below the
+    # cycle's median, and every kind of creation must have been seen.
+    if os.geteuid() != 0:
+        raise Skip("needs root (pvtrace run)")
+    with tempfile.NamedTemporaryFile(suffix=".json") as tf, \
+            tempfile.NamedTemporaryFile(suffix=".json") as bf:
+        p = run([PVTRACE, "run", "--no-status", "-f", "json", "-o", tf.name, "--", PVBENCH,
+                 "-q", "-s", "create", "-f", "json", "-o", bf.name])
+        check(p.returncode == 0, p.stderr.decode())
+        tr, br = json.load(open(tf.name)), json.load(open(bf.name))
+    res = by_name(br)
+    root = tr["root_pid"]
+    mine = [t for t in tr["tasks"] if t["created"] and t["parent_tid"] == root]
+    threads = [t for t in mine if "CLONE_THREAD" in t["created"]["flags"]]
+    forks = [t for t in mine if t["created"]["syscall"] in ("clone", "clone3") and
+             not set(t["created"]["flags"]) & {"CLONE_THREAD", "CLONE_VFORK", "CLONE_VM"} and
+             t["exec"] is None]
+    vforks = [t for t in mine if t["created"]["syscall"] == "vfork"]
+    for kind, tasks, name in (("thread", threads, "create.pthread_create"),
+                              ("fork", forks, "create.fork"), ("vfork", vforks, "create.vfork")):
+        check(len(tasks) >= res[name]["runs"], "%s: %d seen by pvtrace" % (kind, len(tasks)))
+        cycle_ns = res[name]["median"] * 1000
+        sys_ns = median([t["created"]["syscall_ns"] for t in tasks])
+        life_ns = median([t["lifetime_ns"] for t in tasks if t["lifetime_ns"] is not None])
+        check(0 < sys_ns < cycle_ns, "%s: creating syscall %d ns vs the cycle %d ns" %
+              (kind, sys_ns, cycle_ns))
+        check(life_ns is not None and life_ns < cycle_ns, "%s: child lifetime %s ns vs the "
+              "cycle %d ns" % (kind, life_ns, cycle_ns))
+        print("    %s: cycle %.1f us; kernel: syscall %.1f us, child lifetime %.1f us (%d)" %
+              (kind, cycle_ns / 1e3, sys_ns / 1e3, life_ns / 1e3, len(tasks)))
+
+
 @test
 def text_report_has_a_table_per_suite():
     p = run([PVTRACE, "bench", "--quick", "-s", "create,switch"])

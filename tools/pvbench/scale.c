@@ -378,9 +378,8 @@ static void run_scale(const struct bench_opts *o, struct bench_result *r, unsign
 
 	bench_params(r, "N=%u %s, all alive at once, create to last %s", n,
 		     threads ? "threads" : "processes", threads ? "join" : "reap");
-	if (n > SCALE_SMALL) {
+	if (n > SCALE_SMALL)
 		runs = o->quick ? 1 : (runs < SCALE_LARGE_MAX_RUNS ? runs : SCALE_LARGE_MAX_RUNS);
-	}
 	if (check_headroom(n, b.err, sizeof(b.err))) {
 		bench_fail(r, "%s", b.err);
 		return;
