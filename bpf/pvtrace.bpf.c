@@ -188,6 +188,7 @@ static __noinline struct pvt_task *register_root(struct task_struct *t)
 	pt->flags = PVT_F_ROOT | PVT_F_BASELINE;
 	pt->first_ns = pvt_rq_clock(t);
 	pvt_read_kcounters(t, &pt->kbase);
+	pt->sum_exec_at_out = pt->kbase.sum_exec_runtime;
 	return pt;
 }
 
@@ -526,6 +527,58 @@ int pvt_iter_task(struct bpf_iter__task *ctx)
 	return 0;
 }
 
+static __always_inline void end_blocked(struct pvt_task *pt, __u64 now)
+{
+	pt->blocked_ns[pt->blocked_state & (PVT_OUT__MAX - 1)] += now - pt->blocked_start_ns;
+	pt->blocked_start_ns = 0;
+}
+
+/* A wait for a CPU ended at @now (a switch-in): the task's figures; its bucket. */
+static __always_inline __u32 end_runq(struct pvt_task *pt, __u64 now, __u64 *latp)
+{
+	__u64 lat = now - pt->runq_start_ns;
+	__u32 b = pvt_hist_bucket(lat);
+
+	pt->runq_start_ns = 0;
+	pt->runq_count++;
+	pt->runq_total_ns += lat;
+	if (lat > pt->runq_max_ns)
+		pt->runq_max_ns = lat;
+	if (b < PVT_HIST_BUCKETS)
+		pt->runq_hist[b]++;
+	*latp = lat;
+	return b;
+}
+
+/*
+ * @t is being switched out but no switch-in was seen since its last switch-out.
+ * On the PVM guests pvtrace was built on, the kernel switches away from some
+ * threads (PID 1's tokio workers there) without firing sched_switch; perf sees
+ * the same gap, and a switch-in from such a thread has no event.  The kernel
+ * kept the facts: sched_info.last_arrival is that switch-in's time (rq->clock,
+ * the clock of runq_start_ns) and se.sum_exec_runtime grew by exactly the time
+ * on CPU since.  What ran before on that CPU, and so `from` and
+ * address_space_changes, cannot be known: the switch-in is counted apart.
+ */
+static __always_inline void unseen_switch_in(struct pvt_task *pt, struct task_struct *t)
+{
+	__u64 arrival = 0, lat;
+
+	pt->sw_in_unseen++;
+	count(PVT_C_IN_UNSEEN);
+	pt->oncpu_ns += t->se.sum_exec_runtime - pt->sum_exec_at_out;
+	if (bpf_core_field_exists(t->sched_info))
+		arrival = BPF_CORE_READ(t, sched_info.last_arrival);
+	if (!arrival)
+		return;
+	if (!pt->first_in_ns)
+		pt->first_in_ns = arrival;
+	if (pt->blocked_start_ns && arrival >= pt->blocked_start_ns)
+		end_blocked(pt, arrival);
+	if (pt->runq_start_ns && arrival >= pt->runq_start_ns)
+		end_runq(pt, arrival, &lat);
+}
+
 static __always_inline void switch_out(struct pvt_task *pt, struct task_struct *prev, bool preempt,
 				       unsigned int prev_state, __u64 now, __u64 now_task, bool fresh)
 {
@@ -571,7 +624,10 @@ static __always_inline void switch_out(struct pvt_task *pt, struct task_struct *
 	if (pt->last_in_ns) {
 		pt->oncpu_ns += now_task - pt->last_in_task_ns;
 		pt->last_in_ns = 0;
+	} else if (!fresh) {
+		unseen_switch_in(pt, prev);
 	}
+	pt->sum_exec_at_out = prev->se.sum_exec_runtime;
 	count(PVT_C_SWITCHES);
 
 	/*
@@ -612,11 +668,6 @@ static __always_inline void switch_out(struct pvt_task *pt, struct task_struct *
 	}
 }
 
-static __always_inline void end_blocked(struct pvt_task *pt, __u64 now)
-{
-	pt->blocked_ns[pt->blocked_state & (PVT_OUT__MAX - 1)] += now - pt->blocked_start_ns;
-	pt->blocked_start_ns = 0;
-}
 
 static __always_inline void switch_in(struct pvt_task *pt, struct task_struct *prev,
 				      struct task_struct *next, __u64 now, __u64 now_task)
@@ -646,17 +697,10 @@ static __always_inline void switch_in(struct pvt_task *pt, struct task_struct *p
 		end_blocked(pt, now);
 	}
 	if (pt->runq_start_ns) {
-		__u64 lat = now - pt->runq_start_ns;
-		__u32 b = pvt_hist_bucket(lat);
 		struct pvt_class_stat *cs;
+		__u64 lat;
+		__u32 b = end_runq(pt, now, &lat);
 
-		pt->runq_start_ns = 0;
-		pt->runq_count++;
-		pt->runq_total_ns += lat;
-		if (lat > pt->runq_max_ns)
-			pt->runq_max_ns = lat;
-		if (b < PVT_HIST_BUCKETS)
-			pt->runq_hist[b]++;
 		cs = bpf_map_lookup_elem(&runq_by_from, &from);
 		if (cs) {
 			cs->count++;
@@ -794,6 +838,7 @@ int BPF_PROG(pvt_sched_process_fork, struct task_struct *parent, struct task_str
 	ct->first_ns = now;
 	ct->create_kt = kt;
 	pvt_read_kcounters(child, &ct->kbase);
+	ct->sum_exec_at_out = ct->kbase.sum_exec_runtime;
 
 	read_creation(ct, parent, child);
 	find_stack(child, ct, false);

@@ -126,7 +126,10 @@ struct pvt_task {
 	__u64 oncpu_ns;         /* sum of switch-in to switch-out */
 	__u64 sw_vol;           /* voluntary switch-outs */
 	__u64 sw_invol;         /* involuntary switch-outs */
-	__u64 sw_in;            /* switch-ins */
+	__u64 sw_in;            /* switch-ins seen (sched_switch with this task as next) */
+	__u64 sw_in_unseen;     /* switch-ins without a sched_switch event, found at the next
+				 * switch-out (see switch_out() in bpf/pvtrace.bpf.c) */
+	__u64 sum_exec_at_out;  /* se.sum_exec_runtime at the last switch-out (or first sight) */
 	__u64 sw_as_change;     /* switch-ins that loaded another address space */
 	__u64 sw_from[PVT_FROM__MAX];
 	__u64 sw_state_resolved;/* switch-outs classified by the kernel counter (see bpf/) */
@@ -336,7 +339,8 @@ enum pvt_counter {
 	PVT_C_PROCMAP_FULL = 13,  /* processes whose memory could not be kept: process map full */
 	PVT_C_MEM_SAMPLES = 14,   /* process memory samples taken (all kinds) */
 	PVT_C_MEM_FOLDED_ONLY = 15, /* RSS counters read without their per-CPU parts (offsets unknown) */
-	PVT_C__MAX = 16,
+	PVT_C_IN_UNSEEN = 16,     /* switch-ins the kernel made without a sched_switch event */
+	PVT_C__MAX = 17,
 };
 
 #endif /* PVTRACE_H */

@@ -137,6 +137,7 @@ static void switches_obj(json_writer_t *jw, const struct pvt_sums *s)
 	jw_uint_field(jw, "voluntary", s->vol);
 	jw_uint_field(jw, "involuntary", s->invol);
 	jw_uint_field(jw, "in", s->in);
+	jw_uint_field(jw, "in_unseen", s->in_unseen);
 	jw_uint_field(jw, "address_space_changes", s->as_change);
 	jw_name(jw, "from");
 	jw_start_object(jw);
@@ -320,7 +321,8 @@ static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 {
 	const struct pvt_task *t = &rec->t;
 	struct pvt_sums s = {
-		.vol = t->sw_vol, .invol = t->sw_invol, .in = t->sw_in, .as_change = t->sw_as_change,
+		.vol = t->sw_vol, .invol = t->sw_invol, .in = t->sw_in, .in_unseen = t->sw_in_unseen,
+		.as_change = t->sw_as_change,
 	};
 
 	for (int i = 0; i < PVT_FROM__MAX; i++)
@@ -555,6 +557,7 @@ int report_json(FILE *f, const struct pvt_report *r)
 	jw_uint_field(jw, "memory_samples_failed", r->mt ? r->mt->smaps_failed : 0);
 	jw_uint_field(jw, "memory_counters_folded_only", r->counters[PVT_C_MEM_FOLDED_ONLY]);
 	jw_uint_field(jw, "late_costs_lost", r->counters[PVT_C_LATE_COST_FULL]);
+	jw_uint_field(jw, "switch_ins_unseen", r->counters[PVT_C_IN_UNSEEN]);
 	jw_end_object(jw);
 
 	jw_name(jw, "calibration");

@@ -137,6 +137,10 @@ static void header(FILE *f, const struct pvt_report *r)
 	if (r->counters[PVT_C_PROCMAP_FULL])
 		fprintf(f, "  WARNING: %llu process(es) without memory figures, process map full "
 			   "(raise --max-tasks)\n", (unsigned long long)r->counters[PVT_C_PROCMAP_FULL]);
+	if (r->counters[PVT_C_IN_UNSEEN])
+		fprintf(f, "  (%llu switch-in(s) made without a sched_switch event: not in SW-IN, "
+			   "times recovered from the kernel)\n",
+			(unsigned long long)r->counters[PVT_C_IN_UNSEEN]);
 	if (r->counters[PVT_C_MEM_FOLDED_ONLY])
 		fprintf(f, "  (%llu RSS read(s) without their per-CPU parts: off by < 32 pages per CPU)\n",
 			(unsigned long long)r->counters[PVT_C_MEM_FOLDED_ONLY]);

@@ -238,6 +238,7 @@ static void sums_add(struct pvt_sums *s, const struct pvt_task *t)
 	s->vol += t->sw_vol;
 	s->invol += t->sw_invol;
 	s->in += t->sw_in;
+	s->in_unseen += t->sw_in_unseen;
 	s->as_change += t->sw_as_change;
 	for (int i = 0; i < PVT_FROM__MAX; i++)
 		s->from[i] += t->sw_from[i];

@@ -36,7 +36,7 @@ struct pvt_rec {
 /* Sums over a set of tasks. */
 struct pvt_sums {
 	uint64_t tasks;
-	uint64_t vol, invol, in, as_change;
+	uint64_t vol, invol, in, in_unseen, as_change;
 	uint64_t from[PVT_FROM__MAX];
 	uint64_t oncpu_ns;
 	uint64_t out_state[PVT_OUT__MAX];

@@ -79,17 +79,18 @@ def assert_consistent(r):
         check(sum(s["from"].values()) == s["in"], "from sums to in: %s" % t)
         check(s["address_space_changes"] <= s["in"], "as changes <= in: %s" % t)
         check(t["kind"] == ("process" if t["tid"] == t["pid"] else "thread"), "kind %s" % t)
-        # Each switch-in is followed by a switch-out.  Known gap: for about one
-        # task in 4000 the sched_switch program is never invoked with it as
-        # `next` (under investigation; the switch-outs, checked against the
-        # kernel, are exact): such a task misses all its switch-ins, seen as
-        # in=0 with out=1 or 2 in short-lived tasks.  Allow 2 + 0.1% per task,
-        # and 10 + 0.1% over the whole report.
+        # Each switch-in is followed by a switch-out, seen or not: some switch-ins fire no
+        # sched_switch (perf misses them too) and are counted apart at the next switch-out
+        # (in_unseen).  Exact for a task whose life was traced whole; the root may have been
+        # first seen going out, and a task alive at the end may be on a CPU.
         out = s["voluntary"] + s["involuntary"]
-        check(abs(s["in"] - out) <= 0.001 * out + 2, "in vs out: %s" % t)
-    outs = sum(t["switches"]["voluntary"] + t["switches"]["involuntary"] for t in r["tasks"])
-    ins = sum(t["switches"]["in"] for t in r["tasks"])
-    check(abs(outs - ins) <= 0.001 * outs + 10, "in vs out over all tasks: %d vs %d" % (ins, outs))
+        seen = s["in"] + s["in_unseen"]
+        if t["root"] or t["alive"]:
+            check(out - 1 <= seen <= out + 1, "in vs out: %s" % t)
+        else:
+            check(seen == out, "in %d + unseen %d vs out %d: %s" % (s["in"], s["in_unseen"], out, t))
+    check(sum(t["switches"]["in_unseen"] for t in r["tasks"]) == r["tracer"]["switch_ins_unseen"],
+          "unseen switch-ins add up")
     procs = {p["pid"] for p in r["processes"]}
     check(all(t["pid"] in procs for t in r["tasks"]), "every task's process listed")
     # lost_events (docs/METRICS.md): ring-buffer drops of the records that feed --events, plus
@@ -152,16 +153,12 @@ def selfcount_matches_what_tasks_read_of_themselves():
               % (fr, t["runq"], t["kernel"]["runq_ns"]))
         # On-CPU time: switch-in to switch-out on rq->clock_task, against the
         # kernel's sum_exec_runtime (same clock): equal as a rule.
-        # The known unseen-switch-in gap (assert_consistent) loses that slice: a task
-        # with fewer switch-ins than switch-outs may only fall short, never exceed.
+        # A switch-in without its event (assert_consistent) is recovered from the kernel.
         k = t["kernel"]["oncpu_ns"]
         sw = t["switches"]
-        missed_in = sw["in"] < sw["voluntary"] + sw["involuntary"]
-        ok = abs(t["oncpu_ns"] - k) <= 0.02 * k + 2000 * sw["in"]
-        if missed_in:
-            ok = ok or t["oncpu_ns"] <= k
-        check(ok, "oncpu %d vs kernel %d (in %d, out %d)" %
-              (t["oncpu_ns"], k, sw["in"], sw["voluntary"] + sw["involuntary"]))
+        check(abs(t["oncpu_ns"] - k) <= 0.02 * k + 2000 * sw["in"],
+              "oncpu %d vs kernel %d (in %d, unseen %d, out %d)" %
+              (t["oncpu_ns"], k, sw["in"], sw["in_unseen"], sw["voluntary"] + sw["involuntary"]))
         check(k >= s["sum_exec_runtime_ns"], "kernel oncpu >= what the task read")
         check(s["sum_exec_runtime_ns"] > 0, "ran")
 
@@ -475,7 +472,8 @@ def assert_runq_sane(r):
         q = t["runq"]
         check(q["p50_ns"] <= q["p99_ns"] <= q["max_ns"], "p50 <= p99 <= max: %s" % q)
         check(q["max_ns"] <= q["total_ns"], "max <= total: %s" % q)
-        check(q["count"] <= t["switches"]["in"], "a wait ends with a switch-in: %s" % t)
+        check(q["count"] <= t["switches"]["in"] + t["switches"]["in_unseen"],
+              "a wait ends with a switch-in: %s" % t)
         check(t["offcpu"]["runnable_ns"] == q["total_ns"], "runnable == runq total")
 
 
@@ -487,24 +485,23 @@ def runq_totals_agree_with_schedstat():
     check(p.returncode == 0, p.stderr.decode())
     assert_exact(r)
     assert_runq_sane(r)
-    checked = gap = 0
+    checked = unseen = 0
     for t in r["tasks"]:
         k = t["kernel"]["runq_ns"]
         if k < 2000000:
             continue
         s = t["switches"]
-        if s["in"] < s["voluntary"] + s["involuntary"]:
-            # The known gap (assert_consistent): a switch-in never seen leaves its wait
-            # open until the next one, a whole time slice too long.  At most one such task.
-            gap += 1
-            continue
         got = t["runq"]["total_ns"]
-        # Same waits on the same clock (rq->clock): they agree to the
-        # nanosecond as a rule; allow 1% + 1 us per switch-in for boundary cases.
-        check(abs(got - k) <= 0.01 * k + 1000 * t["switches"]["in"],
-              "tid %d runq %d vs schedstat run_delay %d" % (t["tid"], got, k))
+        # Same waits on the same clock (rq->clock): they agree to the nanosecond as a
+        # rule; allow 1% + 1 us per switch-in for boundary cases.  A switch-in without
+        # its event ends its wait at the kernel's own sched_info.last_arrival.
+        ins = s["in"] + s["in_unseen"]
+        check(abs(got - k) <= 0.01 * k + 1000 * ins,
+              "tid %d runq %d vs schedstat run_delay %d (unseen %d)" % (t["tid"], got, k,
+                                                                      s["in_unseen"]))
         checked += 1
-    check(checked >= 3 and gap <= 1, "enough tasks waited for the CPU: %d (gap %d)" % (checked, gap))
+        unseen += s["in_unseen"]
+    check(checked >= 3, "enough tasks waited for the CPU: %d (unseen %d)" % (checked, unseen))
 
 
 @test
@@ -1083,6 +1080,19 @@ def churn_of_10k_threads_and_2k_processes_loses_nothing():
     cr = r["summary"]["creation"]
     check(cr["threads"]["syscall"]["count"] == nt and cr["processes"]["syscall"]["count"] == npr,
           "summary counts %s" % cr)
+    # Switch-ins without a sched_switch event (assert_consistent) happen in such runs on the
+    # machines pvtrace was built on (about 10 in 12000 tasks): their on-CPU time and their
+    # wait for the CPU are recovered from the kernel, so they agree with its counters.
+    unseen = [t for t in r["tasks"] if t["switches"]["in_unseen"] and t["kernel"]]
+    for t in unseen:
+        s, k = t["switches"], t["kernel"]
+        ins = s["in"] + s["in_unseen"]
+        check(abs(t["oncpu_ns"] - k["oncpu_ns"]) <= 1000 * ins,
+              "tid %d oncpu %d vs kernel %d (%s)" % (t["tid"], t["oncpu_ns"], k["oncpu_ns"], s))
+        check(abs(t["runq"]["total_ns"] - k["runq_ns"]) <= 0.01 * k["runq_ns"] + 10000 * ins,
+              "tid %d runq %d vs kernel %d (%s)" % (t["tid"], t["runq"]["total_ns"], k["runq_ns"], s))
+    print("  %d switch-ins without an event, in %d tasks; recovered" %
+          (r["tracer"]["switch_ins_unseen"], len(unseen)))
 
 
 # ---------------------------------------------------------------- memory
