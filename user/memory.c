@@ -186,6 +186,7 @@ int memory_parse_smaps(FILE *f, struct pvt_smaps *sum, struct pvt_stack_range *s
 		stacks[i].rss = 0;
 		stacks[i].found = false;
 	}
+	errno = 0;
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long kb;
 		uint64_t lo, hi;
@@ -222,8 +223,8 @@ int memory_parse_smaps(FILE *f, struct pvt_smaps *sum, struct pvt_stack_range *s
 			sum->swap += kb;
 		}
 	}
-	if (ferror(f))
-		return -EIO;
+	if (ferror(f)) /* the read's own error: ESRCH for a process whose mm went away since open */
+		return errno ? -errno : -EIO;
 	return any || !other ? 0 : -EINVAL;
 }
 

@@ -266,8 +266,9 @@ static void sample_memory(struct run_state *rs)
 		rs->oom = 1;
 	free(recs);
 	if (rs->mt.read_error && !rs->sample_warned++)
-		pvt_warn("cannot read /proc/PID/smaps_rollup of a traced process (%s): PSS, shared and "
-			 "private memory and resident stacks are left out", strerror(rs->mt.read_error));
+		pvt_warn("cannot read /proc/PID/smaps_rollup of a traced process (%s): its PSS, shared "
+			 "and private memory and resident stacks are left out of that sample (counted in "
+			 "memory_samples_failed)", strerror(rs->mt.read_error));
 	rs->mt.pass_ns_total += pvt_now_ns() - t;
 }
 

@@ -195,7 +195,12 @@ def pingpong_threads_switch_within_the_process():
         check(t["kind"] == "thread" and t["pid"] == r["root_pid"], "thread of root: %s" % t)
         check(s["in"] >= 5000, "a switch-in per round: %s" % s)
         check(s["from"]["same_process"] >= 0.9 * s["in"], "from the partner thread: %s" % s)
-        check(s["address_space_changes"] <= 0.01 * s["in"] + 5, "no mm change: %s" % s)
+        # A switch from the sibling thread never loads another mm; a switch from another
+        # process always does (other tasks of the machine share the CPU now and then).
+        fr = s["from"]
+        check(fr["other_process"] <= s["address_space_changes"] <= s["in"] - fr["same_process"],
+              "mm changes only from outside the process: %s" % s)
+        check(s["address_space_changes"] <= 0.1 * s["in"], "few mm changes: %s" % s)
     th = r["summary"]["threads"]["switches"]
     check(th["from"]["same_process"] >= 0.9 * th["in"], "summary threads %s" % th)
 
@@ -209,6 +214,9 @@ def pingpong_processes_switch_address_space():
         s = t["switches"]
         check(t["kind"] == "process" and t["ppid"] == r["root_pid"], "child process: %s" % t)
         check(s["from"]["other_process"] >= 0.9 * s["in"], "from the partner: %s" % s)
+        fr = s["from"]
+        check(fr["other_process"] <= s["address_space_changes"] <= s["in"] - fr["same_process"],
+              "an mm change from every other process: %s" % s)
         check(s["address_space_changes"] >= 0.9 * s["in"], "mm change: %s" % s)
     procs = {p["pid"]: p for p in r["processes"]}
     for pid in pids:

@@ -202,6 +202,29 @@ static void test_smaps_match_on_start_only(void **state)
 	assert_int_equal(sum.rss, 248 * KB);
 }
 
+/* A stream whose read fails as smaps_rollup's does once the process's mm is gone. */
+static ssize_t gone_read(void *cookie, char *buf, size_t size)
+{
+	(void)cookie;
+	(void)buf;
+	(void)size;
+	errno = ESRCH;
+	return -1;
+}
+
+/* The read's own error comes back (ESRCH: gone, not worth a warning), not a generic EIO. */
+static void test_smaps_read_error_kept(void **state)
+{
+	cookie_io_functions_t io = { .read = gone_read };
+	struct pvt_smaps sum;
+	FILE *f = fopencookie(NULL, "r", io);
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(memory_parse_smaps(f, &sum, NULL, 0), -ESRCH);
+	fclose(f);
+}
+
 /* A VMA header longer than the line buffer (a long path) does not disturb the sums. */
 static void test_smaps_long_path(void **state)
 {
@@ -1221,6 +1244,7 @@ int main(void)
 		cmocka_unit_test(test_smaps_sums_and_stacks),
 		cmocka_unit_test(test_smaps_match_on_start_only),
 		cmocka_unit_test(test_smaps_long_path),
+		cmocka_unit_test(test_smaps_read_error_kept),
 		cmocka_unit_test(test_smaps_empty),
 		cmocka_unit_test(test_smaps_garbage),
 		cmocka_unit_test(test_read_smaps_self),
