@@ -187,6 +187,16 @@ def pingpong(kind):
     return r, members
 
 
+def mm_changes_follow_origins(s):
+    """Switch-ins from another process load its mm, those from a sibling thread do not.
+
+    Rare exceptions exist either way (seen: one switch from another process in 5002
+    without a change, a task in the middle of exit or exec), hence 0.1% + 2."""
+    fr, ch = s["from"], s["address_space_changes"]
+    slack = 0.001 * s["in"] + 2
+    return fr["other_process"] - slack <= ch <= s["in"] - fr["same_process"] + slack
+
+
 @test
 def pingpong_threads_switch_within_the_process():
     r, members = pingpong("threads")
@@ -195,11 +205,9 @@ def pingpong_threads_switch_within_the_process():
         check(t["kind"] == "thread" and t["pid"] == r["root_pid"], "thread of root: %s" % t)
         check(s["in"] >= 5000, "a switch-in per round: %s" % s)
         check(s["from"]["same_process"] >= 0.9 * s["in"], "from the partner thread: %s" % s)
-        # A switch from the sibling thread never loads another mm; a switch from another
-        # process always does (other tasks of the machine share the CPU now and then).
-        fr = s["from"]
-        check(fr["other_process"] <= s["address_space_changes"] <= s["in"] - fr["same_process"],
-              "mm changes only from outside the process: %s" % s)
+        # A switch from the sibling thread does not load another mm; a switch from another
+        # process does (other tasks of the machine share the CPU now and then).
+        check(mm_changes_follow_origins(s), "mm changes only from outside the process: %s" % s)
         check(s["address_space_changes"] <= 0.1 * s["in"], "few mm changes: %s" % s)
     th = r["summary"]["threads"]["switches"]
     check(th["from"]["same_process"] >= 0.9 * th["in"], "summary threads %s" % th)
@@ -214,9 +222,7 @@ def pingpong_processes_switch_address_space():
         s = t["switches"]
         check(t["kind"] == "process" and t["ppid"] == r["root_pid"], "child process: %s" % t)
         check(s["from"]["other_process"] >= 0.9 * s["in"], "from the partner: %s" % s)
-        fr = s["from"]
-        check(fr["other_process"] <= s["address_space_changes"] <= s["in"] - fr["same_process"],
-              "an mm change from every other process: %s" % s)
+        check(mm_changes_follow_origins(s), "an mm change from every other process: %s" % s)
         check(s["address_space_changes"] >= 0.9 * s["in"], "mm change: %s" % s)
     procs = {p["pid"]: p for p in r["processes"]}
     for pid in pids:

@@ -38,44 +38,63 @@ static void test_quantiles(void **state)
 	assert_true(v[0] == 10); /* not sorted in place */
 }
 
-/* A fake operation: spins @iters times; fails when told to. */
+/*
+ * A fake operation on a fake clock: each iteration takes exactly 100 us, so
+ * the harness's sizing is checked without depending on this machine's speed
+ * or load.  It fails when told to.
+ */
+#define FAKE_OP_NS 100000ull
+static uint64_t fake_now;
+
+static uint64_t fake_clock(void)
+{
+	return fake_now;
+}
+
 struct fake {
-	uint64_t calls, last_iters;
+	uint64_t calls, last_iters, iters_total;
 	int fail_at; /* call number that fails, 0: never */
 };
 
 static int fake_op(void *ctx, uint64_t iters, char *err, size_t errsz)
 {
 	struct fake *f = ctx;
-	volatile uint64_t x = 0;
 
 	if (++f->calls == (uint64_t)f->fail_at) {
 		snprintf(err, errsz, "fork: Resource temporarily unavailable");
 		return -1;
 	}
 	f->last_iters = iters;
-	for (uint64_t i = 0; i < iters * 1000; i++)
-		x += i;
+	f->iters_total += iters;
+	fake_now += iters * FAKE_OP_NS;
 	return 0;
 }
 
 static void test_harness_sizes_and_runs(void **state)
 {
-	struct bench_opts o = { .runs = 7, .min_run_ns = 2000000 };
+	struct bench_opts o = { .runs = 7, .min_run_ns = 2000000, .clock = fake_clock };
 	struct bench_results rs = { 0 };
 	struct bench_result *r = bench_new(&rs, "create.fork", BENCH_US);
 	struct fake f = { 0 };
-	uint64_t t0 = bench_now_ns(), t1;
 
 	assert_int_equal(bench_time(&o, r, fake_op, &f, 1u << 30), 0);
-	t1 = bench_now_ns();
 	assert_string_equal(r->suite, "create");
 	assert_int_equal(r->n, 7);
-	assert_true(r->ops_per_run == f.last_iters && r->ops_per_run > 1);
-	/* A run lasts at least min_run_ns: 7 of them at least 14 ms in all. */
-	assert_true(t1 - t0 >= 7 * o.min_run_ns);
+	/*
+	 * Sizing: 1 iteration (0.1 ms) is 8 times too short, so x8; 8 (0.8 ms) is
+	 * not, so x2 from there: 16 (1.6 ms), 32 (3.2 ms >= 2 ms).  A run lasts at
+	 * least min_run_ns.
+	 */
+	assert_int_equal(r->ops_per_run, 32);
+	assert_int_equal(f.last_iters, 32);
+	assert_true(r->ops_per_run * FAKE_OP_NS >= o.min_run_ns);
+	/* warm-up 1, sizing 1 + 8 + 16 + 32, then 7 timed runs of 32 */
+	assert_int_equal(f.calls, 1 + 4 + 7);
+	assert_int_equal(f.iters_total, 1 + 1 + 8 + 16 + 32 + 7 * 32);
+	/* every run's value is the operation's exact cost, in microseconds */
 	for (unsigned int i = 0; i < r->n; i++)
-		assert_true(r->v[i] > 0);
+		assert_true(fabs(r->v[i] - 100.0) < 1e-9);
+	assert_true(fabs(r->median - 100.0) < 1e-9);
 	assert_true(r->p10 <= r->median && r->median <= r->p90);
 	assert_true(r->ref != NULL && r->ref->lo == 50 && r->ref->hi == 100);
 	assert_string_equal(r->error, "");
@@ -85,12 +104,13 @@ static void test_harness_sizes_and_runs(void **state)
 	memset(&f, 0, sizeof(f));
 	assert_int_equal(bench_time(&o, r, fake_op, &f, 4), 0);
 	assert_true(r->ops_per_run == 4);
+	assert_true(fabs(r->median - 100.0) < 1e-9);
 	bench_results_free(&rs);
 }
 
 static void test_harness_failure(void **state)
 {
-	struct bench_opts o = { .runs = 5, .min_run_ns = 100000 };
+	struct bench_opts o = { .runs = 5, .min_run_ns = 100000, .clock = fake_clock };
 	struct bench_results rs = { 0 };
 	struct bench_result *r = bench_new(&rs, "scale.processes_10k", BENCH_MS);
 	struct fake f = { .fail_at = 4 };

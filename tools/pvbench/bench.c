@@ -170,6 +170,7 @@ int bench_time(const struct bench_opts *o, struct bench_result *r, bench_op_fn f
 	       uint64_t max_iters)
 {
 	double per_unit = !strcmp(r->unit, BENCH_MS) ? 1e6 : 1e3;
+	uint64_t (*now)(void) = o->clock ? o->clock : bench_now_ns;
 	uint64_t iters = 1, t0, dt;
 	char err[160] = "";
 
@@ -180,10 +181,10 @@ int bench_time(const struct bench_opts *o, struct bench_result *r, bench_op_fn f
 		goto fail;
 	/* Size a run: double until it lasts min_run_ns (this also warms up further). */
 	for (;;) {
-		t0 = bench_now_ns();
+		t0 = now();
 		if (fn(ctx, iters, err, sizeof(err)))
 			goto fail;
-		dt = bench_now_ns() - t0;
+		dt = now() - t0;
 		if (dt >= o->min_run_ns || iters >= max_iters)
 			break;
 		if (dt * 8 < o->min_run_ns && iters * 8 <= max_iters)
@@ -193,10 +194,10 @@ int bench_time(const struct bench_opts *o, struct bench_result *r, bench_op_fn f
 	}
 	r->ops_per_run = iters;
 	for (unsigned int i = 0; i < o->runs; i++) {
-		t0 = bench_now_ns();
+		t0 = now();
 		if (fn(ctx, iters, err, sizeof(err)))
 			goto fail;
-		dt = bench_now_ns() - t0;
+		dt = now() - t0;
 		bench_add(r, (double)dt / (double)iters / per_unit);
 	}
 	bench_finish(r);

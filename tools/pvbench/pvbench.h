@@ -44,6 +44,7 @@ struct bench_opts {
 	unsigned int ws_kib;   /* switch: working set each side touches per switch (0: none) */
 	int cpu_a, cpu_b;      /* switch: pinned runs on cpu_a; spread on cpu_a and cpu_b */
 	int verbose;
+	uint64_t (*clock)(void); /* bench_time's clock; NULL: bench_now_ns (tests give a fake one) */
 };
 
 struct bench_ref {
