@@ -668,7 +668,6 @@ static __always_inline void switch_out(struct pvt_task *pt, struct task_struct *
 	}
 }
 
-
 static __always_inline void switch_in(struct pvt_task *pt, struct task_struct *prev,
 				      struct task_struct *next, __u64 now, __u64 now_task)
 {
