@@ -526,11 +526,15 @@ def sleeping_time_and_states_are_counted():
     assert_runq_sane(r)
     workers = [t for t in r["tasks"] if t["comm"].startswith("selfcount-")]
     check(len(workers) == 3, "workers: %s" % [t["comm"] for t in r["tasks"]])
+    assert_exact(r)
     for t in workers:
-        # 100 sleeps of at least 50 us each.
-        check(t["offcpu"]["blocked_ns"] >= 100 * 50000, "blocked %s" % t["offcpu"])
-        check(t["switches"]["out_states"]["sleeping"] >= 100, "S states %s" % t["switches"])
-        check(t["wakeups"] >= 100, "woken after each sleep: %d" % t["wakeups"])
+        # 100 sleeps of at least 50 us each.  A sleep whose timer fires before the task has
+        # left the CPU does not switch (seen under load: 99 of 100; the kernel's count, equal
+        # to pvtrace's by assert_exact, agrees), so allow two such.
+        sleeps = t["switches"]["out_states"]["sleeping"]
+        check(sleeps >= 98, "S states %s" % t["switches"])
+        check(t["offcpu"]["blocked_ns"] >= sleeps * 50000, "blocked %s" % t["offcpu"])
+        check(t["wakeups"] >= sleeps, "woken after each sleep: %d" % t["wakeups"])
         total = sum(t["switches"]["out_states"].values())
         check(total == t["switches"]["voluntary"] + t["switches"]["involuntary"],
               "every switch-out has a state")
