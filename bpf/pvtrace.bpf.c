@@ -188,7 +188,11 @@ static __noinline struct pvt_task *register_root(struct task_struct *t)
 	pt->flags = PVT_F_ROOT | PVT_F_BASELINE;
 	pt->first_ns = pvt_rq_clock(t);
 	pvt_read_kcounters(t, &pt->kbase);
-	pt->sum_exec_at_out = pt->kbase.sum_exec_runtime;
+	if (t == bpf_get_current_task_btf()) {
+		/* First seen on the CPU (a syscall, an exec, a fork): it is in a slice now. */
+		pt->last_in_ns = pt->first_ns;
+		pt->last_in_task_ns = t->se.exec_start;
+	}
 	return pt;
 }
 
@@ -527,16 +531,25 @@ int pvt_iter_task(struct bpf_iter__task *ctx)
 	return 0;
 }
 
+/*
+ * A start and an end may come from two CPUs' rq->clock (a wakeup on another CPU,
+ * a migration): a few ns of skew must not wrap to 2^64.
+ */
+static __always_inline __u64 since(__u64 now, __u64 start)
+{
+	return now > start ? now - start : 0;
+}
+
 static __always_inline void end_blocked(struct pvt_task *pt, __u64 now)
 {
-	pt->blocked_ns[pt->blocked_state & (PVT_OUT__MAX - 1)] += now - pt->blocked_start_ns;
+	pt->blocked_ns[pt->blocked_state & (PVT_OUT__MAX - 1)] += since(now, pt->blocked_start_ns);
 	pt->blocked_start_ns = 0;
 }
 
 /* A wait for a CPU ended at @now (a switch-in): the task's figures; its bucket. */
 static __always_inline __u32 end_runq(struct pvt_task *pt, __u64 now, __u64 *latp)
 {
-	__u64 lat = now - pt->runq_start_ns;
+	__u64 lat = since(now, pt->runq_start_ns);
 	__u32 b = pvt_hist_bucket(lat);
 
 	pt->runq_start_ns = 0;
@@ -562,20 +575,23 @@ static __always_inline __u32 end_runq(struct pvt_task *pt, __u64 now, __u64 *lat
  */
 static __always_inline void unseen_switch_in(struct pvt_task *pt, struct task_struct *t)
 {
-	__u64 arrival = 0, lat;
+	__u64 arrival = 0, lat, slice;
 
 	pt->sw_in_unseen++;
 	count(PVT_C_IN_UNSEEN);
-	pt->oncpu_ns += t->se.sum_exec_runtime - pt->sum_exec_at_out;
+	/* oncpu_ns has followed sum_exec_runtime since the baseline: the rest is this slice. */
+	slice = t->se.sum_exec_runtime - pt->kbase.sum_exec_runtime - pt->oncpu_ns;
+	if ((__s64)slice > 0)
+		pt->oncpu_ns += slice;
 	if (bpf_core_field_exists(t->sched_info))
 		arrival = BPF_CORE_READ(t, sched_info.last_arrival);
 	if (!arrival)
 		return;
 	if (!pt->first_in_ns)
 		pt->first_in_ns = arrival;
-	if (pt->blocked_start_ns && arrival >= pt->blocked_start_ns)
+	if (pt->blocked_start_ns)
 		end_blocked(pt, arrival);
-	if (pt->runq_start_ns && arrival >= pt->runq_start_ns)
+	if (pt->runq_start_ns)
 		end_runq(pt, arrival, &lat);
 }
 
@@ -627,7 +643,6 @@ static __always_inline void switch_out(struct pvt_task *pt, struct task_struct *
 	} else if (!fresh) {
 		unseen_switch_in(pt, prev);
 	}
-	pt->sum_exec_at_out = prev->se.sum_exec_runtime;
 	count(PVT_C_SWITCHES);
 
 	/*
@@ -837,7 +852,6 @@ int BPF_PROG(pvt_sched_process_fork, struct task_struct *parent, struct task_str
 	ct->first_ns = now;
 	ct->create_kt = kt;
 	pvt_read_kcounters(child, &ct->kbase);
-	ct->sum_exec_at_out = ct->kbase.sum_exec_runtime;
 
 	read_creation(ct, parent, child);
 	find_stack(child, ct, false);

@@ -128,8 +128,7 @@ struct pvt_task {
 	__u64 sw_invol;         /* involuntary switch-outs */
 	__u64 sw_in;            /* switch-ins seen (sched_switch with this task as next) */
 	__u64 sw_in_unseen;     /* switch-ins without a sched_switch event, found at the next
-				 * switch-out (see switch_out() in bpf/pvtrace.bpf.c) */
-	__u64 sum_exec_at_out;  /* se.sum_exec_runtime at the last switch-out (or first sight) */
+				 * switch-out (see unseen_switch_in() in bpf/pvtrace.bpf.c) */
 	__u64 sw_as_change;     /* switch-ins that loaded another address space */
 	__u64 sw_from[PVT_FROM__MAX];
 	__u64 sw_state_resolved;/* switch-outs classified by the kernel counter (see bpf/) */
@@ -166,7 +165,8 @@ struct pvt_task {
 	__u64 stack_start;      /* the new thread's stack as passed to clone/clone3 (0: none) */
 	__u64 stack_size;       /* clone3's stack_size (clone passes only a pointer: 0) */
 
-	/* Exec (the task's first successful one; counts over all). */
+	/* Exec: counts over all; exec_start_kt and exec_minflt of the first successful one,
+	 * exec_ns, exec_path and comm_at_exec of the last (docs/METRICS.md, exec). */
 	__u32 exec_count;       /* successful execs (sched_process_exec) */
 	__u32 exec_failed;      /* failed execve attempts (execvp walking PATH, ENOENT...) */
 	__u64 exec_start_kt;    /* sys_enter of the first successful execve, ktime (0: not timed) */

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "common.h"
@@ -76,10 +77,16 @@ int pvt_getopt_error(const char *cmd, int c, char **argv)
 {
 	if (c == ':')
 		return pvt_usage_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
+	const char *arg = argv[optind - 1];
+
+	/* A long option known but given "=value" it takes none: optopt is its value, not a letter. */
+	if (!strncmp(arg, "--", 2) && strchr(arg, '='))
+		return pvt_usage_error(cmd, "option '%.*s' takes no argument or is unknown",
+				       (int)(strchr(arg, '=') - arg), arg);
 	/* optopt names a bad short option, even inside a group like -xq */
-	if (optopt)
+	if (optopt > 0 && optopt < 128 && arg[0] == '-' && arg[1] != '-')
 		return pvt_usage_error(cmd, "unknown option '-%c'", optopt);
-	return pvt_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+	return pvt_usage_error(cmd, "unknown option '%s'", arg);
 }
 
 uint64_t pvt_now_ns(void)

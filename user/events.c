@@ -55,8 +55,7 @@ static json_writer_t *json_start(struct pvt_events *ev, uint64_t ts, const char 
 static void json_end(struct pvt_events *ev, json_writer_t *jw)
 {
 	jw_end_object(jw);
-	jw_destroy(jw);
-	fputc('\n', ev->f);
+	jw_destroy(jw); /* ends the line: one JSON value per line */
 }
 
 static void add_flag(void *ctx, const char *name)
@@ -178,10 +177,7 @@ static void on_exit(struct pvt_events *ev, const struct pvt_ev_exit *e)
 			jw_null_field(jw, "code");
 			jw_null_field(jw, "signal");
 		}
-		if (how)
-			jw_string_field(jw, "how", how);
-		else
-			jw_null_field(jw, "how");
+		jw_string_or_null_field(jw, "how", how);
 		jw_uint_field(jw, "lifetime_ns", life);
 		jw_uint_field(jw, "oncpu_ns", t->oncpu_ns);
 		jw_uint_field(jw, "switches", t->sw_vol + t->sw_invol);

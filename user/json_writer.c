@@ -396,6 +396,14 @@ void jw_uint_or_null_field(json_writer_t *jw, const char *name, bool present, ui
 		jw_null_field(jw, name);
 }
 
+void jw_string_or_null_field(json_writer_t *jw, const char *name, const char *s)
+{
+	if (s && *s)
+		jw_string_field(jw, name, s);
+	else
+		jw_null_field(jw, name);
+}
+
 int jw_error(const json_writer_t *jw)
 {
 	if (!jw)

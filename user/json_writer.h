@@ -97,6 +97,8 @@ void jw_bool_field(json_writer_t *jw, const char *name, bool v);
 void jw_null_field(json_writer_t *jw, const char *name);
 /* v if present, else null: the many fields that exist only sometimes. */
 void jw_uint_or_null_field(json_writer_t *jw, const char *name, bool present, uint64_t v);
+/* s if it is a non-empty string, else null. */
+void jw_string_or_null_field(json_writer_t *jw, const char *name, const char *s);
 
 /*
  * Error bits (JW_ERR_*) accumulated so far, including the stream's error

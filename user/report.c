@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* report.c - what the text and JSON reports compute alike. */
 #include "report.h"
+#include "status.h"
 
 uint64_t report_lost_events(const struct pvt_report *r)
 {
-	return r->counters[PVT_C_RB_LOST_CREATE] + r->counters[PVT_C_RB_LOST_EXIT] +
-	       r->counters[PVT_C_RB_LOST_EXEC] + r->counters[PVT_C_RB_LOST_RENAME] +
-	       r->counters[PVT_C_LATE_COST_FULL] + r->counters[PVT_C_PROCMAP_FULL];
+	return pvt_lost_events(r->counters);
 }
 
 double report_switch_cost_ns(const struct pvt_report *r, uint64_t in, uint64_t as_change)

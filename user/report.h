@@ -35,7 +35,7 @@ struct pvt_report {
 	uint32_t interval_ms;       /* --interval (0: no periodic sampling) */
 };
 
-/* Total ring-buffer records dropped. */
+/* lost_events: pvt_lost_events() (status.h) of the report's counters. */
 uint64_t report_lost_events(const struct pvt_report *r);
 
 /*

@@ -408,10 +408,7 @@ static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 	if (exit_open(jw, "exit", &rec->exit)) {
 		const char *how = pvt_exit_how_name(t->exit_how);
 
-		if (how)
-			jw_string_field(jw, "how", how);
-		else
-			jw_null_field(jw, "how");
+		jw_string_or_null_field(jw, "how", how);
 		if (t->exit_how == PVT_EXIT_SIGNAL && t->sig_last) {
 			jw_uint_field(jw, "sender_tid", t->sig_sender_tid);
 			jw_uint_field(jw, "sender_pid", t->sig_sender_pid);

@@ -411,10 +411,14 @@ static void creation(FILE *f, const struct pvt_report *r)
 	cost_row(f, "syscall in the creator max", &t->syscall, &p->syscall, 2);
 	cost_row(f, "  of which copying (p50)", &t->copy, &p->copy, 0);
 	cost_row(f, "creation to first run p50", &t->first_run, &p->first_run, 0);
-	snprintf(a, sizeof(a), "%s (%.1f%%)", pvt_fmt_ns(a + 24, 24, t->syscall.sum_ns),
-		 pct(t->syscall.sum_ns, r->duration_ns));
-	snprintf(b, sizeof(b), "%s (%.1f%%)", pvt_fmt_ns(b + 24, 24, p->syscall.sum_ns),
-		 pct(p->syscall.sum_ns, r->duration_ns));
+	{
+		char ta[24], tb[24]; /* not inside a and b: snprintf's source and target must not overlap */
+
+		snprintf(a, sizeof(a), "%s (%.1f%%)", pvt_fmt_ns(ta, sizeof(ta), t->syscall.sum_ns),
+			 pct(t->syscall.sum_ns, r->duration_ns));
+		snprintf(b, sizeof(b), "%s (%.1f%%)", pvt_fmt_ns(tb, sizeof(tb), p->syscall.sum_ns),
+			 pct(p->syscall.sum_ns, r->duration_ns));
+	}
 	fprintf(f, "  %-34s %22s %22s\n", "time creating (% of wall time)", a, b);
 	if (t->execed || p->execed) {
 		sum_row(f, "exec'd", t->execed, t->born, p->execed, p->born);

@@ -23,11 +23,16 @@ static const char *si(char *buf, size_t sz, double v)
 	return buf;
 }
 
+uint64_t pvt_lost_events(const uint64_t c[PVT_C__MAX])
+{
+	return c[PVT_C_RB_LOST_CREATE] + c[PVT_C_RB_LOST_EXIT] + c[PVT_C_RB_LOST_EXEC] +
+	       c[PVT_C_RB_LOST_RENAME] + c[PVT_C_LATE_COST_FULL] + c[PVT_C_PROCMAP_FULL];
+}
+
 int status_format(char *buf, size_t sz, const uint64_t c[PVT_C__MAX], double sps)
 {
 	uint64_t seen = c[PVT_C_TASKS_SEEN], dead = c[PVT_C_TASKS_DEAD];
-	uint64_t lost = c[PVT_C_RB_LOST_CREATE] + c[PVT_C_RB_LOST_EXIT] + c[PVT_C_RB_LOST_EXEC] +
-			c[PVT_C_RB_LOST_RENAME] + c[PVT_C_LATE_COST_FULL] + c[PVT_C_PROCMAP_FULL];
+	uint64_t lost = pvt_lost_events(c);
 	char r[32];
 
 	return snprintf(buf, sz, "pvtrace: %llu tasks alive, %llu seen, %s switches/s, %llu lost%s",

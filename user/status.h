@@ -24,6 +24,12 @@ void status_init(struct pvt_status *st, FILE *f, bool enabled);
 void status_update(struct pvt_status *st, const uint64_t c[PVT_C__MAX], uint64_t now_ns);
 /* Erase the line (before the report or any message). */
 void status_clear(struct pvt_status *st);
+/*
+ * Events lost, from the tracer's counters (docs/METRICS.md, lost_events): ring-buffer
+ * drops of the records that feed --events, creation costs and process memory not
+ * kept.  Memory records that did not fit are read at the end: not lost.
+ */
+uint64_t pvt_lost_events(const uint64_t c[PVT_C__MAX]);
 /* The line itself, for tests. */
 int status_format(char *buf, size_t sz, const uint64_t c[PVT_C__MAX], double switches_per_s);
 

@@ -104,7 +104,10 @@ def quick_run_has_every_result_with_a_positive_median():
         x = res[name]
         check(x["error"] is None, "%s: %s" % (name, x["error"]))
         check(x["unit"] == unit, "%s: unit %s, not %s" % (name, x["unit"], unit))
-        check(x["median"] is not None and x["median"] > 0, "%s: median %s" % (name, x["median"]))
+        # N = 1 memory figures carry the system's noise and are kept even negative (BENCH.md).
+        positive = not name.endswith(".n1")
+        check(x["median"] is not None and (x["median"] > 0 or not positive),
+              "%s: median %s" % (name, x["median"]))
         check(x["p10"] <= x["median"] <= x["p90"], "%s: p10 %s median %s p90 %s" %
               (name, x["p10"], x["median"], x["p90"]))
         check(x["runs"] >= 1 and x["runs"] == len(x["values"]), "%s: runs %s values %s" %
@@ -257,14 +260,18 @@ def creation_cycles_bound_what_the_kernel_saw_of_them():
     res = by_name(br)
     root = tr["root_pid"]
     mine = [t for t in tr["tasks"] if t["created"] and t["parent_tid"] == root]
-    threads = [t for t in mine if "CLONE_THREAD" in t["created"]["flags"]]
+    # pthread_create is clone3; create.clone_thread's raw clone(CLONE_THREAD) is left out.
+    threads = [t for t in mine if "CLONE_THREAD" in t["created"]["flags"] and
+               t["created"]["syscall"] == "clone3"]
     forks = [t for t in mine if t["created"]["syscall"] in ("clone", "clone3") and
              not set(t["created"]["flags"]) & {"CLONE_THREAD", "CLONE_VFORK", "CLONE_VM"} and
              t["exec"] is None]
     vforks = [t for t in mine if t["created"]["syscall"] == "vfork"]
     for kind, tasks, name in (("thread", threads, "create.pthread_create"),
                               ("fork", forks, "create.fork"), ("vfork", vforks, "create.vfork")):
-        check(len(tasks) >= res[name]["runs"], "%s: %d seen by pvtrace" % (kind, len(tasks)))
+        # Every timed run's children at least (warm-up and sizing make more).
+        want = res[name]["runs"] * res[name]["ops_per_run"]
+        check(len(tasks) >= want, "%s: %d seen by pvtrace, %d timed" % (kind, len(tasks), want))
         cycle_ns = res[name]["median"] * 1000
         sys_ns = median([t["created"]["syscall_ns"] for t in tasks])
         life_ns = median([t["lifetime_ns"] for t in tasks if t["lifetime_ns"] is not None])

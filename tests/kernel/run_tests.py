@@ -745,6 +745,12 @@ def usage_errors_are_2():
         p = run([PVTRACE, *args])
         check(p.returncode == 2, "%s: exit %d" % (args, p.returncode))
         check(b"usage" in p.stderr or b"Try" in p.stderr, "%s: usage hint" % args)
+    # A long option given a value it does not take: named, with no stray byte.
+    for args in (["run", "--no-status=1", "--", "true"], ["calibrate", "--quick=3"]):
+        p = run([PVTRACE, *args])
+        err = p.stderr.decode()
+        check(p.returncode == 2 and "'%s'" % args[1].split("=")[0] in err and
+              all(c.isprintable() or c == "\n" for c in err), "%s: %r" % (args, err))
     for args in (["--help"], ["run", "--help"], ["help"]):
         p = run([PVTRACE, *args])
         check(p.returncode == 0 and b"usage" in p.stdout, "%s prints help" % args)
@@ -782,7 +788,10 @@ def unwritable_output_fails_before_running():
 # ---------------------------------------------------------------- creation and exit
 
 def json_lines(text):
-    return [json.loads(l) for l in text.splitlines() if l.strip()]
+    """JSON Lines, strictly: every line one JSON value (a reader going line by line)."""
+    lines = text.splitlines()
+    check(all(l.strip() for l in lines), "no blank line between records")
+    return [json.loads(l) for l in lines]
 
 
 def median(v):
@@ -1157,8 +1166,13 @@ def process_memory_agrees_with_its_own_status():
     check(within(m["rss_peak_bytes"], hwm, 0.05), "rss peak %d vs VmHWM %d" % (m["rss_peak_bytes"], hwm))
     check(m["rss_anon_bytes"] >= 64 << 20, "anon peak %d >= the 64 MiB touched" % m["rss_anon_bytes"])
     check(within(m["rss_anon_bytes"], int(st["RssAnon_kb"]) * 1024, 0.05), "anon vs RssAnon")
-    # Page tables within a factor of two of VmPTE.
-    check(pte / 2 <= m["page_table_bytes"] <= pte * 2, "page tables %d vs VmPTE %d" %
+    # File-backed pages: the peak against RssFile read while holding (libraries, the binary).
+    rf = int(st["RssFile_kb"]) * 1024
+    check(abs(m["rss_file_bytes"] - rf) <= 0.1 * rf + (64 << 10), "rss file %d vs RssFile %d"
+          % (m["rss_file_bytes"], rf))
+    # Page tables: the peak against VmPTE read while holding (nothing is unmapped in between),
+    # a few page-table pages of slack for what the exit path maps.
+    check(pte - 4096 <= m["page_table_bytes"] <= pte + 4 * 4096, "page tables %d vs VmPTE %d" %
           (m["page_table_bytes"], pte))
     # /proc/PID/maps adds the [vsyscall] gate page, which is no VMA of the mm.
     nmaps = int(st["map_count"])
@@ -1174,10 +1188,13 @@ def process_memory_agrees_with_its_own_status():
     sizes = [slab_objsize(c) for c in ("task_struct", "mm_struct", "signal_cache", "sighand_cache",
                                        "files_cache", "vm_area_struct")]
     lead = by_tid(r)[int(st["pid"])]["memory"]
+    # (A cache merged into another has no line of its own: pvtrace then uses the BTF size.)
     if None not in sizes:
         want = (sizes[0] + lead["kernel_stack_bytes"] + sum(sizes[1:5]) +
                 m["vma_count"] * sizes[5] + m["page_table_bytes"])
         check(m["kernel_bytes"] == want, "kernel bytes %d vs slabinfo sum %d" % (m["kernel_bytes"], want))
+    else:
+        print("  slabinfo lacks a cache (merged): kernel bytes checked by parts only")
     check(r["tracer"]["processes_untracked_memory"] == 0 and r["lost_events"] == 0, "nothing lost")
 
 
@@ -1231,9 +1248,12 @@ def copy_on_write_after_fork_shows_as_shared():
 def exec_starts_the_memory_over():
     p, r = trace([CREATOR, "3"])
     check(p.returncode == 0, p.stderr.decode())
-    # fork_exec, vfork and posix_spawn children exec /bin/true: 3 of each
+    # fork_exec and posix_spawn children exec /bin/true (vfork's call _exit): 3 of each
     kids = [x for x in r["processes"] if x["comm"] == "true"]
-    check(len(kids) >= 3, "exec'd children: %s" % [x["comm"] for x in r["processes"]])
+    tasks = by_tid(r)
+    spawned = [x for x in kids if "CLONE_VFORK" in tasks[x["pid"]]["created"]["flags"]]
+    check(len(kids) == 6 and len(spawned) == 3, "exec'd children: %d, %d by posix_spawn"
+          % (len(kids), len(spawned)))
     for k in kids:
         m = k["memory"]
         check(m["before_exec"] is not None and m["before_exec"]["execs"] == 1 and
@@ -1273,7 +1293,8 @@ def text_report_tells_the_marginal_memory_cost():
 def precondition():
     if os.geteuid() != 0:
         return "needs root (BPF)"
-    if not all(os.access(x, os.X_OK) for x in (PVTRACE, PVLOAD, SELFCOUNT, SPAWN)):
+    if not all(os.access(x, os.X_OK) for x in (PVTRACE, PVLOAD, SELFCOUNT, SPAWN, CREATOR, CRASH,
+                                               MEMHOG)):
         return "not built: run make"
     return None
 

@@ -240,6 +240,10 @@ static void test_field_helpers(void **state)
 	jw_double_field(jw, "d", 0.5);
 	jw_bool_field(jw, "b", true);
 	jw_null_field(jw, "z");
+	jw_string_or_null_field(jw, "so", "x");
+	jw_string_or_null_field(jw, "se", "");
+	jw_uint_or_null_field(jw, "uo", true, 3);
+	jw_uint_or_null_field(jw, "un", false, 3);
 	jw_end_object(jw);
 	assert_int_equal(mem_close(&m,
 		"{\n"
@@ -249,7 +253,11 @@ static void test_field_helpers(void **state)
 		"  \"i\": -7,\n"
 		"  \"d\": 0.5,\n"
 		"  \"b\": true,\n"
-		"  \"z\": null\n"
+		"  \"z\": null,\n"
+		"  \"so\": \"x\",\n"
+		"  \"se\": null,\n"
+		"  \"uo\": 3,\n"
+		"  \"un\": null\n"
 		"}\n"), 0);
 }
 

@@ -14,14 +14,6 @@
 #include "json_writer.h"
 #include "pvbench.h"
 
-static void str_or_null(json_writer_t *jw, const char *name, const char *s)
-{
-	if (s && *s)
-		jw_string_field(jw, name, s);
-	else
-		jw_null_field(jw, name);
-}
-
 static void machine(json_writer_t *jw, const struct bench_machine *m)
 {
 	const struct pvt_machine *h = &m->host;
@@ -32,13 +24,13 @@ static void machine(json_writer_t *jw, const struct bench_machine *m)
 	jw_string_field(jw, "kernel", h->kernel);
 	jw_string_field(jw, "kernel_version", h->kernel_version);
 	jw_string_field(jw, "arch", h->arch);
-	str_or_null(jw, "cpu_model", h->cpu_model);
+	jw_string_or_null_field(jw, "cpu_model", h->cpu_model);
 	jw_int_field(jw, "cpus_online", h->cpus_online);
 	jw_int_field(jw, "cpus_allowed", h->cpus_allowed);
 	jw_uint_field(jw, "mem_total_bytes", h->mem_total_bytes);
 	jw_bool_field(jw, "hypervisor", h->hypervisor);
-	str_or_null(jw, "clocksource", h->clocksource);
-	str_or_null(jw, "cpufreq_governor", h->governor);
+	jw_string_or_null_field(jw, "clocksource", h->clocksource);
+	jw_string_or_null_field(jw, "cpufreq_governor", h->governor);
 	jw_string_field(jw, "libc", h->libc);
 	jw_string_field(jw, "date", h->date);
 	jw_end_object(jw);
@@ -79,7 +71,7 @@ static void result(json_writer_t *jw, const struct bench_result *r)
 		jw_double(jw, r->v[i]);
 	jw_end_array(jw);
 	jw_uint_or_null_field(jw, "ops_per_run", r->ops_per_run > 0, r->ops_per_run);
-	str_or_null(jw, "params", r->params);
+	jw_string_or_null_field(jw, "params", r->params);
 	jw_name(jw, "reference");
 	if (r->ref) {
 		jw_start_object(jw);
@@ -91,13 +83,13 @@ static void result(json_writer_t *jw, const struct bench_result *r)
 	} else {
 		jw_null(jw);
 	}
-	str_or_null(jw, "verdict", bench_verdict(r));
+	jw_string_or_null_field(jw, "verdict", bench_verdict(r));
 	jw_name(jw, "details");
 	jw_start_object(jw);
 	for (unsigned int i = 0; i < r->nextra; i++)
 		jw_double_field(jw, r->extra[i].key, r->extra[i].val);
 	jw_end_object(jw);
-	str_or_null(jw, "error", r->error);
+	jw_string_or_null_field(jw, "error", r->error);
 	jw_end_object(jw);
 }
 
