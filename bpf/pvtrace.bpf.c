@@ -43,8 +43,24 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by userspace between open and load. */
 const volatile __u32 root_tid = 0; /* the gated command; tracked from its first sight */
-const volatile bool syscall_costs = true; /* sys_enter/sys_exit attached (not --no-syscall-costs) */
+const volatile bool syscall_costs = true; /* sys_enter/sys_exit loaded (not --syscall-costs=never) */
+const volatile bool live_events = false;  /* --events: send creations, execs, renames as they happen */
 const volatile __u32 nr_cpus = 1;          /* possible CPUs (the per-CPU parts of RSS counters) */
+
+/*
+ * The syscall hooks come and go (--syscall-costs=bursts, user/tracer.c): every
+ * syscall on the machine pays for them while attached.  Userspace bumps
+ * sys_hooks_gen at each attach and detach, so that a sys_enter seen in an
+ * earlier window is never paired with a later event, and sets sys_hooks_on
+ * while they are attached.  A creation or exec while they are off sets
+ * sys_hooks_wanted and wakes userspace (PVT_EV_WAKE), which attaches them;
+ * sys_activity changes at each creation or exec, so that userspace can tell
+ * when creating has stopped and detach them again.
+ */
+__u32 sys_hooks_gen = 0;
+__u32 sys_hooks_on = 0;
+__u32 sys_hooks_wanted = 0;
+__u64 sys_activity = 0;
 
 
 /* Bumped by userspace before each run of the task iterator (one memory sample per process per pass). */
@@ -91,7 +107,7 @@ struct {
 	__uint(max_entries, PVT_DEFAULT_MAX_TASKS); /* userspace: --max-tasks */
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct pvt_dead_key);
-	__type(value, __u64);
+	__type(value, struct pvt_create_cost);
 } late_costs SEC(".maps");
 
 /*
@@ -136,14 +152,15 @@ static __always_inline void count(__u32 idx)
 		*c += 1;
 }
 
+/* Direct loads through the BTF pointer (no helper calls): this runs at every creation. */
 static __always_inline void fill_identity(struct pvt_task *pt, struct task_struct *t)
 {
 	pt->tid = t->pid;
 	pt->pid = t->tgid;
-	pt->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	pt->ppid = t->real_parent->tgid;
 	pt->start_time = t->start_time;
-	pt->leader_start_time = BPF_CORE_READ(t, group_leader, start_time);
-	bpf_probe_read_kernel_str(pt->comm, sizeof(pt->comm), t->comm);
+	pt->leader_start_time = t->group_leader->start_time;
+	pvt_comm_copy(pt->comm, t->comm);
 	pt->kstack_bytes = pvt_kstack_bytes(t);
 }
 
@@ -208,6 +225,21 @@ static __always_inline struct pvt_task *task_lookup(struct task_struct *t, bool 
 	return register_root(t);
 }
 
+/*
+ * Ring-buffer wakeups: a wakeup is an irq_work on the CPU that submits,
+ * inside the workload's syscall or switch, for every record.  Final records
+ * (exits, memory) wake the reader only once the ring is a quarter full; the
+ * reader also drains it on its own clock (user/run.c).  Live records
+ * (--events) wake it as they come.
+ */
+static __always_inline __u64 rb_final_flags(void)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+
+	return avail >= size / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void hdr_init(struct pvt_ev_hdr *h, __u16 kind, __u16 size, __u64 kt)
 {
 	h->size = size;
@@ -230,9 +262,10 @@ static __always_inline void emit_exit(struct pvt_task *pt, struct task_struct *t
 			count(PVT_C_TASKS_LOST);
 		return;
 	}
-	hdr_init(&e->hdr, PVT_EV_EXIT, sizeof(*e), bpf_ktime_get_ns());
+	/* hdr.ts (CLOCK_MONOTONIC) only for --events' lines: a clock read saved per task. */
+	hdr_init(&e->hdr, PVT_EV_EXIT, sizeof(*e), live_events ? bpf_ktime_get_ns() : 0);
 	bpf_probe_read_kernel(&e->task, sizeof(e->task), pt);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_final_flags());
 }
 
 /* ---- memory: the process's mm, the thread's stacks ---- */
@@ -438,9 +471,9 @@ static __always_inline void mem_final(struct task_struct *t, struct pvt_task *pt
 		count(PVT_C_RB_LOST_MEM); /* still in the map: userspace reads it at the end */
 		return;
 	}
-	hdr_init(&e->hdr, PVT_EV_MEM, sizeof(*e), bpf_ktime_get_ns());
+	hdr_init(&e->hdr, PVT_EV_MEM, sizeof(*e), m->last_kt);
 	bpf_probe_read_kernel(&e->mem, sizeof(e->mem), m);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_final_flags());
 	bpf_map_delete_elem(&procs, &key);
 }
 
@@ -459,6 +492,7 @@ static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *d
 }
 
 #define PVT_VM_RWX 0x7ull /* VM_READ | VM_WRITE | VM_EXEC */
+#define PVT_GUARD_MAX (64ull << 20) /* a guard below a clone3 stack block, at most */
 
 /*
  * The user stack of @t: the mapping that holds the stack clone3/clone was
@@ -489,6 +523,16 @@ static __noinline void find_stack(struct task_struct *t, struct pvt_task *pt, bo
 	pt->ustack_lo = f.start;
 	pt->ustack_hi = f.end;
 	pt->ustack_guard = 0;
+	/*
+	 * clone3 from glibc passes the whole block it mapped, guard included
+	 * (stack = the block's base, below the writable mapping): the guard is
+	 * what lies between, with no second walk of the mm.
+	 */
+	if (pt->stack_size && pt->stack_start < f.start && f.start - pt->stack_start <= PVT_GUARD_MAX &&
+	    pt->stack_start + pt->stack_size > f.start) {
+		pt->ustack_guard = f.start - pt->stack_start;
+		return;
+	}
 	if (f.start && !bpf_find_vma(t, f.start - 1, vma_cb, &g, 0) && g.end == f.start &&
 	    !(g.flags & PVT_VM_RWX))
 		pt->ustack_guard = g.end - g.start;
@@ -828,60 +872,95 @@ static __always_inline void read_creation(struct pvt_task *ct, struct task_struc
 	ct->create_nr = nr;
 }
 
+/*
+ * A creation or exec while the syscall hooks are detached: ask userspace for
+ * them, once per detached spell (the next ones of the burst will be timed).
+ */
+static __always_inline void want_sys_hooks(void)
+{
+	struct pvt_ev_hdr *e;
+
+	sys_activity++;
+	if (!syscall_costs || sys_hooks_on || sys_hooks_wanted)
+		return;
+	sys_hooks_wanted = 1;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return; /* userspace also looks at sys_hooks_wanted on its own clock */
+	hdr_init(e, PVT_EV_WAKE, sizeof(*e), 0);
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+}
+
+/* The creator's sys_enter, if seen in the hooks' current window. */
+static __always_inline bool in_timed_syscall(struct pvt_task *pt)
+{
+	return pt->sys_enter_kt && pt->sys_gen == sys_hooks_gen;
+}
+
+/*
+ * Runs inside the creator's clone/fork, so inside the creation cost that the
+ * report gives: only what cannot wait.  The child's kernel counters start at
+ * zero (copy_process), the entry is zeroed, its stack is looked up at its
+ * exit or by the memory sampler, and the live record goes out only with
+ * --events.  With the syscall hooks attached, the program times itself
+ * (create_cost.tracer_ns), to be left out of the creator's on-CPU cost.
+ */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(pvt_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
+	__u64 t0 = sys_hooks_on ? bpf_ktime_get_ns() : 0;
 	struct pvt_ev_create *e;
 	struct pvt_task *pt, *ct;
 	bool fresh = false;
-	__u64 now, kt;
 
 	/* parent is the creating thread (current), whatever CLONE_PARENT says. */
 	pt = task_lookup(parent, &fresh);
 	if (!pt)
 		return 0;
-	now = pvt_rq_clock(parent); /* replaced by the wakeup's when the child is made runnable */
+	want_sys_hooks();
 	ct = task_insert(child);
 	if (!ct)
 		return 0;
-	kt = bpf_ktime_get_ns();
 	fill_identity(ct, child);
 	__builtin_memcpy(ct->comm_first, ct->comm, sizeof(ct->comm));
 	ct->parent_tid = parent->pid;
-	ct->flags = PVT_F_BORN | PVT_F_BASELINE;
-	ct->first_ns = now;
-	ct->create_kt = kt;
-	pvt_read_kcounters(child, &ct->kbase);
-
+	ct->flags = PVT_F_BORN | PVT_F_BASELINE; /* kbase: all zero for a new task */
+	ct->first_ns = pvt_rq_clock(parent); /* replaced by the wakeup's when the child is made runnable */
+	ct->create_kt = child->start_time;   /* ktime_get_ns() in copy_process(): no clock read */
 	read_creation(ct, parent, child);
-	find_stack(child, ct, false);
 	if (!(ct->clone_flags & PVT_CLONE_THREAD))
 		mem_sample(child, child->tgid, child->start_time, PVT_SAMPLE_CREATE);
-	if (pt->sys_enter_kt && pt->sys_nr == ct->create_nr && !pt->child) {
+	if (in_timed_syscall(pt) && pt->sys_nr == ct->create_nr && !pt->child) {
 		/* Timed from the creator's sys_enter (below): its syscall_ns comes at sys_exit. */
-		ct->create_copy_ns = kt - pt->sys_enter_kt;
+		ct->create_copy_ns = ct->create_kt - pt->sys_enter_kt;
 		ct->flags |= PVT_F_IN_CREATE;
 		pt->child = (__u64)child;
 		pt->child_start_time = child->start_time;
 		pt->child_tid = child->pid;
 	}
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(PVT_C_RB_LOST_CREATE);
-		return 0;
+	if (live_events) {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		if (!e) {
+			count(PVT_C_RB_LOST_CREATE);
+		} else {
+			hdr_init(&e->hdr, PVT_EV_CREATE, sizeof(*e), ct->create_kt);
+			e->tid = ct->tid;
+			e->pid = ct->pid;
+			e->ppid = ct->ppid;
+			e->parent_tid = ct->parent_tid;
+			e->nr = ct->create_nr;
+			e->exit_signal = ct->create_exit_signal;
+			e->clone_flags = ct->clone_flags;
+			e->copy_ns = ct->create_copy_ns;
+			__builtin_memcpy(e->comm, ct->comm, sizeof(e->comm));
+			bpf_ringbuf_submit(e, 0);
+		}
 	}
-	hdr_init(&e->hdr, PVT_EV_CREATE, sizeof(*e), kt);
-	e->tid = ct->tid;
-	e->pid = ct->pid;
-	e->ppid = ct->ppid;
-	e->parent_tid = ct->parent_tid;
-	e->nr = ct->create_nr;
-	e->exit_signal = ct->create_exit_signal;
-	e->clone_flags = ct->clone_flags;
-	e->copy_ns = ct->create_copy_ns;
-	__builtin_memcpy(e->comm, ct->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	if (t0 && pt->child == (__u64)child) {
+		pt->sys_tracer_ns = bpf_ktime_get_ns() - t0;
+		ct->create_cost.tracer_ns = pt->sys_tracer_ns;
+	}
 	return 0;
 }
 
@@ -895,6 +974,8 @@ static __always_inline void emit_exec(struct pvt_task *pt, struct task_struct *c
 {
 	struct pvt_ev_exec *e;
 
+	if (!live_events)
+		return;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(PVT_C_RB_LOST_EXEC);
@@ -930,11 +1011,15 @@ int BPF_PROG(pvt_sched_process_exec, struct task_struct *p, pid_t old_pid, struc
 	pt = task_lookup(p, &fresh);
 	if (!pt)
 		return 0;
+	want_sys_hooks();
 	/* A non-leader thread that execs takes the leader's tid (de_thread). */
 	pt->tid = p->pid;
 	pt->pid = p->tgid;
 	pt->leader_start_time = p->start_time;
 	pt->flags |= PVT_F_EXECED;
+	/* begin_new_exec() has just renamed the task after the file: that rename was exec's. */
+	if (pt->renames && pt->renames <= PVT_RENAMES)
+		pt->rename_hist[(pt->renames - 1) & (PVT_RENAMES - 1)].by_exec = 1;
 	bpf_probe_read_kernel_str(pt->comm, sizeof(pt->comm), p->comm);
 	__builtin_memcpy(pt->comm_at_exec, pt->comm, sizeof(pt->comm));
 	bpf_probe_read_kernel_str(pt->exec_path, sizeof(pt->exec_path), bprm->filename);
@@ -1078,6 +1163,13 @@ int BPF_PROG(pvt_sched_migrate_task, struct task_struct *p, int dest_cpu)
 	return 0;
 }
 
+/* Time off the CPU so far (asleep, or waiting for one): closed at each switch-in. */
+static __always_inline __u64 offcpu_total(struct pvt_task *pt)
+{
+	return pt->runq_total_ns + pt->blocked_ns[0] + pt->blocked_ns[1] + pt->blocked_ns[2] +
+	       pt->blocked_ns[3];
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(pvt_sys_enter, struct pt_regs *regs, long id)
 {
@@ -1092,37 +1184,49 @@ int BPF_PROG(pvt_sys_enter, struct pt_regs *regs, long id)
 	if (!pt)
 		return 0;
 	pt->sys_nr = id;
+	pt->sys_gen = sys_hooks_gen;
 	pt->child = 0;
 	if (is_exec_nr(id)) {
 		pt->sys_minflt = cur->min_flt;
 		pt->sys_old_tid = cur->pid;
+	} else {
+		pt->sys_off0 = offcpu_total(pt);
 	}
 	pt->sys_enter_kt = bpf_ktime_get_ns(); /* last: the cost starts here */
 	return 0;
 }
 
-/* The creator's clone returned: the child's syscall_ns. */
+/*
+ * The creator's clone returned after @dur: the child's create_cost.  The
+ * creator is on the CPU here, so every wait it had in the syscall is closed
+ * and counted in offcpu_total().
+ */
 static __always_inline void create_done(struct pvt_task *pt, __u64 dur)
 {
+	struct pvt_create_cost cc = { .syscall_ns = dur, .tracer_ns = pt->sys_tracer_ns };
 	struct pvt_task *ct;
 	__u64 key = pt->child;
 	bool late = true;
 
 	if (!key)
 		return; /* failed, or no child seen */
+	cc.offcpu_ns = offcpu_total(pt) - pt->sys_off0;
+	if (cc.offcpu_ns > dur) /* two clocks (rq->clock, ktime): a few ns of skew */
+		cc.offcpu_ns = dur;
 	ct = bpf_map_lookup_elem(&tasks, &key);
 	if (ct && ct->start_time == pt->child_start_time) {
-		ct->create_syscall_ns = dur;
+		ct->create_cost = cc;
 		/* An exiting child may already have sent its record: keep a copy too. */
 		late = ct->flags & PVT_F_EXITED;
 	}
 	if (late) {
 		struct pvt_dead_key dk = { .start_time = pt->child_start_time, .tid = pt->child_tid };
 
-		if (bpf_map_update_elem(&late_costs, &dk, &dur, BPF_ANY))
+		if (bpf_map_update_elem(&late_costs, &dk, &cc, BPF_ANY))
 			count(PVT_C_LATE_COST_FULL);
 	}
 	pt->child = 0;
+	pt->sys_tracer_ns = 0;
 }
 
 SEC("tp_btf/sys_exit")
@@ -1135,13 +1239,13 @@ int BPF_PROG(pvt_sys_exit, struct pt_regs *regs, long ret)
 
 	if (!is_traced_nr(id))
 		return 0;
+	kt = bpf_ktime_get_ns(); /* first: the cost ends here */
 	cur = bpf_get_current_task_btf();
 	key = (__u64)cur;
 	pt = bpf_map_lookup_elem(&tasks, &key);
 	/* A new child returns from its creator's clone too: it has no sys_enter. */
-	if (!pt || !pt->sys_enter_kt || pt->sys_nr != id)
+	if (!pt || !in_timed_syscall(pt) || pt->sys_nr != id)
 		return 0;
-	kt = bpf_ktime_get_ns();
 	dur = kt - pt->sys_enter_kt;
 	if (is_create_nr(id)) {
 		create_done(pt, dur);
@@ -1176,17 +1280,20 @@ int BPF_PROG(pvt_task_rename, struct task_struct *task, const char *comm)
 	if (!pt)
 		return 0;
 	kt = bpf_ktime_get_ns();
-	/* exec names the task after the file, inside the execve. */
-	by_exec = pt->sys_enter_kt && is_exec_nr(pt->sys_nr) &&
-		  task == bpf_get_current_task_btf();
+	/* by_exec: set at sched_process_exec, which follows exec's rename of the task. */
 	i = pt->renames;
 	if (i < PVT_RENAMES) {
 		pt->rename_hist[i].ns = kt;
-		pt->rename_hist[i].by_exec = by_exec;
+		pt->rename_hist[i].by_exec = 0;
 		bpf_probe_read_kernel_str(pt->rename_hist[i].comm, PVT_COMM_LEN, comm);
 	}
 	pt->renames++;
+	if (!live_events)
+		return 0;
 
+	/* exec names the task after the file, inside the execve (timed: hooks attached). */
+	by_exec = in_timed_syscall(pt) && is_exec_nr(pt->sys_nr) &&
+		  task == bpf_get_current_task_btf();
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(PVT_C_RB_LOST_RENAME);

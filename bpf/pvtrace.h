@@ -62,6 +62,16 @@ struct pvt_rename {
 	char comm[PVT_COMM_LEN]; /* the new name */
 };
 
+/*
+ * What a creating syscall cost its caller (docs/METRICS.md, "created"): kept in
+ * the child's record, or apart (late_costs) when the child was gone first.
+ */
+struct pvt_create_cost {
+	__u64 syscall_ns;       /* the creator's sys_enter to sys_exit, ktime (0: not seen) */
+	__u64 offcpu_ns;        /* of which the creator was off the CPU (preempted, asleep) */
+	__u64 tracer_ns;        /* of which pvtrace's own sched_process_fork program ran */
+};
+
 /* The kernel's own per-task accounting, read in BPF. */
 struct pvt_kcounters {
 	__u64 nvcsw;            /* task->nvcsw: voluntary switches */
@@ -159,9 +169,9 @@ struct pvt_task {
 				 * sched_process_fork); 0: none (created by the kernel) */
 	__u32 create_exit_signal; /* the child's exit signal (clone flags & 0xff, clone3 exit_signal) */
 	__u64 clone_flags;      /* CLONE_* as the syscall asked (fork: none; vfork: VM|VFORK) */
-	__u64 create_kt;        /* sched_process_fork, ktime */
-	__u64 create_copy_ns;   /* the creator's sys_enter to sched_process_fork (copy_process) */
-	__u64 create_syscall_ns;/* the creator's sys_enter to sys_exit (0: not seen) */
+	__u64 create_kt;        /* child->start_time: ktime, stamped late in copy_process() */
+	__u64 create_copy_ns;   /* the creator's sys_enter to create_kt (copy_process) */
+	struct pvt_create_cost create_cost; /* set at the creator's sys_exit */
 	__u64 stack_start;      /* the new thread's stack as passed to clone/clone3 (0: none) */
 	__u64 stack_size;       /* clone3's stack_size (clone passes only a pointer: 0) */
 
@@ -196,7 +206,9 @@ struct pvt_task {
 	/* In flight, for the task as a creator or exec'er (meaningless after). */
 	__u64 sys_enter_kt;     /* sys_enter of a clone/fork/vfork/clone3/execve in progress */
 	__u32 sys_nr;
-	__u32 pad2;
+	__u32 sys_gen;          /* sys_hooks_gen at that sys_enter: stale if the hooks came and went */
+	__u64 sys_off0;         /* creator: runq_total_ns + blocked_ns at sys_enter */
+	__u64 sys_tracer_ns;    /* creator: its sched_process_fork program's run time */
 	__u64 child;            /* the task it created in this syscall (task_struct *) */
 	__u64 child_start_time; /* and its start_time, to check the pointer is still that task */
 	__u32 child_tid;
@@ -212,7 +224,7 @@ struct pvt_class_stat {
 	__u32 hist[PVT_HIST_BUCKETS];
 };
 
-/* Key of the `overflow` and `late_costs` maps: (start_time, tid) names a task instance. */
+/* Key of the `overflow` and `late_costs` (value: struct pvt_create_cost) maps: (start_time, tid) names a task instance. */
 struct pvt_dead_key {
 	__u64 start_time;
 	__u32 tid;
@@ -272,6 +284,8 @@ enum pvt_event_kind {
 	PVT_EV_EXEC = 3,   /* struct pvt_ev_exec: an execve returned (or failed) */
 	PVT_EV_RENAME = 4, /* struct pvt_ev_rename */
 	PVT_EV_MEM = 5,    /* struct pvt_ev_mem: a process's memory at its last thread's exit */
+	PVT_EV_WAKE = 6,   /* struct pvt_ev_hdr alone: a creation or exec while the syscall
+			    * hooks are detached (--syscall-costs=bursts): attach them */
 };
 
 struct pvt_ev_hdr {
@@ -280,6 +294,11 @@ struct pvt_ev_hdr {
 	__u32 cpu;
 	__u64 ts;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 };
+
+/*
+ * Live records (create, exec, rename) are sent only with --events (live_events):
+ * the report needs none of them, the final record carries it all.
+ */
 
 /* At sched_process_fork: the creator's syscall has not returned yet. */
 struct pvt_ev_create {

@@ -13,8 +13,11 @@ set -euo pipefail
 #        taskset), procps (pgrep), linux-perf (pvtrace bench's switch is checked against
 #        perf bench sched pipe; make bench compares with perf sched; Ubuntu packages perf
 #        as linux-tools-<kernel>)
+# bench: redis-server, redis-tools (redis-cli, redis-benchmark): only for make bench's redis
+#        rows (tools/bench-overhead.sh leaves them out if absent), not for the tests, so
+#        missing() does not check for them
 DEB_PKGS="make gcc libc6-dev clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
-libcmocka-dev libjson-c-dev python3 util-linux procps linux-perf"
+libcmocka-dev libjson-c-dev python3 util-linux procps linux-perf redis-server redis-tools"
 
 missing() {
 	local t

@@ -7,6 +7,7 @@
 #include "tasktable.h"
 #include "calibrate.h"
 #include "memory.h"
+#include "tracer.h"
 
 /* Run-queue waits by what ran before the switch-in that ended them. */
 struct pvt_class_sum {
@@ -33,6 +34,9 @@ struct pvt_report {
 	struct pvt_slab_sizes slab;
 	struct pvt_mem_summary mem;
 	uint32_t interval_ms;       /* --interval (0: no periodic sampling) */
+	struct pvt_hooks_stats hooks; /* the syscall hooks' use */
+	const struct pvt_prog_stats *progs; /* --bpf-stats: each program's own cost */
+	size_t nprogs;
 };
 
 /* lost_events: pvt_lost_events() (status.h) of the report's counters. */

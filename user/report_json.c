@@ -41,7 +41,10 @@ static void created_obj(json_writer_t *jw, const struct pvt_report *r, const str
 	jw_end_array(jw);
 	jw_uint_field(jw, "exit_signal", t->create_exit_signal);
 	jw_bool_field(jw, "thread", pvt_created_thread(t));
-	jw_uint_or_null_field(jw, "syscall_ns", rec->syscall_ns, rec->syscall_ns);
+	jw_uint_or_null_field(jw, "syscall_ns", rec->cost.syscall_ns, rec->cost.syscall_ns);
+	jw_uint_or_null_field(jw, "oncpu_ns", rec->cost.syscall_ns, pvt_create_oncpu_ns(&rec->cost));
+	jw_uint_or_null_field(jw, "offcpu_ns", rec->cost.syscall_ns, rec->cost.offcpu_ns);
+	jw_uint_or_null_field(jw, "tracer_ns", rec->cost.syscall_ns, rec->cost.tracer_ns);
 	jw_uint_or_null_field(jw, "copy_ns", t->flags & PVT_F_IN_CREATE, t->create_copy_ns);
 	jw_uint_or_null_field(jw, "first_run_ns", t->first_in_ns, t->first_in_ns - t->first_ns);
 	jw_uint_or_null_field(jw, "stack", t->stack_start, t->stack_start);
@@ -478,7 +481,11 @@ static void creation_obj(json_writer_t *jw, const struct pvt_report *r, const ch
 	jw_uint_field(jw, "created", c->born);
 	jw_uint_field(jw, "in_syscall", c->in_syscall);
 	jw_uint_field(jw, "syscall_cost_missing", c->cost_missing);
+	jw_uint_field(jw, "not_timed", c->not_timed);
 	cost_obj(jw, "syscall", &c->syscall);
+	cost_obj(jw, "oncpu", &c->oncpu);
+	cost_obj(jw, "offcpu", &c->offcpu);
+	cost_obj(jw, "tracer", &c->tracer);
 	cost_obj(jw, "copy", &c->copy);
 	cost_obj(jw, "first_run", &c->first_run);
 	jw_uint_field(jw, "execed", c->execed);
@@ -555,6 +562,27 @@ int report_json(FILE *f, const struct pvt_report *r)
 	jw_uint_field(jw, "memory_counters_folded_only", r->counters[PVT_C_MEM_FOLDED_ONLY]);
 	jw_uint_field(jw, "late_costs_lost", r->counters[PVT_C_LATE_COST_FULL]);
 	jw_uint_field(jw, "switch_ins_unseen", r->counters[PVT_C_IN_UNSEEN]);
+	jw_name(jw, "syscall_hooks");
+	jw_start_object(jw);
+	jw_string_field(jw, "mode", r->hooks.mode == PVT_SYS_ALWAYS ? "always" :
+				    r->hooks.mode == PVT_SYS_BURSTS ? "bursts" : "never");
+	jw_uint_field(jw, "windows", r->hooks.windows);
+	jw_uint_field(jw, "attached_ns", r->hooks.attached_ns);
+	jw_end_object(jw);
+	jw_name(jw, "bpf_programs");
+	if (r->progs) {
+		jw_start_array(jw);
+		for (size_t i = 0; i < r->nprogs; i++) {
+			jw_start_object(jw);
+			jw_string_field(jw, "name", r->progs[i].name);
+			jw_uint_field(jw, "run_count", r->progs[i].run_count);
+			jw_uint_field(jw, "run_time_ns", r->progs[i].run_time_ns);
+			jw_end_object(jw);
+		}
+		jw_end_array(jw);
+	} else {
+		jw_null(jw);
+	}
 	jw_end_object(jw);
 
 	jw_name(jw, "calibration");

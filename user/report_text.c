@@ -396,6 +396,30 @@ static void cost_row(FILE *f, const char *label, const struct pvt_cost_stats *a,
 		b->count ? pvt_fmt_ns(y, sizeof(y), vb) : "-");
 }
 
+/* How many creations the syscall hooks timed, and when they were attached. */
+static void hooks_line(FILE *f, const struct pvt_report *r)
+{
+	const struct pvt_create_sums *t = &r->tb->create_threads, *p = &r->tb->create_procs;
+	uint64_t untimed = t->not_timed + p->not_timed;
+	char d[24];
+
+	if (r->null_programs)
+		return;
+	if (r->hooks.mode == PVT_SYS_NEVER) {
+		fprintf(f, "  (--syscall-costs never: creating syscalls and execs not timed)\n");
+		return;
+	}
+	if (!untimed && r->hooks.mode == PVT_SYS_ALWAYS)
+		return;
+	fprintf(f, "  %llu of %llu creating syscalls timed (syscall hooks attached %s%s, %u time%s,\n"
+		   "  %s in all; the first creation of a burst is not timed: --syscall-costs always)\n",
+		(unsigned long long)(t->in_syscall + p->in_syscall),
+		(unsigned long long)(t->in_syscall + p->in_syscall + untimed),
+		r->hooks.mode == PVT_SYS_ALWAYS ? "throughout" : "while creating",
+		"", r->hooks.windows, r->hooks.windows == 1 ? "" : "s",
+		pvt_fmt_ns(d, sizeof(d), r->hooks.attached_ns));
+}
+
 static void creation(FILE *f, const struct pvt_report *r)
 {
 	const struct pvt_create_sums *t = &r->tb->create_threads, *p = &r->tb->create_procs;
@@ -409,7 +433,11 @@ static void creation(FILE *f, const struct pvt_report *r)
 	cost_row(f, "syscall in the creator p50", &t->syscall, &p->syscall, 0);
 	cost_row(f, "syscall in the creator p99", &t->syscall, &p->syscall, 1);
 	cost_row(f, "syscall in the creator max", &t->syscall, &p->syscall, 2);
-	cost_row(f, "  of which copying (p50)", &t->copy, &p->copy, 0);
+	cost_row(f, "  on the CPU, net of pvtrace p50", &t->oncpu, &p->oncpu, 0);
+	cost_row(f, "  on the CPU, net of pvtrace p99", &t->oncpu, &p->oncpu, 1);
+	cost_row(f, "  off the CPU (p50)", &t->offcpu, &p->offcpu, 0);
+	cost_row(f, "  pvtrace's own program (p50)", &t->tracer, &p->tracer, 0);
+	cost_row(f, "  copying, entry to the child (p50)", &t->copy, &p->copy, 0);
 	cost_row(f, "creation to first run p50", &t->first_run, &p->first_run, 0);
 	{
 		char ta[24], tb[24]; /* not inside a and b: snprintf's source and target must not overlap */
@@ -427,9 +455,10 @@ static void creation(FILE *f, const struct pvt_report *r)
 	if (t->cost_missing || p->cost_missing)
 		fprintf(f, "  (%llu creation(s) whose syscall return was not seen: no syscall cost)\n",
 			(unsigned long long)(t->cost_missing + p->cost_missing));
-	if (t->syscall.count && p->syscall.count && t->syscall.p50_ns)
-		fprintf(f, "  At the median, creating a process cost %.1fx creating a thread here.\n",
-			(double)p->syscall.p50_ns / (double)t->syscall.p50_ns);
+	hooks_line(f, r);
+	if (t->oncpu.count && p->oncpu.count && t->oncpu.p50_ns)
+		fprintf(f, "  At the median, creating a process cost %.1fx creating a thread here (on the CPU).\n",
+			(double)p->oncpu.p50_ns / (double)t->oncpu.p50_ns);
 }
 
 static const struct pvt_table *cost_tb;
@@ -440,8 +469,12 @@ static int by_cost(const void *a, const void *b)
 	const struct pvt_rec *x = &cost_tb->recs[*(const size_t *)a];
 	const struct pvt_rec *y = &cost_tb->recs[*(const size_t *)b];
 
-	if (x->syscall_ns != y->syscall_ns)
-		return x->syscall_ns > y->syscall_ns ? -1 : 1;
+	uint64_t cx = pvt_create_oncpu_ns(&x->cost), cy = pvt_create_oncpu_ns(&y->cost);
+
+	if (cx != cy)
+		return cx > cy ? -1 : 1;
+	if (x->cost.syscall_ns != y->cost.syscall_ns)
+		return x->cost.syscall_ns > y->cost.syscall_ns ? -1 : 1;
 	return x->t.tid < y->t.tid ? -1 : (x->t.tid > y->t.tid);
 }
 
@@ -461,7 +494,7 @@ static void created_tasks(FILE *f, const struct pvt_report *r)
 {
 	const struct pvt_table *tb = r->tb;
 	size_t n = 0, rows, *idx;
-	char c[80], a[24], b[24], d[24], e[24], l[24], h[48], nb[16];
+	char c[80], a[24], o[24], d[24], e[24], l[24], h[48], nb[16];
 
 	idx = malloc((tb->n ? tb->n : 1) * sizeof(*idx));
 	if (!idx)
@@ -477,10 +510,10 @@ static void created_tasks(FILE *f, const struct pvt_report *r)
 	qsort(idx, n, sizeof(*idx), by_cost);
 	cost_tb = NULL;
 	rows = r->top && r->top < n ? r->top : n;
-	fprintf(f, "\nTASKS CREATED, costliest creation first (%zu of %zu%s)\n", rows, n,
+	fprintf(f, "\nTASKS CREATED, costliest creation (on the CPU) first (%zu of %zu%s)\n", rows, n,
 		rows < n ? "; --top N for more" : "");
 	fprintf(f, "%7s %7s %-15s %-6s %1s %9s %9s %9s %9s %9s %s\n", "TID", "PARENT", "COMM",
-		"HOW", "K", "SYSCALL", "COPY", "1ST-RUN", "EXEC", "LIFETIME", "EXIT");
+		"HOW", "K", "SYSCALL", "ONCPU", "1ST-RUN", "EXEC", "LIFETIME", "EXIT");
 	for (size_t k = 0; k < rows; k++) {
 		const struct pvt_rec *x = &tb->recs[idx[k]];
 		const struct pvt_task *t = &x->t;
@@ -489,15 +522,16 @@ static void created_tasks(FILE *f, const struct pvt_report *r)
 			fmt_comm(c, sizeof(c), t->comm, 15),
 			pvt_syscall_name(t->create_nr, nb, sizeof(nb)),
 			pvt_created_thread(t) ? "t" : "p",
-			x->syscall_ns ? pvt_fmt_ns(a, sizeof(a), x->syscall_ns) : "-",
-			(t->flags & PVT_F_IN_CREATE) ? pvt_fmt_ns(b, sizeof(b), t->create_copy_ns) : "-",
+			x->cost.syscall_ns ? pvt_fmt_ns(a, sizeof(a), x->cost.syscall_ns) : "-",
+			x->cost.syscall_ns ? pvt_fmt_ns(o, sizeof(o), pvt_create_oncpu_ns(&x->cost)) : "-",
 			t->first_in_ns ? pvt_fmt_ns(d, sizeof(d), t->first_in_ns - t->first_ns) : "-",
 			t->exec_count ? pvt_fmt_ns(e, sizeof(e), t->exec_ns) : "-",
 			x->alive ? "-" : pvt_fmt_ns(l, sizeof(l), pvt_lifetime_ns(x)),
 			fmt_how(h, sizeof(h), x));
 	}
-	fprintf(f, "  SYSCALL: the creator's clone/fork/vfork/clone3, entry to return; COPY: entry to\n"
-		   "  sched_process_fork; 1ST-RUN: creation to first switch-in; EXEC: its execve;\n"
+	fprintf(f, "  SYSCALL: the creator's clone/fork/vfork/clone3, entry to return; ONCPU: of which\n"
+		   "  on the CPU, less pvtrace's own program; 1ST-RUN: creation to first switch-in;\n"
+		   "  EXEC: its execve;\n"
 		   "  EXIT: aimed = a signal aimed at it, collateral = taken down by its group's exit\n");
 	free(idx);
 }

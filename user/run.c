@@ -28,8 +28,9 @@
 #define usage_error(...) pvt_usage_error("run", __VA_ARGS__)
 
 #define RINGBUF_KB_DEFAULT 8192
-#define EXIT_GRACE_NS 1000000000ull
-#define INTERVAL_MS_DEFAULT 100 /* wait this long for final switches after the command exits */
+#define EXIT_GRACE_NS 1000000000ull /* wait this long for final switches after the command exits */
+#define INTERVAL_MS_DEFAULT 100
+#define DRAIN_MS 100 /* the ring buffer is read at least this often */
 
 void run_usage(FILE *f)
 {
@@ -58,10 +59,18 @@ void run_usage(FILE *f)
 		"                         each process's RSS, page tables, VMAs (in BPF), its PSS,\n"
 		"                         shared and private memory and its threads' resident stacks\n"
 		"                         (/proc); 0: only at creation, exec and exit, in BPF\n"
-		"      --no-syscall-costs don't time the creating syscalls and execs: no hooks on\n"
-		"                         raw_syscalls, which every syscall on the machine then pays\n"
-		"                         (created.syscall_ns, copy_ns, exec_ns become null; the\n"
+		"      --syscall-costs WHEN\n"
+		"                         when to time the creating syscalls and execs with hooks on\n"
+		"                         raw_syscalls, which every syscall on the machine pays while\n"
+		"                         they are attached: bursts (default: while the traced tree\n"
+		"                         creates tasks or execs, from its second creation of a burst\n"
+		"                         on), always, or never; an untimed creation has null\n"
+		"                         created.syscall_ns, oncpu_ns, copy_ns and exec_ns (the\n"
 		"                         syscall, flags and execs are still reported)\n"
+		"      --no-syscall-costs the same as --syscall-costs never\n"
+		"      --bpf-stats        report each BPF program's run count and run time (the kernel's\n"
+		"                         bpf_stats, enabled for the trace: it adds a clock read to\n"
+		"                         every program run on the machine)\n"
 		"      --hist             text report: bcc-style histograms of run-queue latency for\n"
 		"                         threads, processes, and each of the top processes\n"
 		"      --calibration FILE switch costs measured by 'pvtrace calibrate' (default:\n"
@@ -80,7 +89,7 @@ void run_usage(FILE *f)
 }
 
 enum { OPT_MAX_TASKS = 256, OPT_RINGBUF_KB, OPT_STATUS, OPT_NO_STATUS, OPT_NULL, OPT_HIST,
-       OPT_CALIBRATION, OPT_EVENTS, OPT_NO_SYSCALLS };
+       OPT_CALIBRATION, OPT_EVENTS, OPT_NO_SYSCALLS, OPT_SYSCALLS, OPT_BPF_STATS };
 
 int run_parse_args(int argc, char **argv, struct run_opts *o)
 {
@@ -97,6 +106,8 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 		{ "calibration", required_argument, NULL, OPT_CALIBRATION },
 		{ "events", optional_argument, NULL, OPT_EVENTS },
 		{ "no-syscall-costs", no_argument, NULL, OPT_NO_SYSCALLS },
+		{ "syscall-costs", required_argument, NULL, OPT_SYSCALLS },
+		{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -112,6 +123,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 	o->ringbuf_bytes = RINGBUF_KB_DEFAULT * 1024;
 	o->status = -1;
 	o->interval_ms = INTERVAL_MS_DEFAULT;
+	o->sys_mode = PVT_SYS_BURSTS;
 
 	optind = 0; /* 0, not 1: a full getopt restart (glibc) */
 	opterr = 0;
@@ -172,7 +184,21 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 			o->calibration = optarg;
 			break;
 		case OPT_NO_SYSCALLS:
-			o->no_syscalls = true;
+			o->sys_mode = PVT_SYS_NEVER;
+			break;
+		case OPT_SYSCALLS:
+			if (!strcmp(optarg, "bursts"))
+				o->sys_mode = PVT_SYS_BURSTS;
+			else if (!strcmp(optarg, "always"))
+				o->sys_mode = PVT_SYS_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				o->sys_mode = PVT_SYS_NEVER;
+			else
+				return usage_error("--syscall-costs needs bursts, always or never, not '%s'",
+						   optarg);
+			break;
+		case OPT_BPF_STATS:
+			o->bpf_stats = true;
 			break;
 		case OPT_EVENTS:
 			if (optarg && !*optarg)
@@ -272,11 +298,12 @@ static void sample_memory(struct run_state *rs)
 	rs->mt.pass_ns_total += pvt_now_ns() - t;
 }
 
-static void add_late_cost(void *ctx, uint32_t tid, uint64_t start_time, uint64_t ns)
+static void add_late_cost(void *ctx, uint32_t tid, uint64_t start_time,
+			  const struct pvt_create_cost *c)
 {
 	struct run_state *rs = ctx;
 
-	if (table_add_late_cost(&rs->tb, tid, start_time, ns))
+	if (table_add_late_cost(&rs->tb, tid, start_time, c))
 		rs->oom = 1;
 }
 
@@ -316,14 +343,21 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+enum { TAG_RB = 1, TAG_CHILD, TAG_TIMER, TAG_SAMPLE };
+
 static int epoll_add(int ep, int fd, uint32_t tag)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+	/*
+	 * The ring buffer edge-triggered: it polls readable as long as it holds
+	 * a record, and most records do not wake the reader (bpf/: only a ring a
+	 * quarter full, or --events' live records, do); level-triggered, the loop
+	 * would spin on a ring that a churn keeps non-empty.
+	 */
+	struct epoll_event ev = { .events = EPOLLIN | (tag == TAG_RB ? EPOLLET : 0), .data.u32 = tag };
 
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { TAG_RB = 1, TAG_CHILD, TAG_TIMER, TAG_SAMPLE };
 
 static int timer_add(int ep, uint32_t tag, uint32_t ms)
 {
@@ -371,16 +405,20 @@ static int trace_loop(struct run_state *rs, struct pvt_status *st, pid_t pid, ui
 	}
 	for (;;) {
 		struct epoll_event evs[4];
-		int n = epoll_wait(ep, evs, ARRAY_SIZE(evs), 1000);
+		int hooks_ms = tracer_sys_hooks_tick(tr, pvt_now_ns());
+		int n = epoll_wait(ep, evs, ARRAY_SIZE(evs),
+				   hooks_ms >= 0 && hooks_ms < DRAIN_MS ? hooks_ms : DRAIN_MS);
 		bool child_done = false;
 
 		if (n < 0 && errno != EINTR) {
 			pvt_err("epoll_wait: %s", strerror(errno));
 			goto out;
 		}
+		/* Final records do not wake this loop until the ring fills (bpf/): drain it on time. */
+		tracer_consume(tr);
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == TAG_RB) {
-				tracer_consume(tr);
+				/* drained above */
 			} else if (evs[i].data.u32 == TAG_CHILD) {
 				child_done = true;
 			} else if (evs[i].data.u32 == TAG_TIMER) {
@@ -462,6 +500,7 @@ int cmd_run(int argc, char **argv)
 	FILE *out = NULL;
 	char *path = NULL;
 	int err, wstatus = 0, ret = PVT_EXIT_FAILURE;
+	struct pvt_prog_stats *progs = NULL;
 	uint64_t t_start;
 
 	err = run_parse_args(argc, argv, &o);
@@ -504,7 +543,9 @@ int cmd_run(int argc, char **argv)
 	topts.max_tasks = o.max_tasks;
 	topts.ringbuf_bytes = o.ringbuf_bytes;
 	topts.null_programs = o.null_programs;
-	topts.no_syscalls = o.no_syscalls;
+	topts.sys_mode = o.sys_mode;
+	topts.live_events = o.events;
+	topts.bpf_stats = o.bpf_stats;
 	topts.on_event = on_event;
 	topts.ctx = &rs;
 	if (tracer_open(&tr, &topts)) {
@@ -536,6 +577,12 @@ int cmd_run(int argc, char **argv)
 		sample_memory(&rs); /* what outlived the command (its orphans) */
 	tracer_detach(tr);
 	tracer_consume(tr);
+	tracer_sys_hooks_stats(tr, pvt_now_ns(), &rep.hooks);
+	if (tracer_prog_stats(tr, &progs, &rep.nprogs)) {
+		pvt_err("out of memory building the report");
+		goto cleanup;
+	}
+	rep.progs = progs;
 	tracer_for_each_proc_mem(tr, add_proc_mem, &rs);
 	tracer_read_counters(tr, rep.counters);
 	tracer_for_each_task(tr, add_from_map, &rs);
@@ -605,5 +652,6 @@ cleanup:
 	}
 	table_free(&rs.tb);
 	memtab_free(&rs.mt);
+	free(progs);
 	return ret;
 }

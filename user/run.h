@@ -18,7 +18,8 @@ struct run_opts {
 	uint32_t ringbuf_bytes; /* --ringbuf-kb N */
 	int status;             /* -1 auto (tty), 0 off, 1 on */
 	bool null_programs;
-	bool no_syscalls;       /* --no-syscall-costs */
+	int sys_mode;           /* --syscall-costs=WHEN: enum pvt_sys_mode (tracer.h) */
+	bool bpf_stats;         /* --bpf-stats */
 	bool hist;              /* --hist */
 	uint32_t interval_ms;   /* --interval: memory sampling period, 0 = off */
 	const char *calibration; /* --calibration FILE, NULL = default path */

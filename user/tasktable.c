@@ -39,7 +39,8 @@ int table_add(struct pvt_table *tb, const struct pvt_task *t)
 	return 0;
 }
 
-int table_add_late_cost(struct pvt_table *tb, uint32_t tid, uint64_t start_time, uint64_t ns)
+int table_add_late_cost(struct pvt_table *tb, uint32_t tid, uint64_t start_time,
+			const struct pvt_create_cost *c)
 {
 	if (tb->nlate == tb->late_cap) {
 		size_t cap = tb->late_cap ? tb->late_cap * 2 : 64;
@@ -51,7 +52,7 @@ int table_add_late_cost(struct pvt_table *tb, uint32_t tid, uint64_t start_time,
 		tb->late_cap = cap;
 	}
 	tb->late[tb->nlate++] = (struct pvt_late_cost){ .start_time = start_time, .tid = tid,
-							  .ns = ns };
+							  .cost = *c };
 	return 0;
 }
 
@@ -73,25 +74,25 @@ static void apply_late_costs(struct pvt_table *tb)
 		struct pvt_rec *r = &tb->recs[i];
 		struct pvt_late_cost key = { .start_time = r->t.start_time, .tid = r->t.tid }, *l;
 
-		r->syscall_ns = r->t.create_syscall_ns;
-		if (!r->syscall_ns && tb->nlate) {
+		r->cost = r->t.create_cost;
+		if (!r->cost.syscall_ns && tb->nlate) {
 			l = bsearch(&key, tb->late, tb->nlate, sizeof(*tb->late), late_cmp);
 			if (l)
-				r->syscall_ns = l->ns;
+				r->cost = l->cost;
 		}
-		r->cost_missing = (r->t.flags & PVT_F_IN_CREATE) && !r->syscall_ns;
+		r->cost_missing = (r->t.flags & PVT_F_IN_CREATE) && !r->cost.syscall_ns;
 	}
 }
 
 /* Quantiles of each creation cost, for the tasks born as threads or as processes. */
 static int create_sums(struct pvt_table *tb, bool threads, struct pvt_create_sums *cs)
 {
-	uint64_t *v[4];
-	size_t n[4] = {};
+	uint64_t *v[7];
+	size_t n[7] = {};
 	int err = 0;
 
 	memset(cs, 0, sizeof(*cs));
-	for (int k = 0; k < 4; k++) {
+	for (int k = 0; k < 7; k++) {
 		v[k] = malloc((tb->n ? tb->n : 1) * sizeof(uint64_t));
 		if (!v[k])
 			err = -ENOMEM;
@@ -106,10 +107,16 @@ static int create_sums(struct pvt_table *tb, bool threads, struct pvt_create_sum
 		if (t->flags & PVT_F_IN_CREATE) {
 			cs->in_syscall++;
 			v[1][n[1]++] = t->create_copy_ns;
+		} else if (t->create_nr) {
+			cs->not_timed++;
 		}
 		cs->cost_missing += r->cost_missing;
-		if (r->syscall_ns)
-			v[0][n[0]++] = r->syscall_ns;
+		if (r->cost.syscall_ns) {
+			v[0][n[0]++] = r->cost.syscall_ns;
+			v[4][n[4]++] = pvt_create_oncpu_ns(&r->cost);
+			v[5][n[5]++] = r->cost.offcpu_ns;
+			v[6][n[6]++] = r->cost.tracer_ns;
+		}
 		if (t->first_in_ns)
 			v[2][n[2]++] = t->first_in_ns - t->first_ns;
 		if (t->exec_count) {
@@ -123,8 +130,11 @@ static int create_sums(struct pvt_table *tb, bool threads, struct pvt_create_sum
 		pvt_cost_stats(v[1], n[1], &cs->copy);
 		pvt_cost_stats(v[2], n[2], &cs->first_run);
 		pvt_cost_stats(v[3], n[3], &cs->exec);
+		pvt_cost_stats(v[4], n[4], &cs->oncpu);
+		pvt_cost_stats(v[5], n[5], &cs->offcpu);
+		pvt_cost_stats(v[6], n[6], &cs->tracer);
 	}
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < 7; k++)
 		free(v[k]);
 	return err;
 }

@@ -29,7 +29,7 @@ struct pvt_rec {
 	bool exact;     /* event counts equal the kernel's deltas */
 	struct pvt_exit exit;
 	size_t proc;    /* index into table->procs */
-	uint64_t syscall_ns;  /* created.syscall_ns: the record's, or kept apart (late_costs) */
+	struct pvt_create_cost cost; /* created: the record's, or kept apart (late_costs) */
 	bool cost_missing;    /* born in a creating syscall whose return was not seen */
 };
 
@@ -68,8 +68,10 @@ struct pvt_create_sums {
 	uint64_t born;              /* tasks created */
 	uint64_t in_syscall;        /* created by a clone/fork/vfork/clone3 seen entering */
 	uint64_t cost_missing;      /* of which the syscall's return was not seen */
+	uint64_t not_timed;         /* created by a syscall the hooks did not see (detached) */
 	uint64_t execed;            /* that exec'd */
 	struct pvt_cost_stats syscall, copy, first_run, exec;
+	struct pvt_cost_stats oncpu, offcpu, tracer; /* the syscall's parts (created.*_ns) */
 };
 
 /* How processes ended. */
@@ -84,8 +86,19 @@ struct pvt_exit_sums {
 struct pvt_late_cost {
 	uint64_t start_time;
 	uint32_t tid;
-	uint64_t ns;
+	struct pvt_create_cost cost;
 };
+
+/*
+ * created.oncpu_ns: the creator's time in its creating syscall, less the time
+ * it spent off the CPU and pvtrace's own program (docs/METRICS.md); 0 if not timed.
+ */
+static inline uint64_t pvt_create_oncpu_ns(const struct pvt_create_cost *c)
+{
+	uint64_t off = c->offcpu_ns + c->tracer_ns;
+
+	return c->syscall_ns > off ? c->syscall_ns - off : 0;
+}
 
 struct pvt_table {
 	struct pvt_rec *recs;
@@ -109,7 +122,8 @@ void table_free(struct pvt_table *tb);
 int table_add(struct pvt_table *tb, const struct pvt_task *t);
 
 /* A creation cost BPF kept apart (tracer_for_each_late_cost). 0 or -ENOMEM. */
-int table_add_late_cost(struct pvt_table *tb, uint32_t tid, uint64_t start_time, uint64_t ns);
+int table_add_late_cost(struct pvt_table *tb, uint32_t tid, uint64_t start_time,
+			const struct pvt_create_cost *c);
 
 /* Group into processes, verify, sum.  Call once, after the last table_add. 0 or -ENOMEM. */
 int table_finish(struct pvt_table *tb);

@@ -25,6 +25,11 @@
 
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
 
+/* Creating stopped: detach the syscall hooks after this long without a creation or exec. */
+#define HOOKS_IDLE_NS 20000000ull
+/* While attached, look this often (ms). */
+#define HOOKS_TICK_MS 5
+
 struct pvt_tracer {
 	struct pvtrace_bpf *skel;
 	struct empty_bpf *null_skel;
@@ -32,6 +37,12 @@ struct pvt_tracer {
 	pvt_event_fn on_event;
 	void *ctx;
 	int ncpus;
+	int stats_fd;                   /* BPF_ENABLE_STATS (--bpf-stats), -1 */
+	enum pvt_sys_mode sys_mode;
+	struct bpf_link *sys_links[2];  /* sys_enter, sys_exit while attached */
+	bool hooks_on;
+	uint64_t last_activity, last_active_ns, attached_at_ns;
+	struct pvt_hooks_stats hooks;
 };
 
 static const char need_priv[] =
@@ -78,6 +89,8 @@ static int rb_handler(void *ctx, void *data, size_t size)
 		pvt_warn("malformed ring-buffer record (%zu bytes), skipped", size);
 		return 0;
 	}
+	if (hdr->kind == PVT_EV_WAKE)
+		return 0; /* it woke the loop, which attaches the syscall hooks */
 	tr->on_event(tr->ctx, hdr, data, hdr->size);
 	return 0;
 }
@@ -108,7 +121,7 @@ static int open_null(struct pvt_tracer *tr, bool no_syscalls)
 		load_error("cannot open the empty BPF programs", -errno);
 		return -1;
 	}
-	if (no_syscalls) {
+	if (no_syscalls) { /* the empty programs' hooks: always or never */
 		bpf_program__set_autoload(tr->null_skel->progs.null_sys_enter, false);
 		bpf_program__set_autoload(tr->null_skel->progs.null_sys_exit, false);
 	}
@@ -125,6 +138,53 @@ static int open_null(struct pvt_tracer *tr, bool no_syscalls)
 	return 0;
 }
 
+/*
+ * The syscall hooks come and go as links of their own.  sys_hooks_gen
+ * changes at each attach and detach (bpf/pvtrace.bpf.c): a sys_enter from an
+ * earlier window never pairs with a later creation or sys_exit.
+ */
+static int sys_hooks_attach(struct pvt_tracer *tr, uint64_t now_ns)
+{
+	struct pvtrace_bpf__bss *bss = tr->skel->bss;
+	struct bpf_program *progs[2] = { tr->skel->progs.pvt_sys_enter, tr->skel->progs.pvt_sys_exit };
+
+	bss->sys_hooks_gen++;
+	for (int i = 0; i < 2; i++) {
+		tr->sys_links[i] = bpf_program__attach(progs[i]);
+		if (!tr->sys_links[i]) {
+			int err = errno;
+
+			if (i)
+				bpf_link__destroy(tr->sys_links[0]);
+			tr->sys_links[0] = NULL;
+			errno = err;
+			return -1;
+		}
+	}
+	tr->hooks_on = true;
+	bss->sys_hooks_on = 1;
+	bss->sys_hooks_wanted = 0;
+	tr->hooks.windows++;
+	tr->attached_at_ns = now_ns;
+	tr->last_active_ns = now_ns;
+	tr->last_activity = bss->sys_activity;
+	return 0;
+}
+
+static void sys_hooks_detach(struct pvt_tracer *tr, uint64_t now_ns)
+{
+	struct pvtrace_bpf__bss *bss = tr->skel->bss;
+
+	bss->sys_hooks_on = 0;
+	for (int i = 0; i < 2; i++) {
+		bpf_link__destroy(tr->sys_links[i]);
+		tr->sys_links[i] = NULL;
+	}
+	bss->sys_hooks_gen++;
+	tr->hooks_on = false;
+	tr->hooks.attached_ns += now_ns - tr->attached_at_ns;
+}
+
 int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 {
 	struct pvt_tracer *tr;
@@ -138,13 +198,24 @@ int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 	}
 	tr->on_event = o->on_event;
 	tr->ctx = o->ctx;
+	tr->stats_fd = -1;
+	tr->sys_mode = o->sys_mode;
+	tr->hooks.mode = o->sys_mode;
+	if (o->bpf_stats) {
+		tr->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (tr->stats_fd < 0) {
+			pvt_err("cannot enable the kernel's BPF statistics (--bpf-stats): %s",
+				strerror(errno));
+			goto fail;
+		}
+	}
 	tr->ncpus = libbpf_num_possible_cpus();
 	if (tr->ncpus <= 0) {
 		pvt_err("cannot count the possible CPUs: %s", strerror(-tr->ncpus));
 		goto fail;
 	}
 	if (o->null_programs) {
-		if (open_null(tr, o->no_syscalls))
+		if (open_null(tr, o->sys_mode == PVT_SYS_NEVER))
 			goto fail;
 		*out = tr;
 		return 0;
@@ -158,10 +229,15 @@ int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 	/* Configure before load. */
 	tr->skel->rodata->root_tid = o->root_tid;
 	tr->skel->rodata->nr_cpus = tr->ncpus;
-	if (o->no_syscalls) {
+	tr->skel->rodata->live_events = o->live_events;
+	if (o->sys_mode == PVT_SYS_NEVER) {
 		tr->skel->rodata->syscall_costs = false;
 		bpf_program__set_autoload(tr->skel->progs.pvt_sys_enter, false);
 		bpf_program__set_autoload(tr->skel->progs.pvt_sys_exit, false);
+	} else {
+		/* attached by sys_hooks_attach(), below */
+		bpf_program__set_autoattach(tr->skel->progs.pvt_sys_enter, false);
+		bpf_program__set_autoattach(tr->skel->progs.pvt_sys_exit, false);
 	}
 	err = bpf_map__set_max_entries(tr->skel->maps.tasks, o->max_tasks);
 	if (!err)
@@ -184,6 +260,12 @@ int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 	err = pvtrace_bpf__attach(tr->skel);
 	if (err) {
 		load_error("cannot attach the BPF programs", err);
+		goto fail;
+	}
+	/* From the start in both modes: the command's own exec, its first creations. */
+	if (o->sys_mode != PVT_SYS_NEVER && sys_hooks_attach(tr, pvt_now_ns())) {
+		err = -errno;
+		load_error("cannot attach the syscall hooks", err);
 		goto fail;
 	}
 	tr->rb = ring_buffer__new(bpf_map__fd(tr->skel->maps.events), rb_handler, tr, NULL);
@@ -210,7 +292,9 @@ int tracer_poll(struct pvt_tracer *tr, int timeout_ms)
 			usleep(timeout_ms * 1000);
 		return 0;
 	}
-	return ring_buffer__poll(tr->rb, timeout_ms);
+	/* Final records wake the reader only when the ring fills (bpf/): drain it anyway. */
+	ring_buffer__poll(tr->rb, timeout_ms);
+	return ring_buffer__consume(tr->rb);
 }
 
 int tracer_consume(struct pvt_tracer *tr)
@@ -269,6 +353,8 @@ int tracer_read_class_stats(struct pvt_tracer *tr, struct pvt_class_sum *out)
 
 void tracer_detach(struct pvt_tracer *tr)
 {
+	if (tr->hooks_on)
+		sys_hooks_detach(tr, pvt_now_ns());
 	if (tr->skel)
 		pvtrace_bpf__detach(tr->skel);
 	if (tr->null_skel)
@@ -310,20 +396,21 @@ int tracer_for_each_overflow(struct pvt_tracer *tr, void (*fn)(void *ctx, const 
 }
 
 int tracer_for_each_late_cost(struct pvt_tracer *tr,
-			      void (*fn)(void *ctx, uint32_t tid, uint64_t start_time, uint64_t ns),
+			      void (*fn)(void *ctx, uint32_t tid, uint64_t start_time,
+					 const struct pvt_create_cost *c),
 			      void *ctx)
 {
 	struct pvt_dead_key key, next;
+	struct pvt_create_cost c;
 	void *prev = NULL;
-	uint64_t ns;
 	int fd, n = 0;
 
 	if (!tr->skel)
 		return 0;
 	fd = bpf_map__fd(tr->skel->maps.late_costs);
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (bpf_map_lookup_elem(fd, &next, &ns) == 0) {
-			fn(ctx, next.tid, next.start_time, ns);
+		if (bpf_map_lookup_elem(fd, &next, &c) == 0) {
+			fn(ctx, next.tid, next.start_time, &c);
 			n++;
 		}
 		key = next;
@@ -420,10 +507,91 @@ int tracer_count_exiting(struct pvt_tracer *tr)
 		       (int)(c[PVT_C_TASKS_EXITED] - c[PVT_C_TASKS_DEAD]) : 0;
 }
 
+int tracer_sys_hooks_tick(struct pvt_tracer *tr, uint64_t now_ns)
+{
+	struct pvtrace_bpf__bss *bss;
+	uint64_t a;
+
+	if (!tr->skel || tr->sys_mode != PVT_SYS_BURSTS)
+		return -1;
+	bss = tr->skel->bss;
+	if (!tr->hooks_on) {
+		if (!*(volatile __u32 *)&bss->sys_hooks_wanted)
+			return -1;
+		if (sys_hooks_attach(tr, now_ns)) {
+			pvt_warn("cannot attach the syscall hooks again (%s): creations from now on "
+				 "are not timed", strerror(errno));
+			tr->sys_mode = PVT_SYS_NEVER;
+			return -1;
+		}
+		return HOOKS_TICK_MS;
+	}
+	a = *(volatile __u64 *)&bss->sys_activity;
+	if (a != tr->last_activity) {
+		tr->last_activity = a;
+		tr->last_active_ns = now_ns;
+	} else if (now_ns - tr->last_active_ns >= HOOKS_IDLE_NS) {
+		sys_hooks_detach(tr, now_ns);
+		return -1;
+	}
+	return HOOKS_TICK_MS;
+}
+
+void tracer_sys_hooks_stats(struct pvt_tracer *tr, uint64_t now_ns, struct pvt_hooks_stats *out)
+{
+	*out = tr->hooks;
+	if (tr->hooks_on)
+		out->attached_ns += now_ns - tr->attached_at_ns;
+}
+
+int tracer_prog_stats(struct pvt_tracer *tr, struct pvt_prog_stats **out, size_t *n)
+{
+	struct pvt_prog_stats *v = NULL;
+	struct bpf_program *prog;
+	struct bpf_object *obj;
+	size_t len = 0, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (tr->stats_fd < 0)
+		return 0;
+	obj = tr->skel ? tr->skel->obj : tr->null_skel->obj;
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info = {};
+		__u32 len_info = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len_info))
+			continue;
+		if (len == cap) {
+			struct pvt_prog_stats *nv;
+
+			cap = cap ? cap * 2 : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		snprintf(v[len].name, sizeof(v[len].name), "%s", bpf_program__name(prog));
+		v[len].run_count = info.run_cnt;
+		v[len].run_time_ns = info.run_time_ns;
+		len++;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
 void tracer_close(struct pvt_tracer *tr)
 {
 	if (!tr)
 		return;
+	if (tr->hooks_on)
+		sys_hooks_detach(tr, pvt_now_ns());
+	if (tr->stats_fd >= 0)
+		close(tr->stats_fd);
 	ring_buffer__free(tr->rb);
 	pvtrace_bpf__destroy(tr->skel);
 	empty_bpf__destroy(tr->null_skel);

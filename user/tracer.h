@@ -15,14 +15,40 @@ struct pvt_tracer;
 /* Called for each ring-buffer record (already size-checked). */
 typedef void (*pvt_event_fn)(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, size_t size);
 
+/*
+ * When the raw_syscalls hooks (the creating syscalls' and execs' durations)
+ * are attached: every syscall on the machine pays for them while they are.
+ */
+enum pvt_sys_mode {
+	PVT_SYS_NEVER = 0,  /* --syscall-costs=never (--no-syscall-costs) */
+	PVT_SYS_BURSTS = 1, /* the default: while the traced tree creates tasks or execs */
+	PVT_SYS_ALWAYS = 2, /* the whole trace */
+};
+
 struct pvt_tracer_opts {
 	uint32_t root_tid;      /* the gated command */
 	uint32_t max_tasks;     /* task map capacity */
 	uint32_t ringbuf_bytes; /* power of two, >= page size */
 	bool null_programs;     /* attach empty programs instead (overhead baseline) */
-	bool no_syscalls;       /* leave out sys_enter/sys_exit (no creation/exec costs) */
+	enum pvt_sys_mode sys_mode;
+	bool live_events;       /* --events: live creation, exec and rename records */
+	bool bpf_stats;         /* --bpf-stats: the kernel's run-time statistics of each program */
 	pvt_event_fn on_event;
 	void *ctx;
+};
+
+/* How the syscall hooks were used (tracer_sys_hooks_stats). */
+struct pvt_hooks_stats {
+	enum pvt_sys_mode mode;
+	uint32_t windows;       /* times attached */
+	uint64_t attached_ns;   /* total time attached */
+};
+
+/* One BPF program's own cost, from the kernel's bpf_stats (--bpf-stats). */
+struct pvt_prog_stats {
+	char name[32];
+	uint64_t run_count;
+	uint64_t run_time_ns;
 };
 
 /* Preflight checks with one clear line each: BTF present, privileges. 0 or -1. */
@@ -32,6 +58,21 @@ int tracer_preflight(void);
 int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *opts);
 
 int tracer_epoll_fd(struct pvt_tracer *tr);     /* -1 with null programs */
+
+/*
+ * --syscall-costs=bursts: attach the syscall hooks when the BPF side asks
+ * (a creation or exec while they are off), detach them once creating has
+ * stopped.  Call at every turn of the event loop; returns the longest wait
+ * (ms) before the next call, or -1 for no limit.
+ */
+int tracer_sys_hooks_tick(struct pvt_tracer *tr, uint64_t now_ns);
+void tracer_sys_hooks_stats(struct pvt_tracer *tr, uint64_t now_ns, struct pvt_hooks_stats *out);
+
+/*
+ * The run-time statistics of each program (only with opts.bpf_stats; else
+ * *n = 0).  *out: caller frees.  0 or -errno.
+ */
+int tracer_prog_stats(struct pvt_tracer *tr, struct pvt_prog_stats **out, size_t *n);
 int tracer_poll(struct pvt_tracer *tr, int timeout_ms);
 int tracer_consume(struct pvt_tracer *tr);
 
@@ -57,7 +98,8 @@ int tracer_for_each_overflow(struct pvt_tracer *tr, void (*fn)(void *ctx, const 
  * gone, or exiting, when their creator's syscall returned.
  */
 int tracer_for_each_late_cost(struct pvt_tracer *tr,
-			      void (*fn)(void *ctx, uint32_t tid, uint64_t start_time, uint64_t ns),
+			      void (*fn)(void *ctx, uint32_t tid, uint64_t start_time,
+					 const struct pvt_create_cost *c),
 			      void *ctx);
 
 /*

@@ -3,7 +3,7 @@
  * creator.c - creates tasks in every way, timing each creation itself, so
  * that pvtrace's view of task creation can be compared with the creator's.
  *
- *   creator [N] [--rename]
+ *   creator [N] [--rename] [--threads-only]
  *
  * N (default 5) tasks of each kind are created one after the other: create,
  * wait for it (join/waitpid/futex), then the next.  The kinds, in order:
@@ -22,7 +22,8 @@
  *                   the parent waits on the CLONE_CHILD_CLEARTID futex word
  *
  * With --rename every pthread_create thread renames itself twice with
- * prctl(PR_SET_NAME): "stage-1", then "stage-2".
+ * prctl(PR_SET_NAME): "stage-1", then "stage-2".  With --threads-only only
+ * the pthread_create kind is made.
  *
  * Each creation is timed with CLOCK_MONOTONIC immediately around the call
  * (as seen by the caller), and reported as one JSON object per line on
@@ -30,8 +31,11 @@
  *
  *   {"how":"fork","tid":1234,"t0_ns":T0,"t1_ns":T1,"ns":T1-T0}
  *
- * pthread_create lines get "renamed":true with --rename, and the thread's own
- * stack as pthread_getattr_np() gives it: "stack_lo", "stack_hi".  The
+ * pthread_create lines get "renamed":true with --rename, the thread's own
+ * stack as pthread_getattr_np() gives it: "stack_lo", "stack_hi", and
+ * "cpu_ns": the creator's own CPU time across the call
+ * (CLOCK_THREAD_CPUTIME_ID read just outside the two CLOCK_MONOTONIC reads:
+ * what the call cost on the CPU, less any time preempted or blocked in it).  The
  * fork_exec_self child prints, just before its execv,
  *   {"how":"exec_pre","tid":T,"minflt":F,"t_exec_ns":T}
  * (its minor faults so far, getrusage; the time), and the exec'd program
@@ -68,7 +72,7 @@
 
 extern char **environ;
 
-static bool rename_threads;
+static bool rename_threads, threads_only;
 
 static void die(const char *what)
 {
@@ -82,6 +86,15 @@ static uint64_t now_ns(void)
 
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
 		die("clock_gettime(CLOCK_MONOTONIC)");
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		die("clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
@@ -151,14 +164,16 @@ static void *thread_fn(void *arg)
 static void do_pthread(void)
 {
 	struct thread_info ti = {};
-	char extra[128];
-	uint64_t t0, t1;
+	char extra[160];
+	uint64_t c0, c1, t0, t1;
 	pthread_t th;
 	int err;
 
+	c0 = thread_cpu_ns();
 	t0 = now_ns();
 	err = pthread_create(&th, NULL, thread_fn, &ti);
 	t1 = now_ns();
+	c1 = thread_cpu_ns();
 	if (err) {
 		errno = err;
 		die("pthread_create");
@@ -167,8 +182,9 @@ static void do_pthread(void)
 		errno = err;
 		die("pthread_join");
 	}
-	snprintf(extra, sizeof(extra), ",\"stack_lo\":%" PRIuPTR ",\"stack_hi\":%" PRIuPTR "%s",
-		 ti.stack_lo, ti.stack_hi, rename_threads ? ",\"renamed\":true" : "");
+	snprintf(extra, sizeof(extra), ",\"stack_lo\":%" PRIuPTR ",\"stack_hi\":%" PRIuPTR
+		 ",\"cpu_ns\":%" PRIu64 "%s", ti.stack_lo, ti.stack_hi, c1 - c0,
+		 rename_threads ? ",\"renamed\":true" : "");
 	emit("pthread_create", ti.tid, t0, t1, extra);
 }
 
@@ -314,7 +330,7 @@ static void do_clone_thread(char *stack)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: creator [N] [--rename]   (N: 1..%d, default %d)\n",
+	fprintf(stderr, "usage: creator [N] [--rename] [--threads-only]   (N: 1..%d, default %d)\n",
 		MAX_N, DEF_N);
 	exit(2);
 }
@@ -334,6 +350,10 @@ int main(int argc, char **argv)
 			rename_threads = true;
 			continue;
 		}
+		if (!strcmp(argv[i], "--threads-only")) {
+			threads_only = true;
+			continue;
+		}
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
 			usage();
 		if (n_given || argv[i][0] < '0' || argv[i][0] > '9')
@@ -351,17 +371,17 @@ int main(int argc, char **argv)
 
 	for (long i = 0; i < n; i++)
 		do_pthread();
-	for (long i = 0; i < n; i++)
+	for (long i = 0; i < n && !threads_only; i++)
 		do_fork();
-	for (long i = 0; i < n; i++)
+	for (long i = 0; i < n && !threads_only; i++)
 		do_vfork();
-	for (long i = 0; i < n; i++)
+	for (long i = 0; i < n && !threads_only; i++)
 		do_posix_spawn();
-	for (long i = 0; i < n; i++)
+	for (long i = 0; i < n && !threads_only; i++)
 		do_fork_exec(false);
-	for (long i = 0; i < n; i++)
+	for (long i = 0; i < n && !threads_only; i++)
 		do_fork_exec(true);
-	for (long i = 0; i < n; i++)
+	for (long i = 0; i < n && !threads_only; i++)
 		do_clone_thread(stack);
 
 	free(stack);

@@ -560,6 +560,14 @@ static void test_process_exit_from_group_dead(void **state)
 
 #define BORN_IN (PVT_F_BORN | PVT_F_IN_CREATE)
 
+/* A creation cost kept apart: @ns in the syscall, a tenth of it off the CPU, 1 ns of pvtrace. */
+static int late(struct pvt_table *tb, uint32_t tid, uint64_t start_time, uint64_t ns)
+{
+	struct pvt_create_cost c = { .syscall_ns = ns, .offcpu_ns = ns / 10, .tracer_ns = 1 };
+
+	return table_add_late_cost(tb, tid, start_time, &c);
+}
+
 static void test_late_costs(void **state)
 {
 	struct pvt_table tb;
@@ -570,22 +578,22 @@ static void test_late_costs(void **state)
 	table_init(&tb);
 	/* decoys around the real ones, added in no particular order */
 	for (uint32_t i = 0; i < 200; i++)
-		assert_int_equal(table_add_late_cost(&tb, 9000 + (i * 37) % 200, 50000 + i, 1), 0);
+		assert_int_equal(late(&tb, 9000 + (i * 37) % 200, 50000 + i, 1), 0);
 
 	/* born in a syscall whose return BPF kept apart: start_time 100 */
 	t = mk(3000, 3000, 100, DEAD_OK | BORN_IN);
 	add(&tb, &t);
-	assert_int_equal(table_add_late_cost(&tb, 3000, 100, 777), 0);
+	assert_int_equal(late(&tb, 3000, 100, 777), 0);
 	/* its own cost wins over a late one for the same task */
 	t = mk(3001, 3000, 100, DEAD_OK | BORN_IN);
-	t.create_syscall_ns = 555;
+	t.create_cost.syscall_ns = 555;
 	add(&tb, &t);
-	assert_int_equal(table_add_late_cost(&tb, 3001, 100 + 3001, 999), 0);
+	assert_int_equal(late(&tb, 3001, 100 + 3001, 999), 0);
 	/* late costs for another start_time and for another tid: not its own */
 	t = mk(3002, 3000, 100, DEAD_OK | BORN_IN);
 	add(&tb, &t);
-	assert_int_equal(table_add_late_cost(&tb, 3002, 9999, 111), 0);
-	assert_int_equal(table_add_late_cost(&tb, 4002, 100 + 3002, 222), 0);
+	assert_int_equal(late(&tb, 3002, 9999, 111), 0);
+	assert_int_equal(late(&tb, 4002, 100 + 3002, 222), 0);
 	/* no cost anywhere */
 	t = mk(3003, 3000, 100, DEAD_OK | BORN_IN);
 	add(&tb, &t);
@@ -595,28 +603,31 @@ static void test_late_costs(void **state)
 	/* a late cost added after the records, the record still alive */
 	t = mk(3005, 3000, 100, PVT_F_BASELINE | BORN_IN);
 	add(&tb, &t);
-	assert_int_equal(table_add_late_cost(&tb, 3005, 100 + 3005, 333), 0);
+	assert_int_equal(late(&tb, 3005, 100 + 3005, 333), 0);
 	assert_int_equal(tb.nlate, 205);
 	assert_int_equal(table_finish(&tb), 0);
 
 	r = find_rec(&tb, 3000, 100);
-	assert_int_equal(r->syscall_ns, 777);
+	assert_int_equal(r->cost.syscall_ns, 777);
+	assert_int_equal(r->cost.offcpu_ns, 77);
+	assert_int_equal(r->cost.tracer_ns, 1);
+	assert_int_equal(pvt_create_oncpu_ns(&r->cost), 777 - 77 - 1);
 	assert_false(r->cost_missing);
-	assert_int_equal(r->t.create_syscall_ns, 0); /* the task's record itself untouched */
+	assert_int_equal(r->t.create_cost.syscall_ns, 0); /* the task's record itself untouched */
 	r = find_rec(&tb, 3001, 100);
-	assert_int_equal(r->syscall_ns, 555);
+	assert_int_equal(r->cost.syscall_ns, 555);
 	assert_false(r->cost_missing);
 	r = find_rec(&tb, 3002, 100);
-	assert_int_equal(r->syscall_ns, 0);
+	assert_int_equal(r->cost.syscall_ns, 0);
 	assert_true(r->cost_missing);
 	r = find_rec(&tb, 3003, 100);
-	assert_int_equal(r->syscall_ns, 0);
+	assert_int_equal(r->cost.syscall_ns, 0);
 	assert_true(r->cost_missing);
 	r = find_rec(&tb, 3004, 100);
-	assert_int_equal(r->syscall_ns, 0);
+	assert_int_equal(r->cost.syscall_ns, 0);
 	assert_false(r->cost_missing);
 	r = find_rec(&tb, 3005, 100);
-	assert_int_equal(r->syscall_ns, 333);
+	assert_int_equal(r->cost.syscall_ns, 333);
 	assert_false(r->cost_missing);
 
 	/* all born as processes (no CLONE_THREAD): the sums see the late costs */
@@ -628,9 +639,43 @@ static void test_late_costs(void **state)
 	assert_int_equal(tb.create_procs.syscall.sum_ns, 777 + 555 + 333);
 	assert_int_equal(tb.create_procs.syscall.p50_ns, 555);
 	assert_int_equal(tb.create_procs.syscall.max_ns, 777);
+	/* the parts: 555 is the task's own record (no off-CPU time, no tracer time given) */
+	assert_int_equal(tb.create_procs.oncpu.count, 3);
+	assert_int_equal(tb.create_procs.oncpu.sum_ns, (777 - 77 - 1) + 555 + (333 - 33 - 1));
+	assert_int_equal(tb.create_procs.offcpu.sum_ns, 77 + 33);
+	assert_int_equal(tb.create_procs.tracer.sum_ns, 2);
 	table_free(&tb);
 	assert_null(tb.late);
 	assert_int_equal(tb.nlate, 0);
+}
+
+/* On-CPU creation cost: the syscall less its off-CPU part and pvtrace's own; never below 0. */
+static void test_create_oncpu(void **state)
+{
+	struct pvt_create_cost c = { .syscall_ns = 10000, .offcpu_ns = 3000, .tracer_ns = 500 };
+	struct pvt_table tb;
+	struct pvt_task t;
+
+	(void)state;
+	assert_int_equal(pvt_create_oncpu_ns(&c), 6500);
+	c.offcpu_ns = 9800; /* clocks a few ns apart */
+	assert_int_equal(pvt_create_oncpu_ns(&c), 0);
+	c = (struct pvt_create_cost){};
+	assert_int_equal(pvt_create_oncpu_ns(&c), 0);
+
+	/* a creation the hooks did not see (detached): counted as not timed */
+	table_init(&tb);
+	t = mk(4600, 4600, 1, DEAD_OK | PVT_F_BORN);
+	t.create_nr = PVT_NR_CLONE3;
+	add(&tb, &t);
+	t = mk(4601, 4601, 1, DEAD_OK | PVT_F_BORN); /* created by the kernel: no syscall */
+	add(&tb, &t);
+	assert_int_equal(table_finish(&tb), 0);
+	assert_int_equal(tb.create_procs.born, 2);
+	assert_int_equal(tb.create_procs.not_timed, 1);
+	assert_int_equal(tb.create_procs.in_syscall, 0);
+	assert_int_equal(tb.create_procs.oncpu.count, 0);
+	table_free(&tb);
 }
 
 /* ---- creation sums ---- */
@@ -644,7 +689,7 @@ static void born(struct pvt_task *t, uint64_t clone_flags, uint64_t syscall_ns,
 		t->flags |= PVT_F_IN_CREATE;
 		t->create_nr = PVT_NR_CLONE3;
 	}
-	t->create_syscall_ns = syscall_ns;
+	t->create_cost.syscall_ns = syscall_ns;
 	t->create_copy_ns = copy_ns;
 	t->first_in_ns = first_run_ns ? t->first_ns + first_run_ns : 0;
 }
@@ -764,7 +809,7 @@ static void test_create_sums_none_born(void **state)
 	(void)state;
 	table_init(&tb);
 	t = mk(4500, 4500, 1, DEAD_OK);
-	t.create_syscall_ns = 10;
+	t.create_cost.syscall_ns = 10;
 	t.first_in_ns = t.first_ns + 1;
 	add(&tb, &t);
 	assert_int_equal(table_finish(&tb), 0);
@@ -1001,6 +1046,7 @@ int main(void)
 		cmocka_unit_test(test_sums_threads_vs_processes),
 		cmocka_unit_test(test_process_exit_from_group_dead),
 		cmocka_unit_test(test_late_costs),
+		cmocka_unit_test(test_create_oncpu),
 		cmocka_unit_test(test_create_sums),
 		cmocka_unit_test(test_create_sums_none_born),
 		cmocka_unit_test(test_exit_sums),
