@@ -157,9 +157,9 @@ static __always_inline void fill_identity(struct pvt_task *pt, struct task_struc
 {
 	pt->tid = t->pid;
 	pt->pid = t->tgid;
-	pt->ppid = t->real_parent->tgid;
+	pt->ppid = pvt_ro(t)->real_parent->tgid;
 	pt->start_time = t->start_time;
-	pt->leader_start_time = t->group_leader->start_time;
+	pt->leader_start_time = pvt_ro(t)->group_leader->start_time;
 	pvt_comm_copy(pt->comm, t->comm);
 	pt->kstack_bytes = pvt_kstack_bytes(t);
 }
@@ -343,8 +343,6 @@ static __always_inline __s64 pcpu_counter_sum(struct percpu_counter *pc)
 	__u64 base = (__u64)BPF_CORE_READ(pc, counters);
 	__u32 c;
 
-	if (!cpu_off_ready)
-		learn_cpu_offsets();
 	if (cpu_off_ready != 1 || !base) {
 		count(PVT_C_MEM_FOLDED_ONLY);
 		return sum < 0 ? 0 : sum;
@@ -362,6 +360,9 @@ static __always_inline void mm_read(struct mm_struct *mm, struct pvt_mm_sample *
 {
 	__u32 i;
 
+	/* Once here, not in each pcpu_counter_sum(): the verifier walks it once per sample, not per counter. */
+	if (!cpu_off_ready)
+		learn_cpu_offsets();
 	for (i = 0; i < PVT_RSS__MAX; i++)
 		s->rss[i] = (__u64)pcpu_counter_sum(&mm->rss_stat[i]) << PVT_PAGE_SHIFT;
 	s->page_tables = BPF_CORE_READ(mm, pgtables_bytes.counter);
@@ -422,7 +423,7 @@ static __noinline struct pvt_mem *mem_sample(struct task_struct *t, __u32 tgid, 
 			return m; /* another thread of it already sampled it in this pass */
 		m->pass = sample_pass;
 	}
-	mm = t->mm;
+	mm = pvt_ro(t)->mm;
 	if (!mm) {
 		m->flags |= PVT_M_NO_MM;
 		return m;
@@ -559,7 +560,7 @@ int pvt_iter_task(struct bpf_iter__task *ctx)
 	pt = bpf_map_lookup_elem(&tasks, &key);
 	if (!pt || (pt->flags & PVT_F_EXITED))
 		return 0;
-	if (!t->mm)
+	if (!pvt_ro(t)->mm)
 		return 0;
 	m = mem_sample(t, pt->pid, pt->leader_start_time, PVT_SAMPLE_PASS);
 	rec.rss = m ? m->last.rss[PVT_RSS_ANON] + m->last.rss[PVT_RSS_FILE] + m->last.rss[PVT_RSS_SHMEM] : 0;
@@ -774,8 +775,8 @@ static __always_inline void switch_in(struct pvt_task *pt, struct task_struct *p
 	 * Kernel threads and idle run on the previous mm (active_mm), so
 	 * thread -> kthread -> sibling thread loads nothing.
 	 */
-	mm = next->mm;
-	if (mm && mm != prev->active_mm)
+	mm = pvt_ro(next)->mm;
+	if (mm && mm != pvt_ro(prev)->active_mm)
 		pt->sw_as_change++;
 }
 
@@ -865,7 +866,7 @@ static __always_inline void read_creation(struct pvt_task *ct, struct task_struc
 		nr = 0;
 		if (child->tgid == parent->tgid)
 			ct->clone_flags |= PVT_CLONE_THREAD;
-		if (child->mm == parent->mm)
+		if (pvt_ro(child)->mm == pvt_ro(parent)->mm)
 			ct->clone_flags |= PVT_CLONE_VM;
 		ct->create_exit_signal = child->exit_signal;
 	}

@@ -10,6 +10,20 @@
 #include <bpf/bpf_core_read.h>
 #include "pvtrace.h"
 
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/*
+ * An untrusted view of a BTF pointer, for loads only.  Each load of a pointer
+ * field through a trusted one (a tp_btf argument, current, the iterator's
+ * task) makes the verifier look up "<type>__safe_trusted", "__safe_rcu"...
+ * by name in the vmlinux BTF, a linear scan of its ~127k types (up to four
+ * per load, on every path it walks): most of pvtrace's load time (6.18).
+ * Through this view the field loads are the same loads (exception-handled,
+ * as for any BTF pointer but a trusted one) without the lookups, and the
+ * kfunc is inlined to a register move.  Not for helper arguments.
+ */
+#define pvt_ro(p) ((typeof(p))bpf_rdonly_cast((p), bpf_core_type_id_kernel(typeof(*(p)))))
+
 /* From include/linux/sched.h: stable values, not in BTF as an enum. */
 #define PVT_TASK_RUNNING 0x00000000u
 #define PVT_TASK_DEAD 0x00000080u
@@ -20,21 +34,40 @@
 #define PVT_SIGNAL_GROUP_EXIT 0x00000004u
 #define PVT_SIGCHLD 17
 
+/* 1 if @x is not 0, else 0, with no branch: the empty asm keeps clang from making it a compare. */
+static __always_inline __u64 pvt_nonzero(__u64 x)
+{
+	x |= -x;
+	asm volatile("" : "+r"(x));
+	return x >> 63;
+}
+
 /*
  * log2 by shifts: clang 14's BPF backend crashes on __builtin_clzll
- * (SPEC.md, platform facts), so no builtin here.
+ * (SPEC.md, platform facts), so no builtin here.  Branch-free: with a branch
+ * per step the verifier walks all 64 paths at every call (the bucket
+ * indexes an array, so each path's value is precise and none is pruned), most
+ * of the instructions it processes for sched_switch.
  */
 static __always_inline __u32 pvt_log2_u64(__u64 v)
 {
-	__u32 r = 0;
+	__u64 r, s;
 
-	if (v >> 32) { v >>= 32; r += 32; }
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8) { v >>= 8; r += 8; }
-	if (v >> 4) { v >>= 4; r += 4; }
-	if (v >> 2) { v >>= 2; r += 2; }
-	if (v >> 1) { r += 1; }
-	return r;
+	r = pvt_nonzero(v >> 32) << 5;
+	v >>= r;
+	s = pvt_nonzero(v >> 16) << 4;
+	v >>= s;
+	r |= s;
+	s = pvt_nonzero(v >> 8) << 3;
+	v >>= s;
+	r |= s;
+	s = pvt_nonzero(v >> 4) << 2;
+	v >>= s;
+	r |= s;
+	s = pvt_nonzero(v >> 2) << 1;
+	v >>= s;
+	r |= s;
+	return r | (v >> 1);
 }
 
 /* The run-queue histogram's bucket (scheme in pvtrace.h; twin: user/hist.c). */
@@ -65,7 +98,7 @@ static __always_inline __u32 pvt_hist_bucket(__u64 v)
  */
 static __always_inline struct rq *pvt_rq_of(struct task_struct *p)
 {
-	struct cfs_rq *cfs = p->se.cfs_rq;
+	struct cfs_rq *cfs = pvt_ro(p)->se.cfs_rq;
 
 	if (!cfs)
 		return NULL;
@@ -114,7 +147,7 @@ static __always_inline void pvt_read_kcounters(struct task_struct *t, struct pvt
 static __always_inline __u64 pvt_kstack_bytes(struct task_struct *t)
 {
 	if (bpf_core_field_exists(t->stack_vm_area)) {
-		struct vm_struct *vm = t->stack_vm_area;
+		struct vm_struct *vm = pvt_ro(t)->stack_vm_area;
 
 		if (vm)
 			return (__u64)vm->nr_pages << 12;
