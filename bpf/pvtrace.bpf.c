@@ -1029,8 +1029,11 @@ int BPF_PROG(pvt_sched_process_exec, struct task_struct *p, pid_t old_pid, struc
 	pt->ustack_lo = pt->ustack_hi = pt->ustack_guard = 0;
 	find_stack(p, pt, true);
 	mem_sample(p, p->tgid, p->start_time, PVT_SAMPLE_EXEC);
-	/* The duration and the live event come at the execve's sys_exit, if hooked. */
-	if (!syscall_costs)
+	/*
+	 * The duration and the live event come at the execve's sys_exit if its
+	 * sys_enter was seen (the hooks attached); else the event goes now, untimed.
+	 */
+	if (!in_timed_syscall(pt) || !is_exec_nr(pt->sys_nr))
 		emit_exec(pt, p, NULL, 0, 0);
 	return 0;
 }
