@@ -76,6 +76,7 @@
 #   BENCH_REDIS_REQUESTS=N redis-benchmark -n N (default 200000)
 #   BENCH_BPF_STATS=0      skip the per-program BPF time runs (=bpftool: use the
 #                          bpf_stats_enabled + bpftool way even if pvtrace has --bpf-stats)
+#   BENCH_STARTUP_RUNS=N   runs of `pvtrace run -- true` timed for the start-up line (default 15)
 #   BENCH_JSON=FILE        also write the results as JSON (schema pvtrace.bench-overhead/2)
 #
 # Run from the repo root (make bench does so), after `make`.  The redis rows need
@@ -97,6 +98,7 @@ REDIS_REQS=${BENCH_REDIS_REQUESTS:-200000}
 ROWS=${BENCH_ROWS:-pipe churn redis}
 BPF_STATS=${BENCH_BPF_STATS:-1}
 JSON_OUT=${BENCH_JSON:-}
+STARTUP_RUNS=${BENCH_STARTUP_RUNS:-15}
 
 die() { echo "bench-overhead: $*" >&2; exit 1; }
 
@@ -420,6 +422,16 @@ if [[ $BPF_STATS != 0 ]]; then
 		stats_restore=
 	fi
 fi
+# --- start-up: pvtrace run -- true, wall time (load, attach, report, exit) -------------
+echo "  start-up runs (pvtrace run -- true, x$STARTUP_RUNS) ..."
+startup=$tmpdir/startup.txt
+: >"$startup"
+for ((i = 0; i < STARTUP_RUNS; i++)); do
+	t0=$(date +%s%N)
+	./pvtrace run --no-status -o /dev/null -- true || die "pvtrace run -- true failed"
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000)) >>"$startup"
+done
 elapsed=$((SECONDS - start_s))
 echo
 
@@ -427,7 +439,7 @@ cpu_model=$(awk -F': *' '/^(model name|Hardware|cpu model|Processor)[ \t]*:/ { p
 KERNEL=$(uname -r) NPROC=$(nproc) CPU_MODEL=${cpu_model:-unknown} ELAPSED=$elapsed \
 LOOPS=$LOOPS REPS=$REPS CHURN_THREADS=$CHURN_THREADS CHURN_PROCS=$CHURN_PROCS \
 REDIS_REQS=$REDIS_REQS JSON_OUT=$JSON_OUT \
-	python3 - "$results" "$notes" "$bpfman" <<'EOF'
+	python3 - "$results" "$notes" "$bpfman" "$startup" <<'EOF'
 import json, os, statistics, sys
 
 env = os.environ
@@ -605,6 +617,13 @@ for line in open(sys.argv[3]):
     bpf[unit] = entry
     print()
 
+su = sorted(int(l) for l in open(sys.argv[4]) if l.strip())
+startup = None
+if su:
+    startup = {"runs": len(su), "median_us": statistics.median(su), "min_us": su[0], "max_us": su[-1]}
+    print(f"start-up: pvtrace run -- true, wall, median of {len(su)}: "
+          f"{startup['median_us'] / 1000:.1f} ms (min {su[0] / 1000:.1f}, max {su[-1] / 1000:.1f}; "
+          f"target <= 120 ms)")
 print(f"machine: kernel {env['KERNEL']}, {env['NPROC']} CPUs, {env['CPU_MODEL']}; "
       f"runs took {env['ELAPSED']} s")
 
@@ -617,7 +636,8 @@ if out:
            "machine": {"kernel": env["KERNEL"], "nproc": int(env["NPROC"]),
                        "cpu_model": env["CPU_MODEL"]},
            "elapsed_s": int(env["ELAPSED"]),
-           "results": results, "derived": derived, "bpf_stats": bpf, "notes": notes}
+           "results": results, "derived": derived, "bpf_stats": bpf, "startup": startup,
+           "notes": notes}
     with open(out, "w") as f:
         json.dump(doc, f, indent=2)
         f.write("\n")
