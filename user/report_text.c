@@ -731,6 +731,32 @@ static void memory(FILE *f, const struct pvt_report *r)
 			(double)s->process_bytes / (double)s->thread_bytes);
 }
 
+/* --bpf-stats: what each program cost, by the kernel's own statistics. */
+static void bpf_programs(FILE *f, const struct pvt_report *r)
+{
+	uint64_t runs = 0, ns = 0;
+	char a[24], b[24];
+
+	if (!r->progs)
+		return;
+	fprintf(f, "\nPVTRACE'S OWN COST (--bpf-stats: every run on the machine, traced tree or not)\n");
+	fprintf(f, "  %-28s %12s %10s %12s\n", "PROGRAM", "RUNS", "PER RUN", "TOTAL");
+	for (size_t i = 0; i < r->nprogs; i++) {
+		const struct pvt_prog_stats *p = &r->progs[i];
+
+		if (!p->run_count)
+			continue;
+		fprintf(f, "  %-28s %12llu %10s %12s\n", p->name, (unsigned long long)p->run_count,
+			pvt_fmt_ns(a, sizeof(a), p->run_time_ns / p->run_count),
+			pvt_fmt_ns(b, sizeof(b), p->run_time_ns));
+		runs += p->run_count;
+		ns += p->run_time_ns;
+	}
+	fprintf(f, "  %-28s %12llu %10s %12s (%.2f%% of one CPU over the trace)\n", "all",
+		(unsigned long long)runs, "", pvt_fmt_ns(b, sizeof(b), ns),
+		r->duration_ns ? 100.0 * (double)ns / (double)r->duration_ns : 0.0);
+}
+
 int report_text(FILE *f, const struct pvt_report *r)
 {
 	header(f, r);
@@ -743,6 +769,7 @@ int report_text(FILE *f, const struct pvt_report *r)
 	created_tasks(f, r);
 	exits(f, r);
 	memory(f, r);
+	bpf_programs(f, r);
 	if (r->hist)
 		histograms(f, r);
 	fflush(f);

@@ -1166,6 +1166,36 @@ def syscall_hooks_follow_bursts_of_creation():
 
 
 @test
+def bpf_stats_report_each_programs_own_cost():
+    # --bpf-stats: the kernel's own run counts and times of each program (BPF_ENABLE_STATS,
+    # held by pvtrace for the trace and released: the sysctl is as it was after).
+    with open("/proc/sys/kernel/bpf_stats_enabled") as f:
+        before = f.read().strip()
+    n = 200
+    p, r = trace([PVLOAD, "churn", "--threads", "-n", str(n), "--quiet"], extra=["--bpf-stats"])
+    check(p.returncode == 0, p.stderr.decode())
+    progs = {x["name"]: x for x in r["tracer"]["bpf_programs"]}
+    for name in ("pvt_sched_switch", "pvt_sched_process_fork", "pvt_sched_process_exit",
+                 "pvt_sched_wakeup_new", "pvt_task_rename"):
+        check(name in progs, "%s listed: %s" % (name, sorted(progs)))
+    # Each program runs for every such event on the machine: at least those of the tree.
+    seen = r["tracer"]["tasks_seen"]
+    check(progs["pvt_sched_process_fork"]["run_count"] >= seen - 1 and
+          progs["pvt_sched_process_exit"]["run_count"] >= n and
+          progs["pvt_task_rename"]["run_count"] >= n and
+          progs["pvt_sched_switch"]["run_count"] >= r["tracer"]["switches_seen"],
+          "run counts cover the tree's events: %s" % progs)
+    check(all(x["run_time_ns"] > 0 for x in progs.values() if x["run_count"]), "times: %s" % progs)
+    with open("/proc/sys/kernel/bpf_stats_enabled") as f:
+        check(f.read().strip() == before, "bpf_stats_enabled restored to %s" % before)
+    p, r = trace(["true"])
+    check(r["tracer"]["bpf_programs"] is None, "null without --bpf-stats")
+    p, r = trace(["true"], extra=["--no-syscall-costs"])
+    h = r["tracer"]["syscall_hooks"]
+    check(h == {"mode": "never", "windows": 0, "attached_ns": 0}, "never: %s" % h)
+
+
+@test
 def a_closed_event_pipe_does_not_lose_the_report():
     with tempfile.NamedTemporaryFile(suffix=".txt", delete=False) as f:
         path = f.name
