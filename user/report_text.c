@@ -411,13 +411,16 @@ static void hooks_line(FILE *f, const struct pvt_report *r)
 	}
 	if (!untimed && r->hooks.mode == PVT_SYS_ALWAYS)
 		return;
-	fprintf(f, "  %llu of %llu creating syscalls timed (syscall hooks attached %s%s, %u time%s,\n"
-		   "  %s in all; the first creation of a burst is not timed: --syscall-costs always)\n",
+	fprintf(f, "  %llu of %llu creating syscalls timed (syscall hooks attached %s: %u time%s, "
+		   "%s in all)\n",
 		(unsigned long long)(t->in_syscall + p->in_syscall),
 		(unsigned long long)(t->in_syscall + p->in_syscall + untimed),
 		r->hooks.mode == PVT_SYS_ALWAYS ? "throughout" : "while creating",
-		"", r->hooks.windows, r->hooks.windows == 1 ? "" : "s",
+		r->hooks.windows, r->hooks.windows == 1 ? "" : "s",
 		pvt_fmt_ns(d, sizeof(d), r->hooks.attached_ns));
+	if (untimed)
+		fprintf(f, "  (the first creation of a burst is not timed; --syscall-costs always times "
+			   "them all)\n");
 }
 
 static void creation(FILE *f, const struct pvt_report *r)
@@ -529,10 +532,10 @@ static void created_tasks(FILE *f, const struct pvt_report *r)
 			x->alive ? "-" : pvt_fmt_ns(l, sizeof(l), pvt_lifetime_ns(x)),
 			fmt_how(h, sizeof(h), x));
 	}
-	fprintf(f, "  SYSCALL: the creator's clone/fork/vfork/clone3, entry to return; ONCPU: of which\n"
-		   "  on the CPU, less pvtrace's own program; 1ST-RUN: creation to first switch-in;\n"
-		   "  EXEC: its execve;\n"
-		   "  EXIT: aimed = a signal aimed at it, collateral = taken down by its group's exit\n");
+	fprintf(f, "  SYSCALL: the creator's clone/fork/vfork/clone3, entry to return; ONCPU: of which on\n"
+		   "  the CPU, less pvtrace's own program; 1ST-RUN: creation to first switch-in; EXEC: its\n"
+		   "  execve; "
+		   "EXIT: aimed = a signal aimed at it, collateral = taken down by its group's exit\n");
 	free(idx);
 }
 

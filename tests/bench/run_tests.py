@@ -167,9 +167,18 @@ def processes_cost_more_than_threads_here():
     check(med["create.fork_exec"] > med["create.fork"], "fork+exec vs fork")
     check(med["memory.per_process"] > med["memory.per_thread"], "memory per process vs thread")
     check(med["scale.processes_10k"] > med["scale.threads_10k"], "10k processes vs threads")
-    check(med["switch.pipe_processes_pinned"] > med["switch.pipe_threads_pinned"],
-          "pipe switch: processes %s vs threads %s" % (med["switch.pipe_processes_pinned"],
-                                                     med["switch.pipe_threads_pinned"]))
+    # The switch is the closest pair (a few tenths of a us on a pinned pipe): a loaded
+    # machine can invert one quick run (seen under a CPU hog), so two more runs of that
+    # suite decide, by the median of the three.
+    procs, threads = [med["switch.pipe_processes_pinned"]], [med["switch.pipe_threads_pinned"]]
+    if procs[0] <= threads[0]:
+        for _ in range(2):
+            p, rr = bench_json(["-s", "switch", "--quick"])
+            check(p.returncode == 0, p.stderr.decode())
+            procs.append(by_name(rr)["switch.pipe_processes_pinned"]["median"])
+            threads.append(by_name(rr)["switch.pipe_threads_pinned"]["median"])
+    check(median(procs) > median(threads), "pipe switch: processes %s vs threads %s"
+          % (procs, threads))
 
 
 def perf_pipe_usecs(cpu, loops):
