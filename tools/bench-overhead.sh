@@ -27,8 +27,7 @@
 #     untraced           the bare command
 #     pvtrace            ./pvtrace run --no-status -o /dev/null -- CMD (default options)
 #     sc-always          the same with --syscall-costs=always (raw_syscalls hooks for the
-#                        whole trace); left out, with a note, while ./pvtrace run --help
-#                        does not list --syscall-costs
+#                        whole trace)
 #     no-sc              pvtrace --no-syscall-costs: no programs on raw_syscalls
 #                        sys_enter/sys_exit, which every syscall on the machine pays for
 #                        while they are attached
@@ -53,10 +52,7 @@
 #   sampling adds; redis throughput), then the BPF time per program: one extra run of
 #   each workload (not counted in the ratios) under
 #   `./pvtrace run --bpf-stats -f json -o FILE -- CMD` (tracer.bpf_programs in the
-#   report), or, while pvtrace has no --bpf-stats, with kernel.bpf_stats_enabled=1
-#   set by this script (and restored) and CMD wrapped as
-#   `sh -c 'CMD; bpftool prog show -j > FILE'` (keeping only the programs whose ids
-#   that pvtrace's fds hold, /proc/PID/fdinfo).  Counts cover the whole trace (the
+#   report: the kernel's bpf_stats, enabled by pvtrace for the run).  Counts cover the whole trace (the
 #   raw_syscalls and scheduler programs fire machine-wide, filtered inside).  For
 #   churn rows, "BPF time per task lifecycle" is the run time of the creation, switch,
 #   rename, exit and wakeup_new programs divided by the tasks pvload created (the
@@ -74,8 +70,7 @@
 #   BENCH_CHURN_THREADS=N  pvload churn --threads=N (default 10000)
 #   BENCH_CHURN_PROCS=N    pvload churn --procs=N (default 2000)
 #   BENCH_REDIS_REQUESTS=N redis-benchmark -n N (default 200000)
-#   BENCH_BPF_STATS=0      skip the per-program BPF time runs (=bpftool: use the
-#                          bpf_stats_enabled + bpftool way even if pvtrace has --bpf-stats)
+#   BENCH_BPF_STATS=0      skip the per-program BPF time runs
 #   BENCH_STARTUP_RUNS=N   runs of `pvtrace run -- true` timed for the start-up line (default 15)
 #   BENCH_JSON=FILE        also write the results as JSON (schema pvtrace.bench-overhead/2)
 #
@@ -127,20 +122,16 @@ fi
 tmpdir=$(mktemp -d "${TMPDIR:-/tmp}/pvtrace-bench.XXXXXX")
 results=$tmpdir/results.txt   # "row variant rep value"
 notes=$tmpdir/notes.txt       # "variant-or-row reason...": what was left out and why
-bpfman=$tmpdir/bpfstats.txt   # "unit source file tasks"
+bpfman=$tmpdir/bpfstats.txt   # "unit file tasks"
 : >"$results"
 : >"$notes"
 : >"$bpfman"
 
 bg_pid=            # a variant's command running in the background (redis rows)
-stats_restore=     # kernel.bpf_stats_enabled value to put back, if we changed it
 cleanup() {
 	if [[ -n $bg_pid ]] && kill -0 "$bg_pid" 2>/dev/null; then
 		kill "$bg_pid" 2>/dev/null || true
 		wait "$bg_pid" 2>/dev/null || true
-	fi
-	if [[ -n $stats_restore ]]; then
-		sysctl -qw kernel.bpf_stats_enabled="$stats_restore" || true
 	fi
 	rm -rf "$tmpdir"
 }
@@ -156,16 +147,6 @@ VARIANTS=(untraced pvtrace pvtrace-syscall-costs-always pvtrace-no-syscall-costs
 	empty-no-syscall-costs pvtrace-no-sampling perf-sched-record)
 
 # --- what can run --------------------------------------------------------------------
-help_text=$(./pvtrace run --help 2>&1 || true)
-sc_always_ok=1
-if ! grep -q -- '--syscall-costs' <<<"$help_text"; then
-	sc_always_ok=0
-	note pvtrace-syscall-costs-always "column sc-always (--syscall-costs=always) left out: ./pvtrace run --help does not list --syscall-costs yet"
-fi
-bpf_stats_opt=0
-grep -q -- '--bpf-stats' <<<"$help_text" && bpf_stats_opt=1
-[[ $BPF_STATS == bpftool ]] && bpf_stats_opt=0
-
 redis_ok=1
 if has_group redis; then
 	for tool in redis-server redis-cli redis-benchmark; do
@@ -197,7 +178,6 @@ active_variants() {
 	local v
 	for v in "${VARIANTS[@]}"; do
 		[[ $v == perf-sched-record && $perf_sched_ok -eq 0 ]] && continue
-		[[ $v == pvtrace-syscall-costs-always && $sc_always_ok -eq 0 ]] && continue
 		echo "$v"
 	done
 }
@@ -240,15 +220,6 @@ variant_cmd() {
 	pvtrace-no-sampling) C=("${pv[@]}" --interval 0 -- "${W[@]}") ;;
 	perf-sched-record) C=(perf sched record -o "$tmpdir/perf.data" -- "${W[@]}") ;;
 	bpf-stats) C=(./pvtrace run --bpf-stats --no-status -f json -o "$tmpdir/bpf-$2.json" -- "${W[@]}") ;;
-	bpf-stats-bpftool)
-		# The programs of this pvtrace (its parent: other pvtrace runs on the machine
-		# have programs of the same names) are those whose ids its fds hold.
-		# shellcheck disable=SC2016
-		C=(./pvtrace run --no-status -o /dev/null -- sh -c \
-			'"$@"; rc=$?; bpftool prog show -j >"$BENCH_BPFTOOL_OUT"
-			grep -h "^prog_id:" /proc/$PPID/fdinfo/* 2>/dev/null | awk "{ print \$2 }" \
-				>"$BENCH_BPFTOOL_OUT.ids"
-			exit $rc' sh "${W[@]}") ;;
 	esac
 }
 
@@ -383,27 +354,13 @@ done
 
 # --- per-program BPF time: one extra run of each unit ---------------------------------
 if [[ $BPF_STATS != 0 ]]; then
-	if [[ $bpf_stats_opt -eq 1 ]]; then
-		echo "  bpf_stats runs (pvtrace run --bpf-stats) ..."
-	else
-		command -v bpftool >/dev/null 2>&1 || die "bpftool not found (needed for the BPF time runs; BENCH_BPF_STATS=0 skips them)"
-		echo "  bpf_stats runs (kernel.bpf_stats_enabled=1 and bpftool prog show$([[ $BPF_STATS == bpftool ]] || echo ': pvtrace has no --bpf-stats yet')) ..."
-		stats_restore=$(sysctl -n kernel.bpf_stats_enabled)
-		sysctl -qw kernel.bpf_stats_enabled=1
-	fi
+	echo "  bpf_stats runs (pvtrace run --bpf-stats) ..."
 	for unit in "${UNITS[@]}"; do
 		workload_cmd "$unit"
 		out=$tmpdir/bpf-$unit.out err=$tmpdir/bpf-$unit.err rc=0
-		if [[ $bpf_stats_opt -eq 1 ]]; then
-			variant_cmd bpf-stats "$unit"
-			run_cmd "$out" "$err" || rc=$?
-			src=pvtrace file=$tmpdir/bpf-$unit.json
-		else
-			variant_cmd bpf-stats-bpftool
-			export BENCH_BPFTOOL_OUT=$tmpdir/bpf-$unit.json
-			run_cmd "$out" "$err" || rc=$?
-			src=bpftool file=$tmpdir/bpf-$unit.json
-		fi
+		variant_cmd bpf-stats "$unit"
+		run_cmd "$out" "$err" || rc=$?
+		file=$tmpdir/bpf-$unit.json
 		if [[ $rc -ne 0 || ! -s $file ]]; then
 			echo "bench-overhead: BPF time run failed (exit $rc): ${C[*]}" >&2
 			sed 's/^/    /' "$err" | tail -n 20 >&2
@@ -415,12 +372,8 @@ if [[ $BPF_STATS != 0 ]]; then
 		redis) tasks=$((2 * REDIS_REQS)) ;;
 		pipe-*) tasks=$LOOPS ;;
 		esac
-		echo "$unit $src $file ${tasks:-0}" >>"$bpfman"
+		echo "$unit $file ${tasks:-0}" >>"$bpfman"
 	done
-	if [[ -n $stats_restore ]]; then
-		sysctl -qw kernel.bpf_stats_enabled="$stats_restore"
-		stats_restore=
-	fi
 fi
 # --- start-up: pvtrace run -- true, wall time (load, attach, report, exit) -------------
 echo "  start-up runs (pvtrace run -- true, x$STARTUP_RUNS) ..."
@@ -559,31 +512,15 @@ LIFECYCLE = LIFECYCLE_CORE | {"pvt_sched_wakeup", "pvt_sys_enter", "pvt_sys_exit
                               "pvt_sched_migrate_task"}
 bpf = {}
 for line in open(sys.argv[3]):
-    unit, src, path, tasks = line.split()
+    unit, path, tasks = line.split()
     tasks = int(tasks)
     doc = json.load(open(path))
-    progs = []
-    if src == "pvtrace":
-        for p in (doc.get("tracer") or {}).get("bpf_programs") or []:
-            progs.append((p["name"], int(p.get("run_count") or 0), int(p.get("run_time_ns") or 0)))
-    else:
-        try:
-            ids = {int(x) for x in open(path + ".ids").read().split()}
-        except OSError:
-            ids = set()
-        if not ids:
-            print(f"note: {unit}: the ids of this pvtrace's programs were not found; "
-                  "programs of other pvtrace runs on the machine may be counted too")
-        for p in doc:
-            name = p.get("name", "")
-            if name.startswith("pvt_") and (not ids or p.get("id") in ids):
-                progs.append((name, int(p.get("run_cnt") or 0), int(p.get("run_time_ns") or 0)))
+    progs = [(p["name"], int(p["run_count"]), int(p["run_time_ns"]))
+             for p in doc["tracer"]["bpf_programs"]]
     progs.sort(key=lambda p: -p[2])
-    how = ("pvtrace run --bpf-stats" if src == "pvtrace"
-           else "kernel.bpf_stats_enabled=1, bpftool prog show after the workload")
-    print(f"BPF time per program, {unit} (one extra run, {how}):")
+    print(f"BPF time per program, {unit} (one extra run, pvtrace run --bpf-stats):")
     print(f"  {'program':<26} {'runs':>10} {'ns/run':>9} {'total ms':>10}")
-    entry = {"source": src, "programs": []}
+    entry = {"programs": []}
     total = 0
     for name, cnt, ns in progs:
         total += ns
