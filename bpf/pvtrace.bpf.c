@@ -234,9 +234,12 @@ static __always_inline struct pvt_task *task_lookup(struct task_struct *t, bool 
  */
 static __always_inline __u64 rb_final_flags(void)
 {
-	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+	__u64 avail, size;
 
+	if (live_events)
+		return 0; /* --events prints exits as they come, too */
+	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
 	return avail >= size / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
@@ -881,8 +884,10 @@ static __always_inline void want_sys_hooks(void)
 {
 	struct pvt_ev_hdr *e;
 
+	if (!syscall_costs)
+		return;
 	sys_activity++;
-	if (!syscall_costs || sys_hooks_on || sys_hooks_wanted)
+	if (sys_hooks_on || sys_hooks_wanted)
 		return;
 	sys_hooks_wanted = 1;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -903,21 +908,23 @@ static __always_inline bool in_timed_syscall(struct pvt_task *pt)
  * report gives: only what cannot wait.  The child's kernel counters start at
  * zero (copy_process), the entry is zeroed, its stack is looked up at its
  * exit or by the memory sampler, and the live record goes out only with
- * --events.  With the syscall hooks attached, the program times itself
- * (create_cost.tracer_ns), to be left out of the creator's on-CPU cost.
+ * --events.  In a timed creating syscall the program times itself from just
+ * after the creator's lookup (create_cost.tracer_ns, left out of the creator's
+ * on-CPU cost); no clock read for any other fork on the machine.
  */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(pvt_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u64 t0 = sys_hooks_on ? bpf_ktime_get_ns() : 0;
 	struct pvt_ev_create *e;
 	struct pvt_task *pt, *ct;
 	bool fresh = false;
+	__u64 t0;
 
 	/* parent is the creating thread (current), whatever CLONE_PARENT says. */
 	pt = task_lookup(parent, &fresh);
 	if (!pt)
 		return 0;
+	t0 = in_timed_syscall(pt) ? bpf_ktime_get_ns() : 0;
 	want_sys_hooks();
 	ct = task_insert(child);
 	if (!ct)
@@ -958,10 +965,9 @@ int BPF_PROG(pvt_sched_process_fork, struct task_struct *parent, struct task_str
 			bpf_ringbuf_submit(e, 0);
 		}
 	}
-	if (t0 && pt->child == (__u64)child) {
+	/* Kept with the creator: create_done() writes the child's whole create_cost. */
+	if (t0 && pt->child == (__u64)child)
 		pt->sys_tracer_ns = bpf_ktime_get_ns() - t0;
-		ct->create_cost.tracer_ns = pt->sys_tracer_ns;
-	}
 	return 0;
 }
 

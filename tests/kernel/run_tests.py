@@ -1091,7 +1091,7 @@ def thread_creation_oncpu_cost_agrees_with_the_untraced_creator():
     # by more than 0.5 us, so a tracer that left 2 us of itself in the figure fails.  Runs
     # alternate (3 of each) so that a loaded machine weighs on both alike.
     n = 1500
-    untraced, traced = [], []
+    untraced, traced, switched = [], [], []
     for _ in range(3):
         p = run([CREATOR, str(n), "--threads-only"])
         check(p.returncode == 0, p.stderr.decode())
@@ -1101,7 +1101,7 @@ def thread_creation_oncpu_cost_agrees_with_the_untraced_creator():
         made = {l["tid"]: l for l in creator_lines(p)}
         check(len(made) == n, "creator made %d" % len(made))
         tasks = by_tid(r)
-        timed = 0
+        timed = offcpu = 0
         for tid, l in made.items():
             c = tasks[tid]["created"]
             if c["syscall_ns"] is None:
@@ -1110,14 +1110,21 @@ def thread_creation_oncpu_cost_agrees_with_the_untraced_creator():
             check(c["syscall_ns"] <= l["ns"] and
                   c["oncpu_ns"] + c["offcpu_ns"] + c["tracer_ns"] == c["syscall_ns"],
                   "inside the creator's call (%d ns), parts add up: %s" % (l["ns"], c))
+            # Off the CPU only if the kernel counted the creator switching out around the call.
+            check(c["offcpu_ns"] == 0 or l["switches"] > 0,
+                  "off the CPU %d ns, but the creator's own switches: %d" % (c["offcpu_ns"],
+                                                                            l["switches"]))
+            offcpu += c["offcpu_ns"] > 0
         cr = r["summary"]["creation"]["threads"]
         # Creating one thread after another is one burst: the hooks stay attached.
         check(timed == n and cr["oncpu"]["count"] == n and cr["not_timed"] == 0,
               "all %d timed: %d, %s" % (n, timed, r["tracer"]["syscall_hooks"]))
         traced.append(cr["oncpu"]["p50_ns"])
+        switched.append((offcpu, sum(1 for l in made.values() if l["switches"])))
     u, t = median(untraced), median(traced)
     print("  pthread_create on the CPU, untraced (creator's own clock): p50 %s ns; "
-          "clone3 on the CPU, traced (pvtrace, net of itself): p50 %s ns" % (untraced, traced))
+          "clone3 on the CPU, traced (pvtrace, net of itself): p50 %s ns; creations with "
+          "off-CPU time / with a switch around the call: %s" % (untraced, traced, switched))
     check(0.25 * u <= t <= u + 500, "traced on-CPU p50 %d ns vs the untraced call's %d ns" % (t, u))
 
 

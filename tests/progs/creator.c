@@ -35,7 +35,9 @@
  * stack as pthread_getattr_np() gives it: "stack_lo", "stack_hi", and
  * "cpu_ns": the creator's own CPU time across the call
  * (CLOCK_THREAD_CPUTIME_ID read just outside the two CLOCK_MONOTONIC reads:
- * what the call cost on the CPU, less any time preempted or blocked in it).  The
+ * what the call cost on the CPU, less any time preempted or blocked in it),
+ * and "switches": the creator's own context switches across the same span
+ * (getrusage(RUSAGE_THREAD), voluntary plus involuntary).  The
  * fork_exec_self child prints, just before its execv,
  *   {"how":"exec_pre","tid":T,"minflt":F,"t_exec_ns":T}
  * (its minor faults so far, getrusage; the time), and the exec'd program
@@ -87,6 +89,15 @@ static uint64_t now_ns(void)
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
 		die("clock_gettime(CLOCK_MONOTONIC)");
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static long thread_switches(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) < 0)
+		die("getrusage(RUSAGE_THREAD)");
+	return ru.ru_nvcsw + ru.ru_nivcsw;
 }
 
 static uint64_t thread_cpu_ns(void)
@@ -164,16 +175,19 @@ static void *thread_fn(void *arg)
 static void do_pthread(void)
 {
 	struct thread_info ti = {};
-	char extra[160];
+	char extra[192];
 	uint64_t c0, c1, t0, t1;
+	long s0, s1;
 	pthread_t th;
 	int err;
 
+	s0 = thread_switches();
 	c0 = thread_cpu_ns();
 	t0 = now_ns();
 	err = pthread_create(&th, NULL, thread_fn, &ti);
 	t1 = now_ns();
 	c1 = thread_cpu_ns();
+	s1 = thread_switches();
 	if (err) {
 		errno = err;
 		die("pthread_create");
@@ -183,7 +197,7 @@ static void do_pthread(void)
 		die("pthread_join");
 	}
 	snprintf(extra, sizeof(extra), ",\"stack_lo\":%" PRIuPTR ",\"stack_hi\":%" PRIuPTR
-		 ",\"cpu_ns\":%" PRIu64 "%s", ti.stack_lo, ti.stack_hi, c1 - c0,
+		 ",\"cpu_ns\":%" PRIu64 ",\"switches\":%ld%s", ti.stack_lo, ti.stack_hi, c1 - c0, s1 - s0,
 		 rename_threads ? ",\"renamed\":true" : "");
 	emit("pthread_create", ti.tid, t0, t1, extra);
 }
