@@ -6,10 +6,10 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "bench.h"
+#include "cmd_bench.h"
 #include "calibrate.h"
 #include "common.h"
-#include "run.h"
+#include "cmd_run.h"
 
 struct cmd {
 	const char *name;

@@ -1,20 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* report_json.c - the "pvtrace.report/1" JSON report (field names: SPEC.md). */
+/*
+ * report_json.c - the "pvtrace.report/1" JSON report of a model (model.h);
+ * every field is defined in docs/METRICS.md.
+ */
 #include <stdio.h>
-#include <sys/wait.h>
 #include "common.h"
 #include "json_writer.h"
 #include "report.h"
 
-static uint64_t rel(const struct pvt_report *r, uint64_t t)
+/* A bpf_ktime_get_ns() time relative to the report's origin. */
+static uint64_t rel_kt(const struct pvt_model *m, uint64_t kt)
 {
-	return t > r->t0_ns ? t - r->t0_ns : 0;
-}
-
-/* A bpf_ktime_get_ns() time relative to the same origin. */
-static uint64_t rel_kt(const struct pvt_report *r, uint64_t kt)
-{
-	return kt > r->t0_kt ? kt - r->t0_kt : 0;
+	return kt > m->in->t0_kt ? kt - m->in->t0_kt : 0;
 }
 
 static void add_flag_name(void *ctx, const char *name)
@@ -22,8 +19,9 @@ static void add_flag_name(void *ctx, const char *name)
 	jw_string(ctx, name);
 }
 
-static void created_obj(json_writer_t *jw, const struct pvt_report *r, const struct pvt_rec *rec)
+static void created_obj(json_writer_t *jw, const struct pvt_model_task *x)
 {
+	const struct pvt_rec *rec = x->rec;
 	const struct pvt_task *t = &rec->t;
 	char nb[16];
 
@@ -33,7 +31,7 @@ static void created_obj(json_writer_t *jw, const struct pvt_report *r, const str
 		return;
 	}
 	jw_start_object(jw);
-	jw_uint_field(jw, "at_ns", rel(r, t->first_ns));
+	jw_uint_field(jw, "at_ns", x->start_ns);
 	jw_string_field(jw, "syscall", pvt_syscall_name(t->create_nr, nb, sizeof(nb)));
 	jw_name(jw, "flags");
 	jw_start_array(jw);
@@ -42,11 +40,11 @@ static void created_obj(json_writer_t *jw, const struct pvt_report *r, const str
 	jw_uint_field(jw, "exit_signal", t->create_exit_signal);
 	jw_bool_field(jw, "thread", pvt_created_thread(t));
 	jw_uint_or_null_field(jw, "syscall_ns", rec->cost.syscall_ns, rec->cost.syscall_ns);
-	jw_uint_or_null_field(jw, "oncpu_ns", rec->cost.syscall_ns, pvt_create_oncpu_ns(&rec->cost));
+	jw_uint_or_null_field(jw, "oncpu_ns", rec->cost.syscall_ns, x->create_oncpu_ns);
 	jw_uint_or_null_field(jw, "offcpu_ns", rec->cost.syscall_ns, rec->cost.offcpu_ns);
 	jw_uint_or_null_field(jw, "tracer_ns", rec->cost.syscall_ns, rec->cost.tracer_ns);
 	jw_uint_or_null_field(jw, "copy_ns", t->flags & PVT_F_IN_CREATE, t->create_copy_ns);
-	jw_uint_or_null_field(jw, "first_run_ns", t->first_in_ns, t->first_in_ns - t->first_ns);
+	jw_uint_or_null_field(jw, "first_run_ns", t->first_in_ns, x->first_run_ns);
 	jw_uint_or_null_field(jw, "stack", t->stack_start, t->stack_start);
 	jw_uint_or_null_field(jw, "stack_size", t->stack_size, t->stack_size);
 	jw_end_object(jw);
@@ -76,7 +74,7 @@ static void exec_obj(json_writer_t *jw, const struct pvt_task *t)
 	jw_end_object(jw);
 }
 
-static void names_obj(json_writer_t *jw, const struct pvt_report *r, const struct pvt_task *t)
+static void names_obj(json_writer_t *jw, const struct pvt_model *m, const struct pvt_task *t)
 {
 	uint32_t n = t->renames < PVT_RENAMES ? t->renames : PVT_RENAMES;
 
@@ -91,7 +89,7 @@ static void names_obj(json_writer_t *jw, const struct pvt_report *r, const struc
 		const struct pvt_rename *rn = &t->rename_hist[i];
 
 		jw_start_object(jw);
-		jw_uint_field(jw, "at_ns", rel_kt(r, rn->ns));
+		jw_uint_field(jw, "at_ns", rel_kt(m, rn->ns));
 		jw_name(jw, "comm");
 		jw_string_n(jw, rn->comm, sizeof(rn->comm));
 		jw_bool_field(jw, "by_exec", rn->by_exec);
@@ -153,44 +151,44 @@ static void switches_obj(json_writer_t *jw, const struct pvt_sums *s)
 	jw_end_object(jw);
 }
 
-static void runq_obj(json_writer_t *jw, uint64_t count, uint64_t total, uint64_t max,
-		     const struct hist *h)
+static void runq_obj(json_writer_t *jw, const struct pvt_runq_stats *q)
 {
 	jw_name(jw, "runq");
 	jw_start_object(jw);
-	jw_uint_field(jw, "count", count);
-	jw_uint_field(jw, "total_ns", total);
-	jw_uint_field(jw, "max_ns", max);
-	jw_uint_field(jw, "p50_ns", hist_quantile(h, 0.50, 0, max));
-	jw_uint_field(jw, "p99_ns", hist_quantile(h, 0.99, 0, max));
+	jw_uint_field(jw, "count", q->count);
+	jw_uint_field(jw, "total_ns", q->total_ns);
+	jw_uint_field(jw, "max_ns", q->max_ns);
+	jw_uint_field(jw, "p50_ns", q->p50_ns);
+	jw_uint_field(jw, "p99_ns", q->p99_ns);
 	jw_end_object(jw);
 }
 
-static void switch_cost_obj(json_writer_t *jw, const struct pvt_report *r, uint64_t in,
-			    uint64_t as_change)
+static void switch_cost_obj(json_writer_t *jw, const struct pvt_model *m,
+			    const struct pvt_switch_cost *c)
 {
-	double est = report_switch_cost_ns(r, in, as_change);
+	const struct pvt_calibration *cal = m->in->cal;
+	double est = c->estimated_ns;
 
 	jw_name(jw, "switch_cost");
 	jw_start_object(jw);
-	jw_bool_field(jw, "calibrated", r->cal != NULL);
+	jw_bool_field(jw, "calibrated", cal != NULL);
 	if (est >= 0) /* no conversion of a negative double */
 		jw_uint_field(jw, "estimated_ns", (uint64_t)(est + 0.5));
 	else
 		jw_null_field(jw, "estimated_ns");
 	jw_name(jw, "same_address_space");
 	jw_start_object(jw);
-	jw_uint_field(jw, "switches", in - as_change);
-	if (r->cal)
-		jw_double_field(jw, "cost_ns", r->cal->same_as_ns);
+	jw_uint_field(jw, "switches", c->same_as);
+	if (cal)
+		jw_double_field(jw, "cost_ns", cal->same_as_ns);
 	else
 		jw_null_field(jw, "cost_ns");
 	jw_end_object(jw);
 	jw_name(jw, "address_space_change");
 	jw_start_object(jw);
-	jw_uint_field(jw, "switches", as_change);
-	if (r->cal)
-		jw_double_field(jw, "cost_ns", r->cal->as_change_ns);
+	jw_uint_field(jw, "switches", c->as_change);
+	if (cal)
+		jw_double_field(jw, "cost_ns", cal->as_change_ns);
 	else
 		jw_null_field(jw, "cost_ns");
 	jw_end_object(jw);
@@ -198,15 +196,16 @@ static void switch_cost_obj(json_writer_t *jw, const struct pvt_report *r, uint6
 }
 
 /* tasks[].memory: what this thread holds (docs/METRICS.md "Memory"). */
-static void task_mem_obj(json_writer_t *jw, const struct pvt_report *r, const struct pvt_task *t)
+static void task_mem_obj(json_writer_t *jw, const struct pvt_model *m,
+			 const struct pvt_model_task *x)
 {
-	struct pvt_task_mem tm;
+	const struct pvt_task *t = &x->rec->t;
+	const struct pvt_task_mem tm = x->mem;
 
-	memory_task(r->mt, &r->slab, t, &tm);
 	jw_name(jw, "memory");
 	jw_start_object(jw);
 	jw_uint_field(jw, "kernel_bytes", tm.kernel_bytes);
-	jw_uint_field(jw, "task_struct_bytes", r->slab.task_struct);
+	jw_uint_field(jw, "task_struct_bytes", m->in->slab.task_struct);
 	jw_uint_field(jw, "kernel_stack_bytes", t->kstack_bytes);
 	jw_uint_or_null_field(jw, "stack_reserved_bytes", tm.stack_reserved, tm.stack_reserved);
 	jw_uint_or_null_field(jw, "stack_guard_bytes", tm.stack_reserved, tm.stack_guard);
@@ -229,11 +228,11 @@ static void mm_sample_fields(json_writer_t *jw, const struct pvt_mm_sample *s)
 }
 
 /* processes[].memory: its mm (BPF) and its PSS/shared/private (smaps). */
-static void proc_mem_obj(json_writer_t *jw, const struct pvt_report *r, const struct pvt_proc *p)
+static void proc_mem_obj(json_writer_t *jw, const struct pvt_model *model,
+			 const struct pvt_model_proc *x)
 {
-	const struct pvt_mem *m = memtab_find_bpf(r->mt, p->pid, p->leader_start_time);
-	const struct pvt_proc_smaps *ps = memtab_find_smaps(r->mt, p->pid, p->leader_start_time);
-	const struct pvt_rec *lead = p->leader >= 0 ? &r->tb->recs[p->leader] : NULL;
+	const struct pvt_mem *m = x->mem;
+	const struct pvt_proc_smaps *ps = x->smaps;
 
 	jw_name(jw, "memory");
 	if (!m) {
@@ -250,8 +249,7 @@ static void proc_mem_obj(json_writer_t *jw, const struct pvt_report *r, const st
 	jw_uint_field(jw, "page_table_bytes", m->peak.page_tables);
 	jw_uint_field(jw, "vma_count", m->peak.vma_count);
 	jw_uint_field(jw, "vsize_bytes", m->peak.vsize);
-	jw_uint_field(jw, "kernel_bytes", r->slab.task_struct + (lead ? lead->t.kstack_bytes : 0) +
-						  memory_proc_kernel_bytes(&r->slab, m));
+	jw_uint_field(jw, "kernel_bytes", x->kernel_bytes);
 	jw_uint_or_null_field(jw, "pss_bytes", ps, ps ? ps->at_peak.pss : 0);
 	jw_uint_or_null_field(jw, "private_bytes", ps, ps ? ps->at_peak.private_ : 0);
 	jw_uint_or_null_field(jw, "shared_bytes", ps, ps ? ps->at_peak.shared : 0);
@@ -259,12 +257,12 @@ static void proc_mem_obj(json_writer_t *jw, const struct pvt_report *r, const st
 	jw_uint_field(jw, "smaps_samples", ps ? ps->samples : 0);
 	jw_name(jw, "first");
 	jw_start_object(jw);
-	jw_uint_field(jw, "at_ns", rel_kt(r, m->first_kt));
+	jw_uint_field(jw, "at_ns", rel_kt(model, m->first_kt));
 	mm_sample_fields(jw, &m->first);
 	jw_end_object(jw);
 	jw_name(jw, "last");
 	jw_start_object(jw);
-	jw_uint_field(jw, "at_ns", rel_kt(r, m->last_kt));
+	jw_uint_field(jw, "at_ns", rel_kt(model, m->last_kt));
 	jw_bool_field(jw, "at_exit", m->flags & PVT_M_AT_EXIT);
 	mm_sample_fields(jw, &m->last);
 	jw_end_object(jw);
@@ -283,9 +281,10 @@ static void proc_mem_obj(json_writer_t *jw, const struct pvt_report *r, const st
 	jw_end_object(jw);
 }
 
-static void mem_summary_obj(json_writer_t *jw, const struct pvt_report *r)
+static void mem_summary_obj(json_writer_t *jw, const struct pvt_model *m)
 {
-	const struct pvt_mem_summary *s = &r->mem;
+	const struct pvt_collected *r = m->in;
+	const struct pvt_mem_summary *s = &m->mem;
 
 	jw_name(jw, "memory");
 	jw_start_object(jw);
@@ -313,25 +312,17 @@ static void mem_summary_obj(json_writer_t *jw, const struct pvt_report *r)
 	jw_uint_field(jw, "kernel_bytes_p50", s->proc_kernel);
 	jw_uint_field(jw, "marginal_bytes", s->process_bytes);
 	jw_end_object(jw);
-	if (s->thread_bytes && s->process_bytes)
-		jw_double_field(jw, "process_to_thread", (double)s->process_bytes / (double)s->thread_bytes);
+	if (m->mem_process_to_thread)
+		jw_double_field(jw, "process_to_thread", m->mem_process_to_thread);
 	else
 		jw_null_field(jw, "process_to_thread");
 	jw_end_object(jw);
 }
 
-static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct pvt_rec *rec)
+static void task_obj(json_writer_t *jw, const struct pvt_model *m, const struct pvt_model_task *x)
 {
+	const struct pvt_rec *rec = x->rec;
 	const struct pvt_task *t = &rec->t;
-	struct pvt_sums s = {
-		.vol = t->sw_vol, .invol = t->sw_invol, .in = t->sw_in, .in_unseen = t->sw_in_unseen,
-		.as_change = t->sw_as_change,
-	};
-
-	for (int i = 0; i < PVT_FROM__MAX; i++)
-		s.from[i] = t->sw_from[i];
-	for (int i = 0; i < PVT_OUT__MAX; i++)
-		s.out_state[i] = t->sw_out_state[i];
 	jw_start_object(jw);
 	jw_uint_field(jw, "tid", t->tid);
 	jw_uint_field(jw, "pid", t->pid);
@@ -342,11 +333,11 @@ static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 	jw_string_field(jw, "kind", pvt_kind(t));
 	jw_bool_field(jw, "root", !!(t->flags & PVT_F_ROOT));
 	jw_bool_field(jw, "execed", !!(t->flags & PVT_F_EXECED));
-	jw_uint_field(jw, "start_ns", rel(r, t->first_ns));
-	jw_uint_or_null_field(jw, "end_ns", !rec->alive, rel(r, t->end_ns));
+	jw_uint_field(jw, "start_ns", x->start_ns);
+	jw_uint_or_null_field(jw, "end_ns", !rec->alive, x->end_ns);
 	jw_bool_field(jw, "alive", rec->alive);
 	jw_uint_field(jw, "oncpu_ns", t->oncpu_ns);
-	switches_obj(jw, &s);
+	switches_obj(jw, &x->sw);
 	jw_name(jw, "kernel");
 	if (rec->verified) {
 		jw_start_object(jw);
@@ -368,15 +359,10 @@ static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 	} else {
 		jw_null(jw);
 	}
-	{
-		struct hist h = {};
-
-		hist_add_u32(&h, t->runq_hist);
-		runq_obj(jw, t->runq_count, t->runq_total_ns, t->runq_max_ns, &h);
-	}
+	runq_obj(jw, &x->runq);
 	jw_name(jw, "offcpu");
 	jw_start_object(jw);
-	jw_uint_field(jw, "blocked_ns", pvt_blocked_ns(t));
+	jw_uint_field(jw, "blocked_ns", x->blocked_ns);
 	jw_uint_field(jw, "runnable_ns", t->runq_total_ns);
 	jw_name(jw, "blocked_by_state");
 	jw_start_object(jw);
@@ -398,16 +384,16 @@ static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 		jw_uint_field(jw, "tid", w->tid);
 		jw_uint_field(jw, "pid", w->pid);
 		jw_uint_field(jw, "count", w->count);
-		jw_bool_field(jw, "same_process", report_waker_same_process(t, w));
+		jw_bool_field(jw, "same_process", pvt_waker_same_process(t, w));
 		jw_end_object(jw);
 	}
 	jw_end_array(jw);
 	jw_uint_field(jw, "wakers_other", t->wakers_other);
-	switch_cost_obj(jw, r, t->sw_in, t->sw_as_change);
-	created_obj(jw, r, rec);
+	switch_cost_obj(jw, m, &x->cost);
+	created_obj(jw, x);
 	exec_obj(jw, t);
-	names_obj(jw, r, t);
-	jw_uint_or_null_field(jw, "lifetime_ns", !rec->alive, pvt_lifetime_ns(rec));
+	names_obj(jw, m, t);
+	jw_uint_or_null_field(jw, "lifetime_ns", !rec->alive, x->lifetime_ns);
 	if (exit_open(jw, "exit", &rec->exit)) {
 		const char *how = pvt_exit_how_name(t->exit_how);
 
@@ -418,27 +404,30 @@ static void task_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 		}
 		jw_end_object(jw);
 	}
-	task_mem_obj(jw, r, t);
+	task_mem_obj(jw, m, x);
 	jw_end_object(jw);
 }
 
 /* What a process and the threads/processes summaries report alike, from their sums. */
-static void sums_fields(json_writer_t *jw, const struct pvt_report *r, const struct pvt_sums *s)
+static void sums_fields(json_writer_t *jw, const struct pvt_model *m, const struct pvt_sums *s,
+			const struct pvt_runq_stats *q, const struct pvt_switch_cost *c)
 {
 	jw_uint_field(jw, "oncpu_ns", s->oncpu_ns);
 	switches_obj(jw, s);
-	runq_obj(jw, s->runq_count, s->runq_total_ns, s->runq_max_ns, &s->runq_hist);
+	runq_obj(jw, q);
 	jw_name(jw, "offcpu");
 	jw_start_object(jw);
 	jw_uint_field(jw, "blocked_ns", s->blocked_ns);
 	jw_uint_field(jw, "runnable_ns", s->runq_total_ns);
 	jw_end_object(jw);
 	jw_uint_field(jw, "migrations", s->migrations);
-	switch_cost_obj(jw, r, s->in, s->as_change);
+	switch_cost_obj(jw, m, c);
 }
 
-static void proc_obj(json_writer_t *jw, const struct pvt_report *r, const struct pvt_proc *p)
+static void proc_obj(json_writer_t *jw, const struct pvt_model *m, const struct pvt_model_proc *x)
 {
+	const struct pvt_proc *p = x->p;
+
 	jw_start_object(jw);
 	jw_uint_field(jw, "pid", p->pid);
 	jw_uint_field(jw, "ppid", p->ppid);
@@ -446,9 +435,9 @@ static void proc_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 	jw_string_n(jw, p->comm, sizeof(p->comm));
 	jw_uint_field(jw, "threads", p->threads);
 	jw_uint_field(jw, "alive_threads", p->alive);
-	jw_uint_field(jw, "start_ns", rel(r, p->first_ns));
-	jw_uint_or_null_field(jw, "end_ns", !p->alive, rel(r, p->end_ns));
-	sums_fields(jw, r, &p->sums);
+	jw_uint_field(jw, "start_ns", x->start_ns);
+	jw_uint_or_null_field(jw, "end_ns", !p->alive, x->end_ns);
+	sums_fields(jw, m, &p->sums, &x->runq, &x->cost);
 	if (exit_open(jw, "exit", &p->exit)) {
 		jw_uint_field(jw, "last_tid", p->exit_tid);
 		jw_uint_or_null_field(jw, "origin_tid", p->origin_tid, p->origin_tid);
@@ -457,7 +446,7 @@ static void proc_obj(json_writer_t *jw, const struct pvt_report *r, const struct
 		jw_uint_field(jw, "threads_killed", p->killed);
 		jw_end_object(jw);
 	}
-	proc_mem_obj(jw, r, p);
+	proc_mem_obj(jw, m, x);
 	jw_end_object(jw);
 }
 
@@ -473,9 +462,10 @@ static void cost_obj(json_writer_t *jw, const char *name, const struct pvt_cost_
 	jw_end_object(jw);
 }
 
-static void creation_obj(json_writer_t *jw, const struct pvt_report *r, const char *name,
-			 const struct pvt_create_sums *c)
+static void creation_obj(json_writer_t *jw, const char *name, const struct pvt_model_creation *mc)
 {
+	const struct pvt_create_sums *c = mc->c;
+
 	jw_name(jw, name);
 	jw_start_object(jw);
 	jw_uint_field(jw, "created", c->born);
@@ -491,56 +481,24 @@ static void creation_obj(json_writer_t *jw, const struct pvt_report *r, const ch
 	jw_uint_field(jw, "execed", c->execed);
 	cost_obj(jw, "exec", &c->exec);
 	/* creator time over the run's wall time (creations in parallel can add to more than 1) */
-	jw_double_field(jw, "share_of_wall_time",
-			r->duration_ns ? (double)c->syscall.sum_ns / (double)r->duration_ns : 0.0);
+	jw_double_field(jw, "share_of_wall_time", mc->share_of_wall_time);
 	jw_end_object(jw);
 }
 
-static void sums_obj(json_writer_t *jw, const struct pvt_report *r, const char *name,
-		     const struct pvt_sums *s)
+static void sums_obj(json_writer_t *jw, const struct pvt_model *m, const char *name,
+		     const struct pvt_model_sums *x)
 {
 	jw_name(jw, name);
 	jw_start_object(jw);
-	jw_uint_field(jw, "tasks", s->tasks);
-	sums_fields(jw, r, s);
+	jw_uint_field(jw, "tasks", x->s->tasks);
+	sums_fields(jw, m, x->s, &x->runq, &x->cost);
 	jw_end_object(jw);
 }
 
-int report_json(FILE *f, const struct pvt_report *r)
+static void tracer_obj(json_writer_t *jw, const struct pvt_model *m)
 {
-	const struct pvt_table *tb = r->tb;
-	struct pvt_exit rx = { .known = true };
-	json_writer_t *jw;
-	int err;
+	const struct pvt_collected *r = m->in;
 
-	jw = jw_new(f, true);
-	if (!jw)
-		return -1;
-	if (WIFSIGNALED(r->root_wstatus)) {
-		rx.signal = WTERMSIG(r->root_wstatus);
-		rx.core = WCOREDUMP(r->root_wstatus);
-	} else {
-		rx.code = WEXITSTATUS(r->root_wstatus);
-	}
-	jw_start_object(jw);
-	jw_string_field(jw, "schema", "pvtrace.report/1");
-	jw_string_field(jw, "pvtrace_version", PVTRACE_VERSION);
-	jw_name(jw, "command");
-	jw_start_array(jw);
-	for (char *const *a = r->argv; *a; a++)
-		jw_string(jw, *a);
-	jw_end_array(jw);
-	jw_int_field(jw, "root_pid", r->root_pid);
-	jw_uint_field(jw, "duration_ns", r->duration_ns);
-	if (exit_open(jw, "exit", &rx))
-		jw_end_object(jw);
-	jw_uint_field(jw, "lost_events", report_lost_events(r));
-	jw_name(jw, "verified");
-	jw_start_object(jw);
-	jw_uint_field(jw, "tasks", tb->verified);
-	jw_uint_field(jw, "exact", tb->exact);
-	jw_uint_field(jw, "alive", tb->alive);
-	jw_end_object(jw);
 	jw_name(jw, "tracer");
 	jw_start_object(jw);
 	jw_bool_field(jw, "null_programs", r->null_programs);
@@ -584,72 +542,114 @@ int report_json(FILE *f, const struct pvt_report *r)
 		jw_null(jw);
 	}
 	jw_end_object(jw);
+}
 
+static void calibration_obj(json_writer_t *jw, const struct pvt_calibration *cal)
+{
 	jw_name(jw, "calibration");
-	if (r->cal) {
-		jw_start_object(jw);
-		jw_string_field(jw, "path", r->cal->path);
-		jw_string_field(jw, "created", r->cal->created);
-		jw_string_field(jw, "hostname", r->cal->hostname);
-		jw_string_field(jw, "kernel", r->cal->kernel);
-		jw_string_field(jw, "cpu_model", r->cal->cpu_model);
-		jw_double_field(jw, "same_address_space_ns", r->cal->same_as_ns);
-		jw_double_field(jw, "address_space_change_ns", r->cal->as_change_ns);
-		jw_end_object(jw);
-	} else {
+	if (!cal) {
 		jw_null(jw);
+		return;
 	}
-
-	jw_name(jw, "tasks");
-	jw_start_array(jw);
-	for (size_t i = 0; i < tb->n; i++)
-		task_obj(jw, r, &tb->recs[i]);
-	jw_end_array(jw);
-
-	jw_name(jw, "processes");
-	jw_start_array(jw);
-	for (size_t i = 0; i < tb->nprocs; i++)
-		proc_obj(jw, r, &tb->procs[i]);
-	jw_end_array(jw);
-
-	jw_name(jw, "summary");
 	jw_start_object(jw);
-	sums_obj(jw, r, "threads", &tb->threads);
-	sums_obj(jw, r, "processes", &tb->processes);
-	jw_name(jw, "creation");
-	jw_start_object(jw);
-	creation_obj(jw, r, "threads", &tb->create_threads);
-	creation_obj(jw, r, "processes", &tb->create_procs);
+	jw_string_field(jw, "path", cal->path);
+	jw_string_field(jw, "created", cal->created);
+	jw_string_field(jw, "hostname", cal->hostname);
+	jw_string_field(jw, "kernel", cal->kernel);
+	jw_string_field(jw, "cpu_model", cal->cpu_model);
+	jw_double_field(jw, "same_address_space_ns", cal->same_as_ns);
+	jw_double_field(jw, "address_space_change_ns", cal->as_change_ns);
 	jw_end_object(jw);
-	jw_name(jw, "exits");
-	jw_start_object(jw);
-	jw_uint_field(jw, "processes", tb->exits.processes);
-	jw_uint_field(jw, "clean", tb->exits.clean);
-	jw_uint_field(jw, "failed", tb->exits.failed);
-	jw_uint_field(jw, "signaled", tb->exits.signaled);
-	jw_uint_field(jw, "collateral_threads", tb->exits.collateral_threads);
-	jw_end_object(jw);
-	mem_summary_obj(jw, r);
+}
+
+static void switch_classes_obj(json_writer_t *jw, const struct pvt_model *m)
+{
+	static const char *const names[PVT_FROM__MAX] = { "same_process", "other_process", "idle",
+							  "kernel" };
+
 	jw_name(jw, "switch_classes");
 	jw_start_object(jw);
 	for (int i = 0; i < PVT_FROM__MAX; i++) {
-		static const char *const names[PVT_FROM__MAX] = { "same_process", "other_process",
-								  "idle", "kernel" };
-		const struct pvt_class_sum *c = &r->runq_from[i];
-		uint64_t in = tb->threads.from[i] + tb->processes.from[i];
-		/* same mm for a thread of the same process; another mm for another process */
-		uint64_t asc = i == PVT_FROM_OTHER_PROCESS ? in : 0;
+		const struct pvt_model_class *c = &m->classes[i];
 
 		jw_name(jw, names[i]);
 		jw_start_object(jw);
-		jw_uint_field(jw, "switch_ins", in);
-		runq_obj(jw, c->count, c->total_ns, c->max_ns, &c->h);
+		jw_uint_field(jw, "switch_ins", c->switch_ins);
+		runq_obj(jw, &c->runq);
 		if (i <= PVT_FROM_OTHER_PROCESS)
-			switch_cost_obj(jw, r, in, asc);
+			switch_cost_obj(jw, m, &c->cost);
 		jw_end_object(jw);
 	}
 	jw_end_object(jw);
+}
+
+static void summary_obj(json_writer_t *jw, const struct pvt_model *m)
+{
+	const struct pvt_exit_sums *x = &m->tb->exits;
+
+	jw_name(jw, "summary");
+	jw_start_object(jw);
+	sums_obj(jw, m, "threads", &m->threads);
+	sums_obj(jw, m, "processes", &m->processes);
+	jw_name(jw, "creation");
+	jw_start_object(jw);
+	creation_obj(jw, "threads", &m->create_threads);
+	creation_obj(jw, "processes", &m->create_procs);
 	jw_end_object(jw);
+	jw_name(jw, "exits");
+	jw_start_object(jw);
+	jw_uint_field(jw, "processes", x->processes);
+	jw_uint_field(jw, "clean", x->clean);
+	jw_uint_field(jw, "failed", x->failed);
+	jw_uint_field(jw, "signaled", x->signaled);
+	jw_uint_field(jw, "collateral_threads", x->collateral_threads);
+	jw_end_object(jw);
+	mem_summary_obj(jw, m);
+	switch_classes_obj(jw, m);
+	jw_end_object(jw);
+}
+
+int report_json(FILE *f, const struct pvt_model *m)
+{
+	const struct pvt_table *tb = m->tb;
+	json_writer_t *jw;
+	int err;
+
+	jw = jw_new(f, true);
+	if (!jw)
+		return -1;
+	jw_start_object(jw);
+	jw_string_field(jw, "schema", "pvtrace.report/1");
+	jw_string_field(jw, "pvtrace_version", PVTRACE_VERSION);
+	jw_name(jw, "command");
+	jw_start_array(jw);
+	for (char *const *a = m->in->argv; *a; a++)
+		jw_string(jw, *a);
+	jw_end_array(jw);
+	jw_int_field(jw, "root_pid", m->in->root_pid);
+	jw_uint_field(jw, "duration_ns", m->in->duration_ns);
+	if (exit_open(jw, "exit", &m->root_exit))
+		jw_end_object(jw);
+	jw_uint_field(jw, "lost_events", m->lost_events);
+	jw_name(jw, "verified");
+	jw_start_object(jw);
+	jw_uint_field(jw, "tasks", tb->verified);
+	jw_uint_field(jw, "exact", tb->exact);
+	jw_uint_field(jw, "alive", tb->alive);
+	jw_end_object(jw);
+	tracer_obj(jw, m);
+	calibration_obj(jw, m->in->cal);
+	jw_name(jw, "tasks");
+	jw_start_array(jw);
+	for (size_t i = 0; i < tb->n; i++)
+		task_obj(jw, m, &m->tasks[i]);
+	jw_end_array(jw);
+	jw_name(jw, "processes");
+	jw_start_array(jw);
+	for (size_t i = 0; i < tb->nprocs; i++)
+		proc_obj(jw, m, &m->procs[i]);
+	jw_end_array(jw);
+	summary_obj(jw, m);
 	jw_end_object(jw);
 	err = jw_flush(jw);
 	jw_destroy(jw);

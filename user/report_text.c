@@ -77,18 +77,19 @@ static const char *cal_date(char *buf, size_t sz, const struct pvt_calibration *
 	return buf;
 }
 
-static void header(FILE *f, const struct pvt_report *r)
+static void header(FILE *f, const struct pvt_model *m)
 {
-	const struct pvt_table *tb = r->tb;
+	const struct pvt_collected *r = m->in;
+	const struct pvt_table *tb = m->tb;
 	char b1[32], cmd[1024];
 
 	fmt_command(cmd, sizeof(cmd), r->argv, 100 - strlen("pvtrace : ") - strlen(PVTRACE_VERSION));
 	fprintf(f, "pvtrace %s: %s\n", PVTRACE_VERSION, cmd);
 	fprintf(f, "  pid %d, ", r->root_pid);
-	if (WIFSIGNALED(r->root_wstatus))
-		fprintf(f, "killed by signal %d", WTERMSIG(r->root_wstatus));
+	if (m->root_exit.signal)
+		fprintf(f, "killed by signal %d", m->root_exit.signal);
 	else
-		fprintf(f, "exit %d", WEXITSTATUS(r->root_wstatus));
+		fprintf(f, "exit %d", m->root_exit.code);
 	fprintf(f, ", traced %s, %zu tasks in %zu processes (%zu still alive)\n",
 		pvt_fmt_ns(b1, sizeof(b1), r->duration_ns), tb->n, tb->nprocs, tb->alive);
 	if (r->null_programs)
@@ -124,7 +125,7 @@ static void header(FILE *f, const struct pvt_report *r)
 	else if (!r->null_programs)
 		fprintf(f, "  switch cost: not calibrated (no %.40s): run 'sudo pvtrace calibrate'\n",
 			r->cal_path ? r->cal_path : "file");
-	fprintf(f, "  lost events: %llu\n", (unsigned long long)report_lost_events(r));
+	fprintf(f, "  lost events: %llu\n", (unsigned long long)m->lost_events);
 	if (r->counters[PVT_C_RB_LOST_EXIT])
 		fprintf(f, "  (%llu exit records did not fit the ring buffer: kept in the overflow map)\n",
 			(unsigned long long)r->counters[PVT_C_RB_LOST_EXIT]);
@@ -146,16 +147,13 @@ static void header(FILE *f, const struct pvt_report *r)
 			(unsigned long long)r->counters[PVT_C_MEM_FOLDED_ONLY]);
 }
 
-static void processes(FILE *f, const struct pvt_report *r)
+static void processes(FILE *f, const struct pvt_model *m)
 {
-	const struct pvt_table *tb = r->tb;
-	size_t rows = r->top && r->top < tb->nprocs ? r->top : tb->nprocs;
+	const struct pvt_table *tb = m->tb;
+	size_t rows = model_rows(m, tb->nprocs);
+	const size_t *idx = m->procs_by_switches;
 	char c[80], t1[32], e1[32];
-	size_t *idx;
 
-	idx = table_procs_by_switches(tb);
-	if (!idx)
-		return;
 	fprintf(f, "\nPROCESSES by switches (%zu of %zu%s)\n", rows, tb->nprocs,
 		rows < tb->nprocs ? "; --top N for more" : "");
 	fprintf(f, "%7s %7s %-15s %4s %9s %8s %7s %8s %8s %8s %s\n", "PID", "PPID", "COMM",
@@ -171,18 +169,15 @@ static void processes(FILE *f, const struct pvt_report *r)
 			(unsigned long long)p->sums.as_change,
 			fmt_exit(e1, sizeof(e1), &p->exit, p->alive > 0));
 	}
-	free(idx);
 }
 
-static void tids(FILE *f, const struct pvt_report *r)
+static void tids(FILE *f, const struct pvt_model *m)
 {
-	const struct pvt_table *tb = r->tb;
-	size_t *idx = table_sorted_by_switches(tb);
-	size_t rows = r->top && r->top < tb->n ? r->top : tb->n;
+	const struct pvt_table *tb = m->tb;
+	const size_t *idx = m->tasks_by_switches;
+	size_t rows = model_rows(m, tb->n);
 	char c[80], t1[32];
 
-	if (!idx)
-		return;
 	fprintf(f, "\nTASKS by switches (%zu of %zu%s)\n", rows, tb->n,
 		rows < tb->n ? "; --top N for more" : "");
 	fprintf(f, "%7s %7s %1s %-15s %8s %7s %6s %7s %6s %6s %5s %4s %6s\n", "TID", "PID",
@@ -207,38 +202,36 @@ static void tids(FILE *f, const struct pvt_report *r)
 	fprintf(f, "  K: t thread, p process (thread-group leader); SAME/OTHER/IDLE/KERN: what ran "
 		   "before each\n  switch-in; ASCHG: switch-ins that loaded another address space%s\n",
 		tb->alive ? "; *: alive at the end" : "");
-	free(idx);
 }
 
 /* "1234 same" / "1234 other" / "irq" */
-static const char *fmt_waker(char *buf, size_t sz, const struct pvt_task *t)
+static const char *fmt_waker(char *buf, size_t sz, const struct pvt_model_task *x)
 {
-	const struct pvt_waker *w = report_top_waker(t);
+	const struct pvt_waker *w = x->top_waker;
 
 	if (!w)
 		snprintf(buf, sz, "-");
 	else if (w->tid == 0)
 		snprintf(buf, sz, "idle/irq");
 	else
-		snprintf(buf, sz, "%u %s", w->tid, report_waker_same_process(t, w) ? "same" : "other");
+		snprintf(buf, sz, "%u %s", w->tid, x->top_waker_same ? "same" : "other");
 	return buf;
 }
 
-static void waits(FILE *f, const struct pvt_report *r)
+static void waits(FILE *f, const struct pvt_model *m)
 {
-	const struct pvt_table *tb = r->tb;
-	size_t *idx = table_sorted_by_switches(tb);
-	size_t rows = r->top && r->top < tb->n ? r->top : tb->n;
-	char c[80], a[24], b[24], m[24], bl[24], rn[24], sw[24], wk[32];
+	const struct pvt_table *tb = m->tb;
+	const size_t *idx = m->tasks_by_switches;
+	size_t rows = model_rows(m, tb->n);
+	char c[80], a[24], b[24], mx[24], bl[24], rn[24], sw[24], wk[32];
 
-	if (!idx)
-		return;
 	fprintf(f, "\nTASKS: waiting and switching (same order)\n");
 	fprintf(f, "%7s %-15s %8s %8s %8s %9s %9s %5s %9s %s\n", "TID", "COMM", "RUNQ-P50",
 		"RUNQ-P99", "RUNQ-MAX", "BLOCKED", "RUNNABLE", "MIGR", "SWITCH~", "TOP WAKER");
 	for (size_t k = 0; k < rows; k++) {
-		const struct pvt_task *t = &tb->recs[idx[k]].t;
-		double est = report_switch_cost_ns(r, t->sw_in, t->sw_as_change);
+		const struct pvt_model_task *x = &m->tasks[idx[k]];
+		const struct pvt_task *t = &x->rec->t;
+		double est = x->cost.estimated_ns;
 
 		if (est >= 0)
 			pvt_fmt_ns(sw, sizeof(sw), (uint64_t)(est + 0.5));
@@ -246,16 +239,15 @@ static void waits(FILE *f, const struct pvt_report *r)
 			snprintf(sw, sizeof(sw), "-");
 		fprintf(f, "%7u %-15s %8s %8s %8s %9s %9s %5llu %9s %s\n", t->tid,
 			fmt_comm(c, sizeof(c), t->comm, 15),
-			pvt_fmt_ns(a, sizeof(a), pvt_task_runq_quantile(t, 0.50)),
-			pvt_fmt_ns(b, sizeof(b), pvt_task_runq_quantile(t, 0.99)),
-			pvt_fmt_ns(m, sizeof(m), t->runq_max_ns),
-			pvt_fmt_ns(bl, sizeof(bl), pvt_blocked_ns(t)),
+			pvt_fmt_ns(a, sizeof(a), x->runq.p50_ns),
+			pvt_fmt_ns(b, sizeof(b), x->runq.p99_ns),
+			pvt_fmt_ns(mx, sizeof(mx), x->runq.max_ns),
+			pvt_fmt_ns(bl, sizeof(bl), x->blocked_ns),
 			pvt_fmt_ns(rn, sizeof(rn), t->runq_total_ns), (unsigned long long)t->migrations, sw,
-			fmt_waker(wk, sizeof(wk), t));
+			fmt_waker(wk, sizeof(wk), x));
 	}
 	fprintf(f, "  RUNQ: waiting for a CPU (wakeup or preemption to switch-in); BLOCKED: asleep;"
 		   "\n  RUNNABLE: total run-queue wait; SWITCH~: estimated CPU time switching into it\n");
-	free(idx);
 }
 
 static void sum_row(FILE *f, const char *label, uint64_t a, uint64_t ab, uint64_t b, uint64_t bb)
@@ -273,9 +265,9 @@ static void sum_row(FILE *f, const char *label, uint64_t a, uint64_t ab, uint64_
 	fprintf(f, "  %-34s %22s %22s\n", label, x, y);
 }
 
-static void summary(FILE *f, const struct pvt_report *r)
+static void summary(FILE *f, const struct pvt_model *m)
 {
-	const struct pvt_sums *t = &r->tb->threads, *p = &r->tb->processes;
+	const struct pvt_sums *t = &m->tb->threads, *p = &m->tb->processes;
 	char a[32], b[32];
 
 	fprintf(f, "\nTHREADS VERSUS PROCESSES (threads: tid != pid; processes: leaders)\n");
@@ -295,8 +287,8 @@ static void summary(FILE *f, const struct pvt_report *r)
 	fprintf(f, "  %-34s %22s %22s\n", "on-CPU time", pvt_fmt_ns(a, sizeof(a), t->oncpu_ns),
 		pvt_fmt_ns(b, sizeof(b), p->oncpu_ns));
 	fprintf(f, "  %-34s %22s %22s\n", "on-CPU per switch-in (mean)",
-		pvt_fmt_ns(a, sizeof(a), t->in ? t->oncpu_ns / t->in : 0),
-		pvt_fmt_ns(b, sizeof(b), p->in ? p->oncpu_ns / p->in : 0));
+		pvt_fmt_ns(a, sizeof(a), m->threads.oncpu_per_in_ns),
+		pvt_fmt_ns(b, sizeof(b), m->processes.oncpu_per_in_ns));
 }
 
 /* Print @text wrapped at 96 columns, each line indented by two spaces. */
@@ -324,18 +316,14 @@ static void wrap(FILE *f, const char *text)
 	fputc('\n', f);
 }
 
-static void classes(FILE *f, const struct pvt_report *r)
+static void classes(FILE *f, const struct pvt_model *m)
 {
-	const struct pvt_table *tb = r->tb;
-	const struct pvt_class_sum *same = &r->runq_from[PVT_FROM_SAME_PROCESS];
-	const struct pvt_class_sum *other = &r->runq_from[PVT_FROM_OTHER_PROCESS];
-	uint64_t nsame = tb->threads.from[PVT_FROM_SAME_PROCESS] +
-			 tb->processes.from[PVT_FROM_SAME_PROCESS];
-	uint64_t nother = tb->threads.from[PVT_FROM_OTHER_PROCESS] +
-			  tb->processes.from[PVT_FROM_OTHER_PROCESS];
-	uint64_t all = tb->threads.in + tb->processes.in;
-	double esame = report_switch_cost_ns(r, nsame, 0);
-	double eother = report_switch_cost_ns(r, nother, nother);
+	const struct pvt_collected *r = m->in;
+	const struct pvt_model_class *cs = &m->classes[PVT_FROM_SAME_PROCESS];
+	const struct pvt_model_class *co = &m->classes[PVT_FROM_OTHER_PROCESS];
+	const struct pvt_runq_stats *same = &cs->runq, *other = &co->runq;
+	uint64_t nsame = cs->switch_ins, nother = co->switch_ins, all = m->switch_ins;
+	double esame = cs->cost.estimated_ns, eother = co->cost.estimated_ns;
 	char a[32], b[32], when[TERM_ESCAPE_BUFSZ(10)], para[1024];
 	size_t off;
 
@@ -343,11 +331,9 @@ static void classes(FILE *f, const struct pvt_report *r)
 	fprintf(f, "  %-34s %22s %22s\n", "", "same process", "another process");
 	sum_row(f, "switch-ins", nsame, all, nother, all);
 	fprintf(f, "  %-34s %22s %22s\n", "run-queue wait p50",
-		pvt_fmt_ns(a, sizeof(a), hist_quantile(&same->h, 0.5, 0, same->max_ns)),
-		pvt_fmt_ns(b, sizeof(b), hist_quantile(&other->h, 0.5, 0, other->max_ns)));
+		pvt_fmt_ns(a, sizeof(a), same->p50_ns), pvt_fmt_ns(b, sizeof(b), other->p50_ns));
 	fprintf(f, "  %-34s %22s %22s\n", "run-queue wait p99",
-		pvt_fmt_ns(a, sizeof(a), hist_quantile(&same->h, 0.99, 0, same->max_ns)),
-		pvt_fmt_ns(b, sizeof(b), hist_quantile(&other->h, 0.99, 0, other->max_ns)));
+		pvt_fmt_ns(a, sizeof(a), same->p99_ns), pvt_fmt_ns(b, sizeof(b), other->p99_ns));
 	fprintf(f, "  %-34s %22s %22s\n", "run-queue wait max", pvt_fmt_ns(a, sizeof(a), same->max_ns),
 		pvt_fmt_ns(b, sizeof(b), other->max_ns));
 	if (r->cal)
@@ -361,14 +347,14 @@ static void classes(FILE *f, const struct pvt_report *r)
 	}
 	off = snprintf(para, sizeof(para),
 		       "%.1f%% of the %llu switch-ins came from a thread of the same process and "
-		       "%.1f%% from another process.", pct(nsame, all), (unsigned long long)all,
-		       pct(nother, all));
+		       "%.1f%% from another process.", 100.0 * cs->share, (unsigned long long)all,
+		       100.0 * co->share);
 	if (same->count && other->count && off < sizeof(para))
 		off += snprintf(para + off, sizeof(para) - off,
 				" Waiting for a CPU took %s at the median before a thread-to-thread "
 				"switch and %s before a cross-process one.",
-				pvt_fmt_ns(a, sizeof(a), hist_quantile(&same->h, 0.5, 0, same->max_ns)),
-				pvt_fmt_ns(b, sizeof(b), hist_quantile(&other->h, 0.5, 0, other->max_ns)));
+				pvt_fmt_ns(a, sizeof(a), same->p50_ns),
+				pvt_fmt_ns(b, sizeof(b), other->p50_ns));
 	if (r->cal && off < sizeof(para))
 		off += snprintf(para + off, sizeof(para) - off,
 				" At the calibrated %.0fns per switch within an address space and "
@@ -397,10 +383,10 @@ static void cost_row(FILE *f, const char *label, const struct pvt_cost_stats *a,
 }
 
 /* How many creations the syscall hooks timed, and when they were attached. */
-static void hooks_line(FILE *f, const struct pvt_report *r)
+static void hooks_line(FILE *f, const struct pvt_model *m)
 {
-	const struct pvt_create_sums *t = &r->tb->create_threads, *p = &r->tb->create_procs;
-	uint64_t untimed = t->not_timed + p->not_timed;
+	const struct pvt_collected *r = m->in;
+	uint64_t untimed = m->creations_untimed;
 	char d[24];
 
 	if (r->null_programs)
@@ -413,8 +399,8 @@ static void hooks_line(FILE *f, const struct pvt_report *r)
 		return;
 	fprintf(f, "  %llu of %llu creating syscalls timed (syscall hooks attached %s: %u time%s, "
 		   "%s in all)\n",
-		(unsigned long long)(t->in_syscall + p->in_syscall),
-		(unsigned long long)(t->in_syscall + p->in_syscall + untimed),
+		(unsigned long long)m->creations_timed,
+		(unsigned long long)(m->creations_timed + untimed),
 		r->hooks.mode == PVT_SYS_ALWAYS ? "throughout" : "while creating",
 		r->hooks.windows, r->hooks.windows == 1 ? "" : "s",
 		pvt_fmt_ns(d, sizeof(d), r->hooks.attached_ns));
@@ -423,9 +409,9 @@ static void hooks_line(FILE *f, const struct pvt_report *r)
 			   "them all)\n");
 }
 
-static void creation(FILE *f, const struct pvt_report *r)
+static void creation(FILE *f, const struct pvt_model *m)
 {
-	const struct pvt_create_sums *t = &r->tb->create_threads, *p = &r->tb->create_procs;
+	const struct pvt_create_sums *t = &m->tb->create_threads, *p = &m->tb->create_procs;
 	char a[48], b[48];
 
 	if (!t->born && !p->born)
@@ -446,9 +432,9 @@ static void creation(FILE *f, const struct pvt_report *r)
 		char ta[24], tb[24]; /* not inside a and b: snprintf's source and target must not overlap */
 
 		snprintf(a, sizeof(a), "%s (%.1f%%)", pvt_fmt_ns(ta, sizeof(ta), t->syscall.sum_ns),
-			 pct(t->syscall.sum_ns, r->duration_ns));
+			 100.0 * m->create_threads.share_of_wall_time);
 		snprintf(b, sizeof(b), "%s (%.1f%%)", pvt_fmt_ns(tb, sizeof(tb), p->syscall.sum_ns),
-			 pct(p->syscall.sum_ns, r->duration_ns));
+			 100.0 * m->create_procs.share_of_wall_time);
 	}
 	fprintf(f, "  %-34s %22s %22s\n", "time creating (% of wall time)", a, b);
 	if (t->execed || p->execed) {
@@ -458,27 +444,10 @@ static void creation(FILE *f, const struct pvt_report *r)
 	if (t->cost_missing || p->cost_missing)
 		fprintf(f, "  (%llu creation(s) whose syscall return was not seen: no syscall cost)\n",
 			(unsigned long long)(t->cost_missing + p->cost_missing));
-	hooks_line(f, r);
-	if (t->oncpu.count && p->oncpu.count && t->oncpu.p50_ns)
+	hooks_line(f, m);
+	if (m->create_process_to_thread)
 		fprintf(f, "  At the median, creating a process cost %.1fx creating a thread here (on the CPU).\n",
-			(double)p->oncpu.p50_ns / (double)t->oncpu.p50_ns);
-}
-
-static const struct pvt_table *cost_tb;
-
-/* Born tasks first, by creation cost descending; tid ascending on ties. */
-static int by_cost(const void *a, const void *b)
-{
-	const struct pvt_rec *x = &cost_tb->recs[*(const size_t *)a];
-	const struct pvt_rec *y = &cost_tb->recs[*(const size_t *)b];
-
-	uint64_t cx = pvt_create_oncpu_ns(&x->cost), cy = pvt_create_oncpu_ns(&y->cost);
-
-	if (cx != cy)
-		return cx > cy ? -1 : 1;
-	if (x->cost.syscall_ns != y->cost.syscall_ns)
-		return x->cost.syscall_ns > y->cost.syscall_ns ? -1 : 1;
-	return x->t.tid < y->t.tid ? -1 : (x->t.tid > y->t.tid);
+			m->create_process_to_thread);
 }
 
 static const char *fmt_how(char *buf, size_t sz, const struct pvt_rec *x)
@@ -493,32 +462,21 @@ static const char *fmt_how(char *buf, size_t sz, const struct pvt_rec *x)
 	return buf;
 }
 
-static void created_tasks(FILE *f, const struct pvt_report *r)
+static void created_tasks(FILE *f, const struct pvt_model *m)
 {
-	const struct pvt_table *tb = r->tb;
-	size_t n = 0, rows, *idx;
+	size_t n = m->ncreated, rows = model_rows(m, n);
+	const size_t *idx = m->created_by_cost;
 	char c[80], a[24], o[24], d[24], e[24], l[24], h[48], nb[16];
 
-	idx = malloc((tb->n ? tb->n : 1) * sizeof(*idx));
-	if (!idx)
+	if (!n)
 		return;
-	for (size_t i = 0; i < tb->n; i++)
-		if (tb->recs[i].t.flags & PVT_F_BORN)
-			idx[n++] = i;
-	if (!n) {
-		free(idx);
-		return;
-	}
-	cost_tb = tb;
-	qsort(idx, n, sizeof(*idx), by_cost);
-	cost_tb = NULL;
-	rows = r->top && r->top < n ? r->top : n;
 	fprintf(f, "\nTASKS CREATED, costliest creation (on the CPU) first (%zu of %zu%s)\n", rows, n,
 		rows < n ? "; --top N for more" : "");
 	fprintf(f, "%7s %7s %-15s %-6s %1s %9s %9s %9s %9s %9s %s\n", "TID", "PARENT", "COMM",
 		"HOW", "K", "SYSCALL", "ONCPU", "1ST-RUN", "EXEC", "LIFETIME", "EXIT");
 	for (size_t k = 0; k < rows; k++) {
-		const struct pvt_rec *x = &tb->recs[idx[k]];
+		const struct pvt_model_task *mx = &m->tasks[idx[k]];
+		const struct pvt_rec *x = mx->rec;
 		const struct pvt_task *t = &x->t;
 
 		fprintf(f, "%7u %7u %-15s %-6s %1s %9s %9s %9s %9s %9s %s\n", t->tid, t->parent_tid,
@@ -526,22 +484,22 @@ static void created_tasks(FILE *f, const struct pvt_report *r)
 			pvt_syscall_name(t->create_nr, nb, sizeof(nb)),
 			pvt_created_thread(t) ? "t" : "p",
 			x->cost.syscall_ns ? pvt_fmt_ns(a, sizeof(a), x->cost.syscall_ns) : "-",
-			x->cost.syscall_ns ? pvt_fmt_ns(o, sizeof(o), pvt_create_oncpu_ns(&x->cost)) : "-",
-			t->first_in_ns ? pvt_fmt_ns(d, sizeof(d), t->first_in_ns - t->first_ns) : "-",
+			x->cost.syscall_ns ? pvt_fmt_ns(o, sizeof(o), mx->create_oncpu_ns) : "-",
+			t->first_in_ns ? pvt_fmt_ns(d, sizeof(d), mx->first_run_ns) : "-",
 			t->exec_count ? pvt_fmt_ns(e, sizeof(e), t->exec_ns) : "-",
-			x->alive ? "-" : pvt_fmt_ns(l, sizeof(l), pvt_lifetime_ns(x)),
+			x->alive ? "-" : pvt_fmt_ns(l, sizeof(l), mx->lifetime_ns),
 			fmt_how(h, sizeof(h), x));
 	}
 	fprintf(f, "  SYSCALL: the creator's clone/fork/vfork/clone3, entry to return; ONCPU: of which on\n"
 		   "  the CPU, less pvtrace's own program; 1ST-RUN: creation to first switch-in; EXEC: its\n"
 		   "  execve; "
 		   "EXIT: aimed = a signal aimed at it, collateral = taken down by its group's exit\n");
-	free(idx);
 }
 
-static void exits(FILE *f, const struct pvt_report *r)
+static void exits(FILE *f, const struct pvt_model *m)
 {
-	const struct pvt_table *tb = r->tb;
+	const struct pvt_collected *r = m->in;
+	const struct pvt_table *tb = m->tb;
 	const struct pvt_exit_sums *x = &tb->exits;
 	char c[80], oc[80];
 	size_t shown = 0;
@@ -554,7 +512,7 @@ static void exits(FILE *f, const struct pvt_report *r)
 		(unsigned long long)x->signaled);
 	for (size_t k = 0; k < tb->nprocs; k++) {
 		const struct pvt_proc *p = &tb->procs[k];
-		const struct pvt_task *o = NULL;
+		const struct pvt_task *o = m->procs[k].origin;
 
 		if (!p->exit.known || (!p->exit.signal && !p->collateral))
 			continue;
@@ -563,9 +521,6 @@ static void exits(FILE *f, const struct pvt_report *r)
 			break;
 		}
 		shown++;
-		for (size_t i = 0; i < tb->n && p->origin_tid; i++)
-			if (tb->recs[i].proc == k && tb->recs[i].t.tid == p->origin_tid)
-				o = &tb->recs[i].t;
 		fprintf(f, "  process %u (%s): ", p->pid, fmt_comm(c, sizeof(c), p->comm, 15));
 		if (p->exit.signal)
 			fprintf(f, "SIG%s (%d)%s", pvt_signal_name(p->exit.signal), p->exit.signal,
@@ -583,19 +538,16 @@ static void exits(FILE *f, const struct pvt_report *r)
 			(unsigned long long)x->clean);
 }
 
-static void histograms(FILE *f, const struct pvt_report *r)
+static void histograms(FILE *f, const struct pvt_model *m)
 {
-	const struct pvt_table *tb = r->tb;
-	size_t rows = r->top && r->top < tb->nprocs ? r->top : tb->nprocs;
+	const struct pvt_table *tb = m->tb;
+	size_t rows = model_rows(m, tb->nprocs);
+	const size_t *idx = m->procs_by_switches;
 	char title[128], c[80];
-	size_t *idx;
 
 	fprintf(f, "\nRUN-QUEUE LATENCY HISTOGRAMS\n");
 	hist_print(f, &tb->threads.runq_hist, "threads (tid != pid)");
 	hist_print(f, &tb->processes.runq_hist, "processes (thread-group leaders)");
-	idx = table_procs_by_switches(tb);
-	if (!idx)
-		return;
 	for (size_t k = 0; k < rows; k++) {
 		const struct pvt_proc *p = &tb->procs[idx[k]];
 
@@ -603,55 +555,66 @@ static void histograms(FILE *f, const struct pvt_report *r)
 			 fmt_comm(c, sizeof(c), p->comm, 15), p->threads);
 		hist_print(f, &p->sums.runq_hist, title);
 	}
-	free(idx);
 }
 
-static const struct pvt_report *mem_r;
-
-static uint64_t proc_rss_peak(const struct pvt_report *r, const struct pvt_proc *p)
+/* MEMORY: processes by peak RSS. */
+static void mem_procs(FILE *f, const struct pvt_model *m)
 {
-	const struct pvt_mem *m = memtab_find_bpf(r->mt, p->pid, p->leader_start_time);
+	size_t n = m->tb->nprocs, rows = model_rows(m, n);
+	char b[8][32], c[80];
 
-	return m ? m->rss_peak : 0;
+	fprintf(f, "  processes by peak RSS (%zu of %zu)\n", rows, n);
+	fprintf(f, "%7s %-15s %9s %9s %9s %9s %9s %6s %9s\n", "PID", "COMM", "RSS-PEAK", "PRIVATE",
+		"SHARED", "PSS", "PGTABLES", "VMAS", "KERNEL");
+	for (size_t k = 0; k < rows; k++) {
+		const struct pvt_model_proc *x = &m->procs[m->procs_by_rss_peak[k]];
+		const struct pvt_proc *p = x->p;
+		const struct pvt_mem *mm = x->mem;
+		const struct pvt_proc_smaps *ps = x->smaps;
+
+		if (!mm) {
+			fprintf(f, "%7u %-15s %9s\n", p->pid, fmt_comm(c, sizeof(c), p->comm, 15), "-");
+			continue;
+		}
+		fprintf(f, "%7u %-15s %9s %9s %9s %9s %9s %6llu %9s\n", p->pid,
+			fmt_comm(c, sizeof(c), p->comm, 15), pvt_fmt_bytes(b[0], 32, x->rss_peak),
+			ps ? pvt_fmt_bytes(b[1], 32, ps->at_peak.private_) : "-",
+			ps ? pvt_fmt_bytes(b[2], 32, ps->at_peak.shared) : "-",
+			ps ? pvt_fmt_bytes(b[3], 32, ps->at_peak.pss) : "-",
+			pvt_fmt_bytes(b[4], 32, mm->peak.page_tables), (unsigned long long)mm->peak.vma_count,
+			pvt_fmt_bytes(b[5], 32, x->kernel_bytes));
+	}
 }
 
-static int by_rss_peak(const void *a, const void *b)
+/* MEMORY: thread stacks by resident size. */
+static void mem_stacks(FILE *f, const struct pvt_model *m)
 {
-	const struct pvt_proc *x = &mem_r->tb->procs[*(const size_t *)a];
-	const struct pvt_proc *y = &mem_r->tb->procs[*(const size_t *)b];
-	uint64_t rx = proc_rss_peak(mem_r, x), ry = proc_rss_peak(mem_r, y);
+	size_t n = m->tb->n, rows = model_rows(m, n);
+	char b[8][32], c[80];
 
-	if (rx != ry)
-		return rx > ry ? -1 : 1;
-	return x->pid < y->pid ? -1 : x->pid > y->pid;
-}
+	fprintf(f, "  thread stacks by resident size (%zu of %zu)\n", rows, n);
+	fprintf(f, "%7s %7s %-15s %9s %7s %9s %9s\n", "TID", "PID", "COMM", "RESERVED", "GUARD",
+		"RESIDENT", "KERNEL");
+	for (size_t k = 0; k < rows; k++) {
+		const struct pvt_model_task *x = &m->tasks[m->tasks_by_stack[k]];
+		const struct pvt_task *t = &x->rec->t;
+		const struct pvt_task_mem *tm = &x->mem;
 
-static uint64_t stack_resident(const struct pvt_report *r, const struct pvt_task *t)
-{
-	struct pvt_task_mem tm;
-
-	memory_task(r->mt, &r->slab, t, &tm);
-	return tm.resident_known ? tm.stack_resident : 0;
-}
-
-static int by_stack(const void *a, const void *b)
-{
-	const struct pvt_task *x = &mem_r->tb->recs[*(const size_t *)a].t;
-	const struct pvt_task *y = &mem_r->tb->recs[*(const size_t *)b].t;
-	uint64_t rx = stack_resident(mem_r, x), ry = stack_resident(mem_r, y);
-
-	if (rx != ry)
-		return rx > ry ? -1 : 1;
-	return x->tid < y->tid ? -1 : x->tid > y->tid;
+		fprintf(f, "%7u %7u %-15s %9s %7s %9s %9s\n", t->tid, t->pid,
+			fmt_comm(c, sizeof(c), t->comm, 15),
+			tm->stack_reserved ? pvt_fmt_bytes(b[0], 32, tm->stack_reserved) : "-",
+			tm->stack_reserved ? pvt_fmt_bytes(b[1], 32, tm->stack_guard) : "-",
+			tm->resident_known ? pvt_fmt_bytes(b[2], 32, tm->stack_resident) : "-",
+			pvt_fmt_bytes(b[3], 32, tm->kernel_bytes));
+	}
 }
 
 /* MEMORY: per process, per thread stack, and the marginal cost of one more of each. */
-static void memory(FILE *f, const struct pvt_report *r)
+static void memory(FILE *f, const struct pvt_model *m)
 {
-	const struct pvt_table *tb = r->tb;
-	const struct pvt_mem_summary *s = &r->mem;
-	char b[8][32], c[80];
-	size_t *idx, rows, n;
+	const struct pvt_collected *r = m->in;
+	const struct pvt_mem_summary *s = &m->mem;
+	char b[8][32];
 
 	if (!s->processes && !s->threads)
 		return;
@@ -659,58 +622,8 @@ static void memory(FILE *f, const struct pvt_report *r)
 		fprintf(f, "\nMEMORY (sampled every %u ms, and at creation, exec and exit)\n", r->interval_ms);
 	else
 		fprintf(f, "\nMEMORY (sampled at creation, exec and exit only: --interval 0, no smaps)\n");
-	idx = calloc(tb->nprocs + tb->n + 1, sizeof(*idx));
-	if (!idx)
-		return;
-	mem_r = r;
-	for (n = 0; n < tb->nprocs; n++)
-		idx[n] = n;
-	qsort(idx, n, sizeof(*idx), by_rss_peak);
-	rows = r->top && r->top < n ? r->top : n;
-	fprintf(f, "  processes by peak RSS (%zu of %zu)\n", rows, n);
-	fprintf(f, "%7s %-15s %9s %9s %9s %9s %9s %6s %9s\n", "PID", "COMM", "RSS-PEAK", "PRIVATE",
-		"SHARED", "PSS", "PGTABLES", "VMAS", "KERNEL");
-	for (size_t k = 0; k < rows; k++) {
-		const struct pvt_proc *p = &tb->procs[idx[k]];
-		const struct pvt_mem *m = memtab_find_bpf(r->mt, p->pid, p->leader_start_time);
-		const struct pvt_proc_smaps *ps = memtab_find_smaps(r->mt, p->pid, p->leader_start_time);
-		uint64_t kstack = p->leader >= 0 ? tb->recs[p->leader].t.kstack_bytes : 0;
-
-		if (!m) {
-			fprintf(f, "%7u %-15s %9s\n", p->pid, fmt_comm(c, sizeof(c), p->comm, 15), "-");
-			continue;
-		}
-		fprintf(f, "%7u %-15s %9s %9s %9s %9s %9s %6llu %9s\n", p->pid,
-			fmt_comm(c, sizeof(c), p->comm, 15), pvt_fmt_bytes(b[0], 32, m->rss_peak),
-			ps ? pvt_fmt_bytes(b[1], 32, ps->at_peak.private_) : "-",
-			ps ? pvt_fmt_bytes(b[2], 32, ps->at_peak.shared) : "-",
-			ps ? pvt_fmt_bytes(b[3], 32, ps->at_peak.pss) : "-",
-			pvt_fmt_bytes(b[4], 32, m->peak.page_tables), (unsigned long long)m->peak.vma_count,
-			pvt_fmt_bytes(b[5], 32, r->slab.task_struct + kstack +
-							memory_proc_kernel_bytes(&r->slab, m)));
-	}
-
-	for (n = 0; n < tb->n; n++)
-		idx[n] = n;
-	qsort(idx, n, sizeof(*idx), by_stack);
-	rows = r->top && r->top < n ? r->top : n;
-	fprintf(f, "  thread stacks by resident size (%zu of %zu)\n", rows, n);
-	fprintf(f, "%7s %7s %-15s %9s %7s %9s %9s\n", "TID", "PID", "COMM", "RESERVED", "GUARD",
-		"RESIDENT", "KERNEL");
-	for (size_t k = 0; k < rows; k++) {
-		const struct pvt_task *t = &tb->recs[idx[k]].t;
-		struct pvt_task_mem tm;
-
-		memory_task(r->mt, &r->slab, t, &tm);
-		fprintf(f, "%7u %7u %-15s %9s %7s %9s %9s\n", t->tid, t->pid,
-			fmt_comm(c, sizeof(c), t->comm, 15),
-			tm.stack_reserved ? pvt_fmt_bytes(b[0], 32, tm.stack_reserved) : "-",
-			tm.stack_reserved ? pvt_fmt_bytes(b[1], 32, tm.stack_guard) : "-",
-			tm.resident_known ? pvt_fmt_bytes(b[2], 32, tm.stack_resident) : "-",
-			pvt_fmt_bytes(b[3], 32, tm.kernel_bytes));
-	}
-	free(idx);
-
+	mem_procs(f, m);
+	mem_stacks(f, m);
 	if (s->threads) {
 		fprintf(f, "  One more thread here:  %s = kernel %s (task_struct %s + kernel stack %s)\n",
 			pvt_fmt_bytes(b[0], 32, s->thread_bytes), pvt_fmt_bytes(b[1], 32, s->thread_kernel),
@@ -729,15 +642,14 @@ static void memory(FILE *f, const struct pvt_report *r)
 		fprintf(f, "                         (p50 over %llu processes, %llu with smaps samples)\n",
 			(unsigned long long)s->processes, (unsigned long long)s->processes_private);
 	}
-	if (s->thread_bytes && s->process_bytes && s->threads_resident && s->processes_private)
-		fprintf(f, "  A process cost %.1fx a thread in memory here.\n",
-			(double)s->process_bytes / (double)s->thread_bytes);
+	if (m->mem_process_to_thread && m->mem_ratio_sampled)
+		fprintf(f, "  A process cost %.1fx a thread in memory here.\n", m->mem_process_to_thread);
 }
 
 /* --bpf-stats: what each program cost, by the kernel's own statistics. */
-static void bpf_programs(FILE *f, const struct pvt_report *r)
+static void bpf_programs(FILE *f, const struct pvt_model *m)
 {
-	uint64_t runs = 0, ns = 0;
+	const struct pvt_collected *r = m->in;
 	char a[24], b[24];
 
 	if (!r->progs)
@@ -752,29 +664,29 @@ static void bpf_programs(FILE *f, const struct pvt_report *r)
 		fprintf(f, "  %-28s %12llu %10s %12s\n", p->name, (unsigned long long)p->run_count,
 			pvt_fmt_ns(a, sizeof(a), p->run_time_ns / p->run_count),
 			pvt_fmt_ns(b, sizeof(b), p->run_time_ns));
-		runs += p->run_count;
-		ns += p->run_time_ns;
 	}
 	fprintf(f, "  %-28s %12llu %10s %12s (%.2f%% of one CPU over the trace)\n", "all",
-		(unsigned long long)runs, "", pvt_fmt_ns(b, sizeof(b), ns),
-		r->duration_ns ? 100.0 * (double)ns / (double)r->duration_ns : 0.0);
+		(unsigned long long)m->progs.runs, "", pvt_fmt_ns(b, sizeof(b), m->progs.run_time_ns),
+		100.0 * m->progs.cpu_share);
 }
 
-int report_text(FILE *f, const struct pvt_report *r)
+int report_text(FILE *f, const struct pvt_model *m)
 {
-	header(f, r);
-	processes(f, r);
-	tids(f, r);
-	waits(f, r);
-	summary(f, r);
-	classes(f, r);
-	creation(f, r);
-	created_tasks(f, r);
-	exits(f, r);
-	memory(f, r);
-	bpf_programs(f, r);
+	const struct pvt_collected *r = m->in;
+
+	header(f, m);
+	processes(f, m);
+	tids(f, m);
+	waits(f, m);
+	summary(f, m);
+	classes(f, m);
+	creation(f, m);
+	created_tasks(f, m);
+	exits(f, m);
+	memory(f, m);
+	bpf_programs(f, m);
 	if (r->hist)
-		histograms(f, r);
+		histograms(f, m);
 	fflush(f);
 	return ferror(f) ? -1 : 0;
 }

@@ -344,6 +344,7 @@ int table_finish(struct pvt_table *tb)
 	exit_sums(tb);
 	if (create_sums(tb, true, &tb->create_threads) || create_sums(tb, false, &tb->create_procs))
 		return -ENOMEM;
+	tb->finished = true;
 	return 0;
 }
 

@@ -106,6 +106,7 @@ struct pvt_table {
 	struct pvt_proc *procs;
 	size_t nprocs;
 	/* filled by table_finish() */
+	bool finished;
 	size_t verified, exact, alive;
 	struct pvt_sums threads, processes; /* by kind: tid != pid, tid == pid */
 	struct pvt_create_sums create_threads, create_procs; /* by CLONE_THREAD */
@@ -152,6 +153,12 @@ uint64_t pvt_blocked_ns(const struct pvt_task *t);
 
 /* Run-queue latency quantile of one task (q in [0,1]). */
 uint64_t pvt_task_runq_quantile(const struct pvt_task *t, double q);
+
+/* A waker of @t that is a thread of @t's own process (tid 0: idle or an interrupt). */
+static inline bool pvt_waker_same_process(const struct pvt_task *t, const struct pvt_waker *w)
+{
+	return w->pid == t->pid && w->tid != 0;
+}
 
 /* Switch-outs counted from events, for sorting. */
 static inline uint64_t pvt_switches(const struct pvt_task *t) { return t->sw_vol + t->sw_invol; }

@@ -12,7 +12,7 @@
 #include <bpf/libbpf.h>
 #include "common.h"
 #include "tracer.h"
-#include "report.h"
+#include "model.h"
 #include "pvtrace.skel.h"
 #include "empty.skel.h"
 

@@ -9,21 +9,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "pvtrace.h"
+#include "model.h" /* what the tracer collects: hooks, program and class statistics */
 
 struct pvt_tracer;
 
 /* Called for each ring-buffer record (already size-checked). */
 typedef void (*pvt_event_fn)(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, size_t size);
-
-/*
- * When the raw_syscalls hooks (the creating syscalls' and execs' durations)
- * are attached: every syscall on the machine pays for them while they are.
- */
-enum pvt_sys_mode {
-	PVT_SYS_NEVER = 0,  /* --syscall-costs=never (--no-syscall-costs) */
-	PVT_SYS_BURSTS = 1, /* the default: while the traced tree creates tasks or execs */
-	PVT_SYS_ALWAYS = 2, /* the whole trace */
-};
 
 struct pvt_tracer_opts {
 	uint32_t root_tid;      /* the gated command */
@@ -35,20 +26,6 @@ struct pvt_tracer_opts {
 	bool bpf_stats;         /* --bpf-stats: the kernel's run-time statistics of each program */
 	pvt_event_fn on_event;
 	void *ctx;
-};
-
-/* How the syscall hooks were used (tracer_sys_hooks_stats). */
-struct pvt_hooks_stats {
-	enum pvt_sys_mode mode;
-	uint32_t windows;       /* times attached */
-	uint64_t attached_ns;   /* total time attached */
-};
-
-/* One BPF program's own cost, from the kernel's bpf_stats (--bpf-stats). */
-struct pvt_prog_stats {
-	char name[32];
-	uint64_t run_count;
-	uint64_t run_time_ns;
 };
 
 /* Preflight checks with one clear line each: BTF present, privileges. 0 or -1. */
@@ -80,7 +57,6 @@ int tracer_consume(struct pvt_tracer *tr);
 int tracer_read_counters(struct pvt_tracer *tr, uint64_t out[PVT_C__MAX]);
 
 /* Sum of the per-CPU run-queue class stats into out[PVT_FROM__MAX] (indexed by enum pvt_from). */
-struct pvt_class_sum;
 int tracer_read_class_stats(struct pvt_tracer *tr, struct pvt_class_sum *out);
 
 /* Stop the programs: no event after this returns. */

@@ -21,7 +21,7 @@
 
 #include "common.h"
 #include "launch.h"
-#include "run.h"
+#include "cmd_run.h"
 #include "pvtrace.h"
 
 /* Parse a NULL-terminated argv (argv[0] = "run"). */

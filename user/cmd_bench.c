@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench.c - `pvtrace bench`: run pvbench, the process-versus-thread
+ * cmd_bench.c - `pvtrace bench`: run pvbench, the process-versus-thread
  * benchmarks (tools/pvbench/), and with --trace run it under `pvtrace run`
  * so the kernel's side of the same figures (switches, creation costs,
  * memory per task) is reported beside them.
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "bench.h"
+#include "cmd_bench.h"
 #include "common.h"
 
 #define usage_error(...) pvt_usage_error("bench", __VA_ARGS__)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* run.h - `pvtrace run`: options and entry point. */
-#ifndef PVT_RUN_H
-#define PVT_RUN_H
+/* cmd_run.h - `pvtrace run`: options and entry point (cmd_run.c). */
+#ifndef PVT_CMD_RUN_H
+#define PVT_CMD_RUN_H
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,4 +37,4 @@ int run_parse_args(int argc, char **argv, struct run_opts *opts);
 void run_usage(FILE *f);
 int cmd_run(int argc, char **argv);
 
-#endif /* PVT_RUN_H */
+#endif /* PVT_CMD_RUN_H */

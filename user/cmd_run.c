@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_run.c - `pvtrace run [options] -- CMD [ARGS]`, in four phases:
+ *   prepare  options, the command's path, the report and event outputs;
+ *   trace    the command started behind a gate, the tracer attached, the
+ *            event loop until the command exits (run_trace.c);
+ *   collect  the maps drained into a collected record (run_trace.c);
+ *   report   model_build() (model.c), then one view (report_text.c or
+ *            report_json.c).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cmd_run.h"
+#include "common.h"
+#include "launch.h"
+#include "report.h"
+#include "run_trace.h"
+
+/* Usage errors of `pvtrace run` (common.c). */
+#define usage_error(...) pvt_usage_error("run", __VA_ARGS__)
+
+#define RINGBUF_KB_DEFAULT 8192
+#define INTERVAL_MS_DEFAULT 100
+
+void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pvtrace run [options] [--] CMD [ARGS...]\n"
+		"\n"
+		"Run CMD, follow every thread and process it creates, and report per task its\n"
+		"context switches (checked against the kernel's own counters), what its creation\n"
+		"and exec cost, the memory it holds, and how it ended.  The report goes to\n"
+		"stderr (or -o FILE); CMD's stdin, stdout and stderr are left alone.  pvtrace exits\n"
+		"with CMD's status (128+N if signal N killed it).\n"
+		"\n"
+		"options:\n"
+		"  -o, --output FILE      write the report to FILE instead of stderr\n"
+		"  -f, --format FMT       report format: text (default) or json (schema pvtrace.report/1)\n"
+		"  -t, --top N            text report: show the N tasks with the most switches (default 20;\n"
+		"                         0 shows all)\n"
+		"      --max-tasks N      task map capacity: tasks alive at once (default %u); tasks beyond\n"
+		"                         it are counted and reported as untracked\n"
+		"      --ringbuf-kb N     ring buffer for creations and exits, in KiB: a power of two,\n"
+		"                         at least 4 (default %u); drops are counted and reported\n"
+		"      --events[=FILE]    print each creation, exec, rename and exit of the traced tree\n"
+		"                         as it happens, one line each, to stderr or FILE (JSON lines\n"
+		"                         with -f json)\n"
+		"  -i, --interval MS      sample memory every MS ms (default %u, or 0; else >= 10):\n"
+		"                         each process's RSS, page tables, VMAs (in BPF), its PSS,\n"
+		"                         shared and private memory and its threads' resident stacks\n"
+		"                         (/proc); 0: only at creation, exec and exit, in BPF\n"
+		"      --syscall-costs WHEN\n"
+		"                         when to time the creating syscalls and execs with hooks on\n"
+		"                         raw_syscalls, which every syscall on the machine pays while\n"
+		"                         they are attached: bursts (default: while the traced tree\n"
+		"                         creates tasks or execs, from its second creation of a burst\n"
+		"                         on), always, or never; an untimed creation has null\n"
+		"                         created.syscall_ns, oncpu_ns, copy_ns and exec_ns (the\n"
+		"                         syscall, flags and execs are still reported)\n"
+		"      --no-syscall-costs the same as --syscall-costs never\n"
+		"      --bpf-stats        report each BPF program's run count and run time (the kernel's\n"
+		"                         bpf_stats, enabled for the trace: it adds a clock read to\n"
+		"                         every program run on the machine)\n"
+		"      --hist             text report: bcc-style histograms of run-queue latency for\n"
+		"                         threads, processes, and each of the top processes\n"
+		"      --calibration FILE switch costs measured by 'pvtrace calibrate' (default:\n"
+		"                         $PVTRACE_CALIBRATION, else %s)\n"
+		"      --status, --no-status\n"
+		"                         live one-line status on stderr (default: only if a terminal)\n"
+		"      --null-programs    attach empty programs on the same tracepoints and measure\n"
+		"                         nothing (the tracing mechanism's own cost, for make bench)\n"
+		"  -v, --verbose          say more; twice shows libbpf's debug log\n"
+		"  -h, --help             this help\n"
+		"\n"
+		"Needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF.  SIGINT, SIGTERM,\n"
+		"SIGHUP and SIGQUIT sent to pvtrace are passed on to CMD; the report is still written.\n"
+		"Metric definitions: docs/METRICS.md.\n",
+		PVT_DEFAULT_MAX_TASKS, RINGBUF_KB_DEFAULT, INTERVAL_MS_DEFAULT, PVT_CAL_DEFAULT_PATH);
+}
+
+enum { OPT_MAX_TASKS = 256, OPT_RINGBUF_KB, OPT_STATUS, OPT_NO_STATUS, OPT_NULL, OPT_HIST,
+       OPT_CALIBRATION, OPT_EVENTS, OPT_NO_SYSCALLS, OPT_SYSCALLS, OPT_BPF_STATS };
+
+/* One option of `run` with its argument (@arg: optarg).  0 or PVT_EXIT_USAGE. */
+static int run_option(int c, const char *optarg, struct run_opts *o)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'o':
+		if (!*optarg)
+			return usage_error("-o needs a file name");
+		o->output = optarg;
+		break;
+	case 'f':
+		if (!strcmp(optarg, "text"))
+			o->format = PVT_FMT_TEXT;
+		else if (!strcmp(optarg, "json"))
+			o->format = PVT_FMT_JSON;
+		else
+			return usage_error("unknown format '%s' (text or json)", optarg);
+		break;
+	case 't':
+		if (pvt_parse_u64(optarg, 0, 1u << 30, &v))
+			return usage_error("--top needs a number >= 0, not '%s'", optarg);
+		o->top = v;
+		break;
+	case 'i':
+		if (pvt_parse_u64(optarg, 0, 3600000, &v) || (v && v < 10))
+			return usage_error("--interval needs milliseconds: 0 (off) or 10 to 3600000, "
+					   "not '%s'", optarg);
+		o->interval_ms = (uint32_t)v;
+		break;
+	case OPT_MAX_TASKS:
+		if (pvt_parse_u64(optarg, 1, 1u << 22, &v))
+			return usage_error("--max-tasks needs a number from 1 to 4194304, not '%s'",
+					   optarg);
+		o->max_tasks = v;
+		break;
+	case OPT_RINGBUF_KB:
+		if (pvt_parse_u64(optarg, 4, 1u << 20, &v) || (v & (v - 1)))
+			return usage_error("--ringbuf-kb needs a power of two from 4 to 1048576, "
+					   "not '%s'", optarg);
+		o->ringbuf_bytes = v * 1024;
+		break;
+	case OPT_STATUS:
+		o->status = 1;
+		break;
+	case OPT_NO_STATUS:
+		o->status = 0;
+		break;
+	case OPT_NULL:
+		o->null_programs = true;
+		break;
+	case OPT_HIST:
+		o->hist = true;
+		break;
+	case OPT_CALIBRATION:
+		if (!*optarg)
+			return usage_error("--calibration needs a file name");
+		o->calibration = optarg;
+		break;
+	case OPT_NO_SYSCALLS:
+		o->sys_mode = PVT_SYS_NEVER;
+		break;
+	case OPT_SYSCALLS:
+		if (!strcmp(optarg, "bursts"))
+			o->sys_mode = PVT_SYS_BURSTS;
+		else if (!strcmp(optarg, "always"))
+			o->sys_mode = PVT_SYS_ALWAYS;
+		else if (!strcmp(optarg, "never"))
+			o->sys_mode = PVT_SYS_NEVER;
+		else
+			return usage_error("--syscall-costs needs bursts, always or never, not '%s'",
+					   optarg);
+		break;
+	case OPT_BPF_STATS:
+		o->bpf_stats = true;
+		break;
+	case OPT_EVENTS:
+		if (optarg && !*optarg)
+			return usage_error("--events= needs a file name");
+		o->events = true;
+		o->events_path = optarg;
+		break;
+	}
+	return 0;
+}
+
+int run_parse_args(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "top", required_argument, NULL, 't' },
+		{ "max-tasks", required_argument, NULL, OPT_MAX_TASKS },
+		{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB },
+		{ "status", no_argument, NULL, OPT_STATUS },
+		{ "no-status", no_argument, NULL, OPT_NO_STATUS },
+		{ "null-programs", no_argument, NULL, OPT_NULL },
+		{ "hist", no_argument, NULL, OPT_HIST },
+		{ "calibration", required_argument, NULL, OPT_CALIBRATION },
+		{ "events", optional_argument, NULL, OPT_EVENTS },
+		{ "no-syscall-costs", no_argument, NULL, OPT_NO_SYSCALLS },
+		{ "syscall-costs", required_argument, NULL, OPT_SYSCALLS },
+		{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c, err;
+
+	memset(o, 0, sizeof(*o));
+	o->format = PVT_FMT_TEXT;
+	o->top = 20;
+	o->max_tasks = PVT_DEFAULT_MAX_TASKS;
+	o->ringbuf_bytes = RINGBUF_KB_DEFAULT * 1024;
+	o->status = -1;
+	o->interval_ms = INTERVAL_MS_DEFAULT;
+	o->sys_mode = PVT_SYS_BURSTS;
+
+	optind = 0; /* 0, not 1: a full getopt restart (glibc) */
+	opterr = 0;
+	/* '+': stop at the command, whose own options are not ours. */
+	while ((c = getopt_long(argc, argv, "+:o:f:t:i:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			pvt_verbose++;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case '?':
+		case ':':
+			return pvt_getopt_error("run", c, argv);
+		default:
+			err = run_option(c, optarg, o);
+			if (err)
+				return err;
+		}
+	}
+	if (optind >= argc)
+		return usage_error("no command to run (pvtrace run [options] -- CMD [ARGS])");
+	o->argv = &argv[optind];
+	return 0;
+}
+
+
+/* ---- prepare ---- */
+
+struct run_outputs {
+	FILE *report;               /* stderr or -o FILE */
+	char *path;                 /* the command, resolved on $PATH; the launch's once started */
+};
+
+static FILE *open_output(const char *path, const char *what)
+{
+	FILE *f;
+
+	if (!path)
+		return stderr;
+	f = fopen(path, "w");
+	if (!f)
+		pvt_err("cannot write the %s to %s: %s", what, path, strerror(errno));
+	return f;
+}
+
+/* Everything that can fail before the command starts.  0, or an exit status. */
+static int prepare(const struct run_opts *o, struct run_state *rs, struct run_outputs *out)
+{
+	int err;
+
+	if (tracer_preflight())
+		return PVT_EXIT_FAILURE;
+	err = launch_resolve(o->argv[0], &out->path);
+	if (err)
+		return err;
+	out->report = open_output(o->output, "report");
+	if (!out->report)
+		return PVT_EXIT_FAILURE;
+	if (o->events) {
+		rs->ev.json = o->format == PVT_FMT_JSON;
+		rs->ev.f = open_output(o->events_path, "events");
+		if (!rs->ev.f)
+			return PVT_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/* ---- trace ---- */
+
+/*
+ * Start the command behind its gate, attach, open the gate, trace until the
+ * command exits.  0 (its wait status in *wstatus, the trace's length in
+ * *duration_ns), or an exit status.
+ */
+static int trace(const struct run_opts *o, struct run_state *rs, struct run_outputs *out,
+		 struct pvt_launch *launch, int *wstatus, uint64_t *duration_ns)
+{
+	struct pvt_tracer_opts topts = {
+		.max_tasks = o->max_tasks, .ringbuf_bytes = o->ringbuf_bytes,
+		.null_programs = o->null_programs, .sys_mode = o->sys_mode,
+		.live_events = o->events, .bpf_stats = o->bpf_stats,
+		.on_event = run_on_event, .ctx = rs,
+	};
+	struct pvt_status st;
+	uint64_t t_start;
+	int err;
+
+	char *path = out->path;
+
+	out->path = NULL; /* the launch's from here on (launch_cleanup) */
+	if (launch_start(launch, o->argv, path))
+		return PVT_EXIT_FAILURE;
+	topts.root_tid = launch->pid;
+	if (tracer_open(&rs->tr, &topts)) {
+		launch_abort(launch);
+		return PVT_EXIT_FAILURE;
+	}
+	run_forward_signals(launch->pid);
+	status_init(&st, stderr, o->status == 1 || (o->status == -1 && isatty(STDERR_FILENO)));
+	t_start = pvt_now_ns();
+	err = launch_release(launch, o->argv[0]);
+	if (err)
+		return err > 0 ? err : PVT_EXIT_FAILURE;
+	if (run_trace_loop(rs, &st, launch->pid, o->interval_ms, wstatus)) {
+		launch_abort(launch);
+		return PVT_EXIT_FAILURE;
+	}
+	*duration_ns = pvt_now_ns() - t_start;
+	status_clear(&st);
+	run_wait_final_switches(rs->tr);
+	if (o->interval_ms)
+		run_sample_memory(rs); /* what outlived the command (its orphans) */
+	return 0;
+}
+
+/* ---- report ---- */
+
+static void load_calibration(const struct run_opts *o, struct pvt_collected *c,
+			     struct pvt_calibration *cal)
+{
+	int err;
+
+	c->cal_path = o->calibration ? o->calibration : calibration_default_path();
+	err = calibration_load(c->cal_path, cal);
+	if (!err)
+		c->cal = cal;
+	else if (err != -ENOENT || o->calibration)
+		pvt_warn("no switch-cost estimates: %s: %s", c->cal_path,
+			 err == -ENOENT ? "no such file" : "unusable (see above)");
+}
+
+/* Build the model of what was collected and write it.  0 or -1. */
+static int report(const struct run_opts *o, struct pvt_collected *c, FILE *out)
+{
+	struct pvt_calibration cal;
+	struct pvt_model m;
+	int err;
+
+	c->argv = o->argv;
+	c->top = o->top;
+	c->null_programs = o->null_programs;
+	c->hist = o->hist;
+	c->interval_ms = o->interval_ms;
+	load_calibration(o, c, &cal);
+	if (model_build(&m, c)) {
+		model_free(&m);
+		pvt_err("out of memory building the report");
+		return -1;
+	}
+	err = o->format == PVT_FMT_JSON ? report_json(out, &m) : report_text(out, &m);
+	if (err)
+		pvt_err("cannot write the report%s%s: %s", o->output ? " to " : "",
+			o->output ? o->output : "", strerror(errno));
+	else if (m.tb->exact != m.tb->verified)
+		pvt_warn("%zu task(s) not exact against the kernel's counters (see the report)",
+			 m.tb->verified - m.tb->exact);
+	model_free(&m);
+	return err ? -1 : 0;
+}
+
+/* Close the outputs: a failed close of a file written is a failure. */
+static int finish(const struct run_opts *o, struct run_state *rs, struct run_outputs *out, int ret)
+{
+	if (out->report && out->report != stderr && fclose(out->report) && ret == 0) {
+		pvt_err("cannot write the report to %s: %s", o->output, strerror(errno));
+		ret = PVT_EXIT_FAILURE;
+	}
+	if (rs->ev.failed)
+		pvt_warn("the event stream stopped at a write error (%s)",
+			 o->events_path ? o->events_path : "stderr");
+	if (rs->ev.f && rs->ev.f != stderr && fclose(rs->ev.f) && ret == 0) {
+		pvt_err("cannot write the events to %s: %s", o->events_path, strerror(errno));
+		ret = PVT_EXIT_FAILURE;
+	}
+	free(out->path);
+	return ret;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct pvt_launch launch = { .pid = -1, .gate_fd = -1, .err_fd = -1 };
+	struct run_outputs out = {};
+	struct pvt_collected col = {};
+	struct run_state rs = {};
+	struct run_opts o;
+	int err, wstatus = 0, ret;
+
+	err = run_parse_args(argc, argv, &o);
+	if (err)
+		return err;
+	if (o.help) {
+		run_usage(stdout);
+		return 0;
+	}
+	pvt_setup_libbpf_print();
+	table_init(&rs.tb);
+	memtab_init(&rs.mt);
+	rs.mt.skip_unchanged = true;
+
+	ret = prepare(&o, &rs, &out);
+	if (!ret)
+		ret = trace(&o, &rs, &out, &launch, &wstatus, &col.duration_ns);
+	if (!ret) {
+		col.root_pid = launch.pid;
+		col.root_wstatus = wstatus;
+		if (run_collect(&rs, &col)) {
+			pvt_err("out of memory building the report");
+			ret = PVT_EXIT_FAILURE;
+		} else {
+			ret = report(&o, &col, out.report) ? PVT_EXIT_FAILURE : launch_exit_status(wstatus);
+		}
+	}
+	tracer_close(rs.tr);
+	launch_cleanup(&launch);
+	ret = finish(&o, &rs, &out, ret);
+	table_free(&rs.tb);
+	memtab_free(&rs.mt);
+	free((void *)col.progs);
+	return ret;
+}

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * model.c - model_build(): every figure the views print, derived once from
+ * what a trace collected (model.h; definitions in docs/METRICS.md).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "model.h"
+#include "status.h"
+
+struct pvt_switch_cost model_switch_cost(const struct pvt_calibration *cal, uint64_t in,
+					 uint64_t as_change)
+{
+	struct pvt_switch_cost c;
+
+	if (as_change > in)
+		as_change = in;
+	c.as_change = as_change;
+	c.same_as = in - as_change;
+	c.estimated_ns = cal ? (double)as_change * cal->as_change_ns +
+			       (double)c.same_as * cal->same_as_ns : -1;
+	return c;
+}
+
+static struct pvt_runq_stats runq_stats(uint64_t count, uint64_t total, uint64_t max,
+					const struct hist *h)
+{
+	return (struct pvt_runq_stats){
+		.count = count, .total_ns = total, .max_ns = max,
+		.p50_ns = hist_quantile(h, 0.50, 0, max),
+		.p99_ns = hist_quantile(h, 0.99, 0, max),
+	};
+}
+
+static uint64_t rel(uint64_t t, uint64_t t0)
+{
+	return t > t0 ? t - t0 : 0;
+}
+
+static struct pvt_exit root_exit(int wstatus)
+{
+	struct pvt_exit x = { .known = true };
+
+	if (WIFSIGNALED(wstatus)) {
+		x.signal = WTERMSIG(wstatus);
+		x.core = WCOREDUMP(wstatus);
+	} else {
+		x.code = WEXITSTATUS(wstatus);
+	}
+	return x;
+}
+
+/*
+ * The origin of the report's times: the command's first sight (BPF times are
+ * on the scheduler's clock), or the earliest task's when the root is unseen.
+ */
+static uint64_t origin_ns(const struct pvt_table *tb)
+{
+	uint64_t t0 = 0;
+
+	for (size_t i = 0; i < tb->n; i++) {
+		const struct pvt_task *t = &tb->recs[i].t;
+
+		if ((t->flags & PVT_F_ROOT) || !t0 || t->first_ns < t0)
+			t0 = t->first_ns;
+		if (t->flags & PVT_F_ROOT)
+			break;
+	}
+	return t0;
+}
+
+/* The task's most frequent waker, or NULL (the first slot on ties). */
+static const struct pvt_waker *top_waker(const struct pvt_task *t)
+{
+	const struct pvt_waker *best = NULL;
+
+	for (int i = 0; i < PVT_WAKERS; i++)
+		if (t->wakers[i].count && (!best || t->wakers[i].count > best->count))
+			best = &t->wakers[i];
+	return best;
+}
+
+static void build_task(struct pvt_model *m, struct pvt_model_task *x, const struct pvt_rec *rec)
+{
+	const struct pvt_collected *in = m->in;
+	const struct pvt_task *t = &rec->t;
+	struct hist h = {};
+
+	x->rec = rec;
+	x->sw = (struct pvt_sums){
+		.tasks = 1, .vol = t->sw_vol, .invol = t->sw_invol, .in = t->sw_in,
+		.in_unseen = t->sw_in_unseen, .as_change = t->sw_as_change, .oncpu_ns = t->oncpu_ns,
+	};
+	memcpy(x->sw.from, t->sw_from, sizeof(x->sw.from));
+	memcpy(x->sw.out_state, t->sw_out_state, sizeof(x->sw.out_state));
+	hist_add_u32(&h, t->runq_hist);
+	x->runq = runq_stats(t->runq_count, t->runq_total_ns, t->runq_max_ns, &h);
+	x->blocked_ns = pvt_blocked_ns(t);
+	x->start_ns = rel(t->first_ns, m->t0_ns);
+	x->end_ns = rec->alive ? 0 : rel(t->end_ns, m->t0_ns);
+	x->lifetime_ns = pvt_lifetime_ns(rec);
+	x->first_run_ns = t->first_in_ns ? t->first_in_ns - t->first_ns : 0;
+	x->top_waker = top_waker(t);
+	x->top_waker_same = x->top_waker && pvt_waker_same_process(t, x->top_waker);
+	x->cost = model_switch_cost(in->cal, t->sw_in, t->sw_as_change);
+	x->create_oncpu_ns = pvt_create_oncpu_ns(&rec->cost);
+	memory_task(in->mt, &in->slab, t, &x->mem);
+}
+
+static void build_proc(struct pvt_model *m, struct pvt_model_proc *x, size_t k)
+{
+	const struct pvt_collected *in = m->in;
+	const struct pvt_table *tb = m->tb;
+	const struct pvt_proc *p = &tb->procs[k];
+	const struct pvt_sums *s = &p->sums;
+	uint64_t kstack = p->leader >= 0 ? tb->recs[p->leader].t.kstack_bytes : 0;
+
+	x->p = p;
+	x->runq = runq_stats(s->runq_count, s->runq_total_ns, s->runq_max_ns, &s->runq_hist);
+	x->cost = model_switch_cost(in->cal, s->in, s->as_change);
+	x->start_ns = rel(p->first_ns, m->t0_ns);
+	x->end_ns = p->alive ? 0 : rel(p->end_ns, m->t0_ns);
+	for (size_t i = 0; i < tb->n && p->origin_tid; i++)
+		if (tb->recs[i].proc == k && tb->recs[i].t.tid == p->origin_tid)
+			x->origin = &tb->recs[i].t;
+	x->mem = memtab_find_bpf(in->mt, p->pid, p->leader_start_time);
+	x->smaps = memtab_find_smaps(in->mt, p->pid, p->leader_start_time);
+	if (x->mem) {
+		x->rss_peak = x->mem->rss_peak;
+		x->kernel_bytes = in->slab.task_struct + kstack +
+				  memory_proc_kernel_bytes(&in->slab, x->mem);
+	}
+}
+
+static void build_sums(struct pvt_model *m, struct pvt_model_sums *x, const struct pvt_sums *s)
+{
+	x->s = s;
+	x->runq = runq_stats(s->runq_count, s->runq_total_ns, s->runq_max_ns, &s->runq_hist);
+	x->cost = model_switch_cost(m->in->cal, s->in, s->as_change);
+	x->oncpu_per_in_ns = s->in ? s->oncpu_ns / s->in : 0;
+}
+
+/* Switch-ins by what ran before: same mm for a thread of the same process, another for another. */
+static void build_classes(struct pvt_model *m)
+{
+	const struct pvt_table *tb = m->tb;
+
+	m->switch_ins = tb->threads.in + tb->processes.in;
+	for (int i = 0; i < PVT_FROM__MAX; i++) {
+		const struct pvt_class_sum *c = &m->in->runq_from[i];
+		struct pvt_model_class *x = &m->classes[i];
+
+		x->switch_ins = tb->threads.from[i] + tb->processes.from[i];
+		x->share = m->switch_ins ? (double)x->switch_ins / (double)m->switch_ins : 0;
+		x->runq = runq_stats(c->count, c->total_ns, c->max_ns, &c->h);
+		x->cost = model_switch_cost(m->in->cal, x->switch_ins,
+					    i == PVT_FROM_OTHER_PROCESS ? x->switch_ins : 0);
+	}
+}
+
+static void build_creation(struct pvt_model *m)
+{
+	const struct pvt_table *tb = m->tb;
+	const struct pvt_create_sums *t = &tb->create_threads, *p = &tb->create_procs;
+	uint64_t d = m->in->duration_ns;
+
+	m->create_threads = (struct pvt_model_creation){
+		.c = t, .share_of_wall_time = d ? (double)t->syscall.sum_ns / (double)d : 0,
+	};
+	m->create_procs = (struct pvt_model_creation){
+		.c = p, .share_of_wall_time = d ? (double)p->syscall.sum_ns / (double)d : 0,
+	};
+	m->creations_timed = t->in_syscall + p->in_syscall;
+	m->creations_untimed = t->not_timed + p->not_timed;
+	if (t->oncpu.count && p->oncpu.count && t->oncpu.p50_ns)
+		m->create_process_to_thread = (double)p->oncpu.p50_ns / (double)t->oncpu.p50_ns;
+}
+
+static void build_memory(struct pvt_model *m)
+{
+	const struct pvt_mem_summary *s = &m->mem;
+
+	memory_summary(m->tb, m->in->mt, &m->in->slab, &m->mem);
+	if (s->thread_bytes && s->process_bytes)
+		m->mem_process_to_thread = (double)s->process_bytes / (double)s->thread_bytes;
+	m->mem_ratio_sampled = s->threads_resident && s->processes_private;
+}
+
+static void build_progs(struct pvt_model *m)
+{
+	const struct pvt_collected *in = m->in;
+
+	for (size_t i = 0; in->progs && i < in->nprogs; i++) {
+		m->progs.runs += in->progs[i].run_count;
+		m->progs.run_time_ns += in->progs[i].run_time_ns;
+	}
+	m->progs.cpu_share = in->duration_ns ?
+			     (double)m->progs.run_time_ns / (double)in->duration_ns : 0;
+}
+
+/* ---- orders ---- */
+
+/* The model being sorted, for the qsort comparators (reports are single-threaded). */
+static const struct pvt_model *sort_m;
+
+static int cmp_u64_desc(uint64_t a, uint64_t b)
+{
+	return a != b ? (a > b ? -1 : 1) : 0;
+}
+
+/* Born tasks by creation cost on the CPU, then syscall time, descending; tid ascending on ties. */
+static int by_cost(const void *a, const void *b)
+{
+	const struct pvt_model_task *x = &sort_m->tasks[*(const size_t *)a];
+	const struct pvt_model_task *y = &sort_m->tasks[*(const size_t *)b];
+	int c = cmp_u64_desc(x->create_oncpu_ns, y->create_oncpu_ns);
+
+	if (!c)
+		c = cmp_u64_desc(x->rec->cost.syscall_ns, y->rec->cost.syscall_ns);
+	return c ? c : (x->rec->t.tid > y->rec->t.tid) - (x->rec->t.tid < y->rec->t.tid);
+}
+
+/* Processes by peak RSS descending (none: 0); pid ascending on ties. */
+static int by_rss_peak(const void *a, const void *b)
+{
+	const struct pvt_model_proc *x = &sort_m->procs[*(const size_t *)a];
+	const struct pvt_model_proc *y = &sort_m->procs[*(const size_t *)b];
+	int c = cmp_u64_desc(x->rss_peak, y->rss_peak);
+
+	return c ? c : (x->p->pid > y->p->pid) - (x->p->pid < y->p->pid);
+}
+
+static uint64_t stack_resident(const struct pvt_model_task *x)
+{
+	return x->mem.resident_known ? x->mem.stack_resident : 0;
+}
+
+/* Tasks by resident stack descending (unknown: 0); tid ascending on ties. */
+static int by_stack(const void *a, const void *b)
+{
+	const struct pvt_model_task *x = &sort_m->tasks[*(const size_t *)a];
+	const struct pvt_model_task *y = &sort_m->tasks[*(const size_t *)b];
+	int c = cmp_u64_desc(stack_resident(x), stack_resident(y));
+
+	return c ? c : (x->rec->t.tid > y->rec->t.tid) - (x->rec->t.tid < y->rec->t.tid);
+}
+
+static size_t *identity(size_t n)
+{
+	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
+
+	for (size_t i = 0; idx && i < n; i++)
+		idx[i] = i;
+	return idx;
+}
+
+static int build_orders(struct pvt_model *m)
+{
+	const struct pvt_table *tb = m->tb;
+
+	m->tasks_by_switches = table_sorted_by_switches(tb);
+	m->procs_by_switches = table_procs_by_switches(tb);
+	m->created_by_cost = malloc((tb->n ? tb->n : 1) * sizeof(size_t));
+	m->procs_by_rss_peak = identity(tb->nprocs);
+	m->tasks_by_stack = identity(tb->n);
+	if (!m->tasks_by_switches || !m->procs_by_switches || !m->created_by_cost ||
+	    !m->procs_by_rss_peak || !m->tasks_by_stack)
+		return -ENOMEM;
+	for (size_t i = 0; i < tb->n; i++)
+		if (tb->recs[i].t.flags & PVT_F_BORN)
+			m->created_by_cost[m->ncreated++] = i;
+	sort_m = m;
+	qsort(m->created_by_cost, m->ncreated, sizeof(size_t), by_cost);
+	qsort(m->procs_by_rss_peak, tb->nprocs, sizeof(size_t), by_rss_peak);
+	qsort(m->tasks_by_stack, tb->n, sizeof(size_t), by_stack);
+	sort_m = NULL;
+	return 0;
+}
+
+int model_build(struct pvt_model *m, const struct pvt_collected *in)
+{
+	const struct pvt_table *tb = in->tb;
+
+	memset(m, 0, sizeof(*m));
+	m->in = in;
+	m->tb = tb;
+	if (!tb->finished && table_finish(in->tb))
+		return -ENOMEM;
+	m->t0_ns = origin_ns(tb);
+	m->root_exit = root_exit(in->root_wstatus);
+	m->lost_events = pvt_lost_events(in->counters);
+	m->tasks = calloc(tb->n ? tb->n : 1, sizeof(*m->tasks));
+	m->procs = calloc(tb->nprocs ? tb->nprocs : 1, sizeof(*m->procs));
+	if (!m->tasks || !m->procs)
+		return -ENOMEM;
+	for (size_t i = 0; i < tb->n; i++)
+		build_task(m, &m->tasks[i], &tb->recs[i]);
+	for (size_t k = 0; k < tb->nprocs; k++)
+		build_proc(m, &m->procs[k], k);
+	build_sums(m, &m->threads, &tb->threads);
+	build_sums(m, &m->processes, &tb->processes);
+	build_classes(m);
+	build_creation(m);
+	build_memory(m);
+	build_progs(m);
+	return build_orders(m);
+}
+
+void model_free(struct pvt_model *m)
+{
+	free(m->tasks);
+	free(m->procs);
+	free(m->tasks_by_switches);
+	free(m->procs_by_switches);
+	free(m->created_by_cost);
+	free(m->procs_by_rss_peak);
+	free(m->tasks_by_stack);
+	memset(m, 0, sizeof(*m));
+}
