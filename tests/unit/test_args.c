@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for `pvtrace run` argument parsing (user/run.c run_parse_args),
+ * Unit tests for `pvtrace run` argument parsing (user/cmd_run.c run_parse_args),
  * strict number parsing (user/common.c pvt_parse_u64) and the exit status
  * and command resolution of user/launch.c.
  *
