@@ -1,6 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pvtrace.bpf.h - helpers for the BPF side only (never included by userspace).
+ * pvtrace.bpf.h - what every BPF module shares (never included by userspace):
+ * the kernel headers, pvtrace.h's record format, the architecture's header
+ * (arch.bpf.h), and small helpers that read the kernel: an untrusted view of
+ * BTF pointers (pvt_ro), task state constants, the histogram bucket, the
+ * scheduler's clocks, a task's kernel counters and kernel stack size.
+ *
+ * The BPF side is one compilation unit, pvtrace.bpf.c, which includes the
+ * modules (*.bpf.h, one concern each) in dependency order; see its header.
  */
 #ifndef PVTRACE_BPF_H
 #define PVTRACE_BPF_H
@@ -9,6 +16,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "pvtrace.h"
+#include "arch.bpf.h"
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
@@ -30,9 +38,6 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define PVT_PF_KTHREAD 0x00200000u
 #define PVT_TASK_INTERRUPTIBLE 0x00000001u
 #define PVT_TASK_UNINTERRUPTIBLE 0x00000002u
-/* include/linux/sched/signal.h */
-#define PVT_SIGNAL_GROUP_EXIT 0x00000004u
-#define PVT_SIGCHLD 17
 
 /* 1 if @x is not 0, else 0, with no branch: the empty asm keeps clang from making it a compare. */
 static __always_inline __u64 pvt_nonzero(__u64 x)
@@ -43,8 +48,8 @@ static __always_inline __u64 pvt_nonzero(__u64 x)
 }
 
 /*
- * log2 by shifts: clang 14's BPF backend crashes on __builtin_clzll
- * (SPEC.md, platform facts), so no builtin here.  Branch-free: with a branch
+ * log2 by shifts: clang 14's BPF backend crashes on __builtin_clzll, so no
+ * builtin here.  Branch-free: with a branch
  * per step the verifier walks all 64 paths at every call (the bucket
  * indexes an array, so each path's value is precise and none is pruned), most
  * of the instructions it processes for sched_switch.
@@ -142,7 +147,7 @@ static __always_inline void pvt_read_kcounters(struct task_struct *t, struct pvt
 
 /*
  * The kernel stack of @t: the pages of its vmalloc'd stack (CONFIG_VMAP_STACK),
- * else THREAD_SIZE (16 KiB on x86_64 without KASAN).
+ * else THREAD_SIZE (bpf/arch/).
  */
 static __always_inline __u64 pvt_kstack_bytes(struct task_struct *t)
 {
@@ -150,9 +155,9 @@ static __always_inline __u64 pvt_kstack_bytes(struct task_struct *t)
 		struct vm_struct *vm = pvt_ro(t)->stack_vm_area;
 
 		if (vm)
-			return (__u64)vm->nr_pages << 12;
+			return (__u64)vm->nr_pages << PVT_ARCH_PAGE_SHIFT;
 	}
-	return 16384;
+	return PVT_ARCH_THREAD_SIZE;
 }
 
 #endif /* PVTRACE_BPF_H */

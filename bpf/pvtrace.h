@@ -39,7 +39,12 @@ enum pvt_exit_how {
 	PVT_EXIT_COLLATERAL = 3, /* taken down by another thread's exit_group or fatal signal */
 };
 
-/* The creating syscall (x86_64 numbers); 0: created inside the kernel (no such syscall). */
+/*
+ * The creating syscall (struct pvt_task.create_nr, sys_nr; pvt_ev_create.nr):
+ * codes of the record format, equal to x86_64's syscall numbers; the BPF side
+ * gets them from a syscall number with pvt_arch_nr_code() (bpf/arch/).
+ * 0: created inside the kernel (no such syscall).
+ */
 #define PVT_NR_CLONE 56
 #define PVT_NR_FORK 57
 #define PVT_NR_VFORK 58
@@ -138,10 +143,10 @@ struct pvt_task {
 	__u64 sw_invol;         /* involuntary switch-outs */
 	__u64 sw_in;            /* switch-ins seen (sched_switch with this task as next) */
 	__u64 sw_in_unseen;     /* switch-ins without a sched_switch event, found at the next
-				 * switch-out (see unseen_switch_in() in bpf/pvtrace.bpf.c) */
+				 * switch-out (see unseen_switch_in() in bpf/sched.bpf.h) */
 	__u64 sw_as_change;     /* switch-ins that loaded another address space */
 	__u64 sw_from[PVT_FROM__MAX];
-	__u64 sw_state_resolved;/* switch-outs classified by the kernel counter (see bpf/) */
+	__u64 sw_state_resolved;/* switch-outs classified by the kernel counter (bpf/sched.bpf.h) */
 	__u64 sw_out_state[PVT_OUT__MAX]; /* switch-outs by why (enum pvt_out_state) */
 	__u64 runq_start_ns;    /* waiting for a CPU since (0: not waiting) */
 	__u64 blocked_start_ns; /* asleep since (0: not asleep) */

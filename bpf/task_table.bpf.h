@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * task_table.bpf.h - the task table: which tasks pvtrace follows, and the
+ * tracer's own counters.
+ *
+ * A task is tracked iff it has an entry in the `tasks` hash map, keyed by the
+ * task_struct address rather than the tid: a tid changes when a non-leader
+ * thread execs (de_thread swaps it with the leader's), and tids are reused; an
+ * address is reused only after the task is freed, after its final switch,
+ * where its entry is removed (sched.bpf.h).  (Task storage was tried too: no
+ * faster here.)
+ *
+ * Holds: the `tasks` and `counters` maps, zero_task; count(), fill_identity()
+ * (a task's names), task_insert(), and task_lookup(), which registers the root
+ * command at its first sight (register_root()).
+ * Needs: pvtrace.bpf.h; root_tid, root_registered, root_first_kt (pvtrace.bpf.c).
+ */
+#ifndef PVTRACE_TASK_TABLE_BPF_H
+#define PVTRACE_TASK_TABLE_BPF_H
+
+/* Entries allocated on demand: a record is about 1.3 KiB. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PVT_DEFAULT_MAX_TASKS); /* userspace: --max-tasks */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);                         /* struct task_struct * */
+	__type(value, struct pvt_task);
+} tasks SEC(".maps");
+
+/* Never written: the zeroed value a new entry starts from. */
+struct pvt_task zero_task = {};
+
+/* How the tracer itself fared (enum pvt_counter), per CPU: userspace sums them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PVT_C__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+
+	if (c)
+		*c += 1;
+}
+
+/* Direct loads through the BTF pointer (no helper calls): this runs at every creation. */
+static __always_inline void fill_identity(struct pvt_task *pt, struct task_struct *t)
+{
+	pt->tid = t->pid;
+	pt->pid = t->tgid;
+	pt->ppid = pvt_ro(t)->real_parent->tgid;
+	pt->start_time = t->start_time;
+	pt->leader_start_time = pvt_ro(t)->group_leader->start_time;
+	pvt_comm_copy(pt->comm, t->comm);
+	pt->kstack_bytes = pvt_kstack_bytes(t);
+}
+
+/*
+ * Insert a zeroed entry for @t and return it; NULL (counted) when the map is
+ * full (--max-tasks tasks alive) or out of memory.  An entry already there
+ * would be a task's freed without its final switch seen: counted, replaced.
+ */
+static __always_inline struct pvt_task *task_insert(struct task_struct *t)
+{
+	__u64 key = (__u64)t;
+	long err;
+
+	err = bpf_map_update_elem(&tasks, &key, &zero_task, BPF_NOEXIST);
+	if (err == -17 /* EEXIST */) {
+		count(PVT_C_STALE_REUSED);
+		err = bpf_map_update_elem(&tasks, &key, &zero_task, BPF_ANY);
+	}
+	if (err) {
+		count(PVT_C_TASKMAP_FULL);
+		return NULL;
+	}
+	count(PVT_C_TASKS_SEEN);
+	return bpf_map_lookup_elem(&tasks, &key);
+}
+
+/*
+ * The root command was forked by pvtrace before tracing began, so it is
+ * registered at its first sight, with a baseline of the kernel's counters.
+ */
+static __noinline struct pvt_task *register_root(struct task_struct *t)
+{
+	struct pvt_task *pt;
+
+	pt = task_insert(t);
+	if (!pt)
+		return NULL;
+	root_registered = 1;
+	root_first_kt = bpf_ktime_get_ns();
+	fill_identity(pt, t);
+	__builtin_memcpy(pt->comm_first, pt->comm, sizeof(pt->comm));
+	pt->flags = PVT_F_ROOT | PVT_F_BASELINE;
+	pt->first_ns = pvt_rq_clock(t);
+	pvt_read_kcounters(t, &pt->kbase);
+	if (t == bpf_get_current_task_btf()) {
+		/* First seen on the CPU (a syscall, an exec, a fork): it is in a slice now. */
+		pt->last_in_ns = pt->first_ns;
+		pt->last_in_task_ns = t->se.exec_start;
+	}
+	return pt;
+}
+
+/*
+ * @t's entry, or NULL if it is not tracked.  The root's entry is made at its
+ * first sight, here, and *@fresh set: its counters' baseline was just read.
+ */
+static __always_inline struct pvt_task *task_lookup(struct task_struct *t, bool *fresh)
+{
+	__u64 key = (__u64)t;
+	struct pvt_task *pt;
+
+	pt = bpf_map_lookup_elem(&tasks, &key);
+	if (pt || root_registered || t->pid != root_tid || !root_tid)
+		return pt;
+	*fresh = true;
+	return register_root(t);
+}
+
+#endif /* PVTRACE_TASK_TABLE_BPF_H */
