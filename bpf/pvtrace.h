@@ -4,7 +4,8 @@
  *
  * Only types that cross the kernel/user boundary live here: the per-task
  * record kept in the task map, the ring-buffer records, the counter indices.
- * Enums are append-only: a later `pvtrace report` must read older captures.
+ * Enums are append-only: numbers once written (a JSON report's codes, any
+ * saved record) keep their meaning in later versions.
  */
 #ifndef PVTRACE_H
 #define PVTRACE_H

@@ -16,7 +16,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Exit statuses of pvtrace itself (SPEC.md, CLI conventions). */
+/* Exit statuses of pvtrace itself, beside the command's own (README.md: "pvtrace exits with"). */
 enum {
 	PVT_EXIT_FAILURE = 1,  /* pvtrace's own failure */
 	PVT_EXIT_USAGE = 2,    /* usage error */

@@ -347,7 +347,7 @@ static void task_obj(json_writer_t *jw, const struct pvt_model *m, const struct 
 		jw_uint_field(jw, "runq_ns", pvt_kdelta_runq(rec));
 		jw_bool_field(jw, "exact", rec->exact);
 		if (t->flags & PVT_F_EXITED) {
-			/* SPEC's reading: at sched_process_exit, before the final switch */
+			/* the kernel's reading at sched_process_exit, before the final switch (docs/METRICS.md) */
 			jw_name(jw, "at_exit");
 			jw_start_object(jw);
 			jw_uint_field(jw, "voluntary", t->kexit.nvcsw - t->kbase.nvcsw);
