@@ -33,8 +33,8 @@ def trace(cmd, extra=(), timeout=TIMEOUT, **kw):
                 timeout=timeout, **kw)
         with open(path) as f:
             text = f.read()
-        report = json.loads(text) if text else None
-        return p, report
+        check(text, "no report written (exit %d): %s" % (p.returncode, p.stderr.decode()[-2000:]))
+        return p, json.loads(text)
     finally:
         os.unlink(path)
 
@@ -42,6 +42,8 @@ def trace(cmd, extra=(), timeout=TIMEOUT, **kw):
 def assert_exact(r):
     """Every task that ended is verified exact against the kernel's counters."""
     v = r["verified"]
+    # (Every caller's command ends under tracing: at least it is compared, else nothing is.)
+    check(any(t["kernel"] is not None for t in r["tasks"]), "no ended task to verify: %s" % v)
     bad = [t for t in r["tasks"] if t["kernel"] is not None and not t["kernel"]["exact"]]
     check(not bad, "tasks not exact: %s" % [
         (t["tid"], t["switches"]["voluntary"], t["kernel"]["voluntary"],
@@ -60,6 +62,7 @@ def assert_exact(r):
 
 def assert_consistent(r):
     """Relations that hold in every report."""
+    check(r["tasks"], "tasks reported")
     for t in r["tasks"]:
         s = t["switches"]
         check(sum(s["from"].values()) == s["in"], "from sums to in: %s" % t)
@@ -94,6 +97,7 @@ def by_tid(r):
 
 
 def assert_runq_sane(r):
+    check(r["tasks"], "tasks reported")
     for t in r["tasks"]:
         q = t["runq"]
         check(q["p50_ns"] <= q["p99_ns"] <= q["max_ns"], "p50 <= p99 <= max: %s" % q)

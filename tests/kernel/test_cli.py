@@ -22,11 +22,20 @@ def workload_stdio_is_untouched():
     check("verified" in err and "PROCESSES" in err, "report on stderr")
 
 
+# The live status line: "... tasks alive ... switches/s ...", drawn after a carriage return
+# and erased with "\r\x1b[K" (user/status.c).
+STATUS_MARKS = (b"tasks alive", b"switches/s")
+
+
 @test
 def live_status_only_on_a_terminal():
-    # Not a tty: no status line.
+    # Not a tty: no status line.  What would show it (asserted present on a tty below) is
+    # absent, and so is any carriage return or escape sequence: stderr is the report alone.
     p = run([PVTRACE, "run", "--", "sleep", "1.5"])
-    check(b"switches/s" not in p.stderr, "no status when stderr is not a tty")
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr.decode()))
+    check(b"verified" in p.stderr and b"PROCESSES" in p.stderr, "the report: %r" % p.stderr[:300])
+    check(not any(m in p.stderr for m in STATUS_MARKS) and b"\r" not in p.stderr and
+          b"\x1b" not in p.stderr, "no status when stderr is not a tty: %r" % p.stderr[:300])
     # A tty: the status line is drawn and erased.
     pid, fd = pty.fork()
     if pid == 0:
@@ -45,7 +54,7 @@ def live_status_only_on_a_terminal():
         buf += chunk
     _, st = os.waitpid(pid, 0)
     check(os.waitstatus_to_exitcode(st) == 0, "exit")
-    check(b"tasks alive" in buf and b"switches/s" in buf, "status drawn: %r" % buf[:300])
+    check(all(m in buf for m in STATUS_MARKS), "status drawn: %r" % buf[:300])
     check(b"\r\x1b[K" in buf, "status erased")
 
 
@@ -57,6 +66,8 @@ def missing_command_is_127():
     check(len(err) == 1 and "no-such-command-pvtrace" in err[0], "one line: %s" % err)
     p = run([PVTRACE, "run", "--", "/nonexistent/dir/cmd"])
     check(p.returncode == 127, "path: exit %d" % p.returncode)
+    err = p.stderr.decode().strip().splitlines()
+    check(len(err) == 1 and "/nonexistent/dir/cmd" in err[0], "path: one line: %s" % err)
 
 
 @test
@@ -99,8 +110,10 @@ def unprivileged_user_gets_one_line():
     p = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
              PVTRACE, "run", "--", "true"])
     check(p.returncode == 1, "exit %d" % p.returncode)
+    # One line, pvtrace's own (no libbpf dump before or after it).
     err = p.stderr.decode().strip().splitlines()
-    check(len(err) == 1 and "root" in err[0] and "CAP_BPF" in err[0], "one line: %s" % err)
+    check(len(err) == 1 and err[0].startswith("pvtrace: ") and "root" in err[0] and
+          "CAP_BPF" in err[0], "one line: %s" % err)
     check(b"libbpf" not in p.stderr, "no libbpf dump")
 
 
@@ -115,12 +128,23 @@ def kernel_without_btf_gets_one_line():
 
 @test
 def unwritable_output_fails_before_running():
-    for opt in (["-o", "/nonexistent/dir/report"], ["--events=/nonexistent/dir/events"]):
-        p = run([PVTRACE, "run", *opt, "--", "sh", "-c", "echo ran"])
-        check(p.returncode == 1, "%s: exit %d" % (opt, p.returncode))
-        check(b"ran" not in p.stdout, "%s: the command did not run" % opt)
-        err = p.stderr.decode().strip().splitlines()
-        check(len(err) == 1 and "/nonexistent/dir" in err[0], "%s: one line: %s" % (opt, err))
+    with tempfile.TemporaryDirectory() as d:
+        # The command leaves a mark (a file, and "ran" on stdout) if it runs at all.
+        mark = os.path.join(d, "ran")
+        cmd = ["sh", "-c", 'echo ran; : > "$1"', "sh", mark]
+        # The control: with outputs it can write, the command runs and the mark is seen.
+        p = run([PVTRACE, "run", "--no-status", "-o", os.path.join(d, "report"),
+                 "--events=" + os.path.join(d, "events"), "--", *cmd])
+        check(p.returncode == 0 and p.stdout == b"ran\n" and os.path.exists(mark),
+              "control run: exit %d, %r: %s" % (p.returncode, p.stdout, p.stderr.decode()))
+        os.unlink(mark)
+        for opt in (["-o", "/nonexistent/dir/report"], ["--events=/nonexistent/dir/events"]):
+            p = run([PVTRACE, "run", *opt, "--", *cmd])
+            check(p.returncode == 1, "%s: exit %d" % (opt, p.returncode))
+            check(p.stdout == b"" and not os.path.exists(mark), "%s: the command did not run: %r"
+                  % (opt, p.stdout))
+            err = p.stderr.decode().strip().splitlines()
+            check(len(err) == 1 and "/nonexistent/dir" in err[0], "%s: one line: %s" % (opt, err))
 
 
 if __name__ == "__main__":

@@ -123,6 +123,7 @@ def renames_are_kept_in_order():
     p, r = trace([CREATOR, "2", "--rename"])
     check(p.returncode == 0, p.stderr.decode())
     made = [l for l in json_lines(p.stdout.decode()) if l.get("how") == "pthread_create"]
+    check(len(made) == 2, "creator made %d threads" % len(made))
     tasks = by_tid(r)
     for l in made:
         n = tasks[l["tid"]]["names"]
@@ -145,6 +146,7 @@ def without_syscall_hooks_creations_are_named_but_not_timed():
     check(p.returncode == 0, p.stderr.decode())
     assert_exact(r)
     made = [l for l in json_lines(p.stdout.decode()) if l.get("how") in CREATION_SHAPES]
+    check(len(made) == 2 * len(CREATION_SHAPES), "creator made %d" % len(made))
     tasks = by_tid(r)
     for l in made:
         t = tasks[l["tid"]]
@@ -240,12 +242,16 @@ def syscall_hooks_follow_bursts_of_creation():
     timed_threads = sum(1 for tid in made if by_tid(r)[tid]["created"]["syscall_ns"] is not None)
     check(timed_threads >= 20, "most of the creators' threads timed: %d of 40" % timed_threads)
     text = run([PVTRACE, "run", "--no-status", "--", "sh", "-c", script, "sh", CREATOR])
+    check(text.returncode == 0, "text: exit %d: %s" % (text.returncode, text.stderr.decode()))
     check(b"creating syscalls timed" in text.stderr, "the text report says what was timed")
-    # --syscall-costs always: one window, everything timed.
+    # --syscall-costs always: one window, everything timed (the 40 threads among them).
     p, r = trace(["sh", "-c", script, "sh", CREATOR], extra=["--syscall-costs", "always"])
     check(p.returncode == 0, p.stderr.decode())
     h = r["tracer"]["syscall_hooks"]
     born = [t for t in r["tasks"] if t["created"] and t["created"]["syscall"] != "kernel"]
+    made = {l["tid"] for l in creator_lines(p)}
+    check(len(made) == 40 and made <= {t["tid"] for t in born}, "always: the 40 threads born: %s"
+          % sorted(made))
     check(h["mode"] == "always" and h["windows"] == 1 and
           all(t["created"]["syscall_ns"] is not None for t in born), "always: %s" % h)
 

@@ -35,11 +35,16 @@ def signal_test(sig, expect):
                              start_new_session=True)
         # Wait until the command runs (its report line would be missing otherwise).
         deadline = time.time() + 10
-        while time.time() < deadline:
+        started = False
+        while not started and time.time() < deadline:
             kids = run(["pgrep", "-P", str(p.pid)]).stdout.split()
-            if kids and open("/proc/%s/comm" % kids[0].decode()).read().strip() == "sleep":
-                break
-            time.sleep(0.05)
+            started = bool(kids) and open("/proc/%s/comm" % kids[0].decode()).read().strip() == "sleep"
+            if not started:
+                time.sleep(0.05)
+        if not started:
+            p.kill()
+            p.communicate()
+        check(started, "the command did not start within 10 s")
         p.send_signal(sig)
         out, err = p.communicate(timeout=20)
         check(p.returncode == expect, "exit %d, want %d: %s" % (p.returncode, expect, err))
@@ -59,6 +64,10 @@ def sigint_is_forwarded_and_the_report_written():
     signal_test(signal.SIGINT, 128 + signal.SIGINT)
 
 
+# What crash's main process got from waitpid() for its victim (tests/progs/crash.c).
+VICTIM_STATUS = {"segv": 11, "kill": 15, "exitgroup": 3 << 8}
+
+
 def crash_run(mode):
     p, r = trace([CRASH, mode])
     check(p.returncode == 0, "crash %s: %d %s" % (mode, p.returncode, p.stderr.decode()))
@@ -66,16 +75,18 @@ def crash_run(mode):
     assert_consistent(r)
     roles = json_lines(p.stdout.decode())
     main = [x for x in roles if x["role"] == "main"][0]
+    check(main["victim_status"] == VICTIM_STATUS[mode], "the victim's wait status: %s" % main)
     victim = main["victim_pid"]
     procs = {x["pid"]: x for x in r["processes"]}
     tasks = by_tid(r)
     return r, roles, procs[victim], tasks, victim
 
 
-def assert_others_untouched(r, victim):
-    for q in r["processes"]:
-        if q["pid"] == victim:
-            continue
+def assert_others_untouched(r, victim, others):
+    """The victim's is the only process hurt: the others (main, and segv's 2 clean ones)."""
+    rest = [q for q in r["processes"] if q["pid"] != victim]
+    check(len(rest) == others, "%d other processes: %s" % (others, [q["pid"] for q in rest]))
+    for q in rest:
         check(q["exit"] == dict(q["exit"], code=0, signal=None, collateral_threads=0,
                                 origin_tid=None), "process %d untouched: %s" % (q["pid"], q["exit"]))
     x = r["summary"]["exits"]
@@ -92,6 +103,8 @@ def a_faulting_thread_takes_down_only_its_process():
     check(vp["exit"]["collateral_threads"] == 3, "3 siblings taken down: %s" % vp["exit"])
     check(tasks[faulter]["exit"]["how"] == "signal" and tasks[faulter]["exit"]["sender_tid"] == faulter,
           "the fault is the faulter's own: %s" % tasks[faulter]["exit"])
+    check(sorted(x["role"] for x in roles) ==
+          ["clean", "clean", "faulter", "main", "sib", "sib", "victim_main"], "roles %s" % roles)
     for x in roles:
         if x["role"] in ("sib", "victim_main"):
             e = tasks[x["tid"]]["exit"]
@@ -102,7 +115,7 @@ def a_faulting_thread_takes_down_only_its_process():
             # it slept 200 ms before exiting
             check(tasks[x["tid"]]["lifetime_ns"] >= 200e6, "lifetime %s" % tasks[x["tid"]])
     check(r["summary"]["exits"]["signaled"] == 1, "one process signaled")
-    assert_others_untouched(r, victim)
+    assert_others_untouched(r, victim, 3)
 
 
 @test
@@ -114,7 +127,7 @@ def a_kill_names_its_target_as_the_origin():
     check(vp["exit"]["collateral_threads"] == 2, "2 threads collateral: %s" % vp["exit"])
     e = tasks[victim]["exit"]
     check(e["how"] == "signal" and e["sender_pid"] == main["pid"], "sent by main: %s" % e)
-    assert_others_untouched(r, victim)
+    assert_others_untouched(r, victim, 1)
 
 
 @test
@@ -125,7 +138,7 @@ def exit_group_from_a_thread_ends_its_siblings():
     check(vp["exit"]["origin_tid"] == quitter and vp["exit"]["collateral_threads"] == 3,
           "quitter began it, 3 collateral: %s" % vp["exit"])
     check(tasks[quitter]["exit"]["how"] == "exit", "quitter's own exit")
-    assert_others_untouched(r, victim)
+    assert_others_untouched(r, victim, 1)
 
 
 @test

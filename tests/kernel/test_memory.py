@@ -170,6 +170,7 @@ def text_report_tells_the_marginal_memory_cost():
                  "One more process here:", "a thread in memory here"):
         check(want in text, "%r in the text report" % want)
     p, r = trace([MEMHOG, "--mib=8", "--threads=2", "--fork", "--hold-ms=300"])
+    check(p.returncode == 0, p.stderr.decode())
     sm = r["summary"]["memory"]
     check(abs(sm["process_to_thread"] - sm["processes"]["marginal_bytes"] /
               sm["threads"]["marginal_bytes"]) < 1e-6, "ratio of the marginals: %s" % sm)

@@ -15,17 +15,22 @@ def hostile_thread_names_are_escaped():
     comms = [t["comm"] for t in r["tasks"]]
     check(name in comms, "JSON carries the exact name: %r" % comms)
     p = run([PVTRACE, "run", "--no-status", "--", SPAWN, "rename", name])
+    check(p.returncode == 0, "text: exit %d: %r" % (p.returncode, p.stderr))
     text = p.stderr
+    check(b"verified" in text and b"PROCESSES" in text, "the text report: %r" % text[:300])
     bad = [c for c in text if c < 0x20 and c != 0x0a]
     check(not bad, "control bytes on the terminal: %r" % bytes(bad))
     check(b"\\x1b[31mevil\\x0a\\x07" in text, "escaped name shown")
     # The live event stream too: escaped in text, exact in JSON lines.
     p = run([PVTRACE, "run", "--no-status", "-o", "/dev/null", "--events", "--", SPAWN, "rename", name])
+    check(p.returncode == 0, "--events: exit %d: %r" % (p.returncode, p.stderr))
+    check(b" rename " in p.stderr, "the rename line: %r" % p.stderr)
     bad = [c for c in p.stderr if c < 0x20 and c != 0x0a]
     check(not bad, "control bytes in --events: %r" % bytes(bad))
     check(b"\\x1b[31mevil\\x0a\\x07" in p.stderr, "escaped name in --events")
     p = run([PVTRACE, "run", "--no-status", "-f", "json", "-o", "/dev/null", "--events", "--",
              SPAWN, "rename", name])
+    check(p.returncode == 0, "--events -f json: exit %d: %r" % (p.returncode, p.stderr))
     ev = json_lines(p.stderr.decode())
     check(any(e["event"] == "rename" and e["comm"] == name for e in ev), "JSON event: %s" % ev)
 
@@ -91,8 +96,10 @@ def bpf_stats_report_each_programs_own_cost():
     with open("/proc/sys/kernel/bpf_stats_enabled") as f:
         check(f.read().strip() == before, "bpf_stats_enabled restored to %s" % before)
     p, r = trace(["true"])
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr.decode()))
     check(r["tracer"]["bpf_programs"] is None, "null without --bpf-stats")
     p, r = trace(["true"], extra=["--no-syscall-costs"])
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr.decode()))
     h = r["tracer"]["syscall_hooks"]
     check(h == {"mode": "never", "windows": 0, "attached_ns": 0}, "never: %s" % h)
 

@@ -200,14 +200,19 @@ def migrations_are_counted():
     if os.cpu_count() < 2:
         raise Skip("needs two CPUs")
     p, r = trace([SPAWN, "migrate", "20"])
-    check(p.returncode == 0, p.stderr.decode())
+    check(p.returncode == 0 and p.stdout == b"migrated 20\n", "exit %d, %r: %s"
+          % (p.returncode, p.stdout, p.stderr.decode()))
     root = by_tid(r)[r["root_pid"]]
     # 20 moves, the first of which may find it on that CPU already.
     check(root["migrations"] >= 19, "migrations %d" % root["migrations"])
+    # Both partners pinned to one CPU: found and checked, each of them.
     p, r = trace([PVLOAD, "pingpong", "--threads", "--rounds", "2000", "--pin", "0", "--quiet"])
-    for t in r["tasks"]:
-        if t["comm"] in ("ping-t0", "pong-t0"):
-            check(t["migrations"] <= 2, "pinned tasks stay put: %s" % t["migrations"])
+    check(p.returncode == 0, "pinned ping-pong: exit %d: %s" % (p.returncode, p.stderr.decode()))
+    pinned = [t for t in r["tasks"] if t["comm"] in ("ping-t0", "pong-t0")]
+    check(sorted(t["comm"] for t in pinned) == ["ping-t0", "pong-t0"],
+          "the two pinned threads: %s" % [t["comm"] for t in r["tasks"]])
+    for t in pinned:
+        check(t["migrations"] <= 2, "pinned tasks stay put: %s %s" % (t["comm"], t["migrations"]))
 
 
 def perf_usecs_per_op(args):
@@ -255,6 +260,7 @@ def report_estimates_switch_cost_from_the_calibration():
                      extra=["--calibration", path])
         check(p.returncode == 0, p.stderr.decode())
         check(r["calibration"] is not None, "calibration in the report")
+        check(r["tasks"], "tasks reported")
         for t in r["tasks"]:
             sc = t["switch_cost"]
             s = t["switches"]
@@ -270,16 +276,19 @@ def report_estimates_switch_cost_from_the_calibration():
         p = run([PVTRACE, "run", "--no-status", "--hist", "--calibration", path, "--", PVLOAD,
                  "mixed", "--rounds", "3000", "--quiet"])
         text = p.stderr.decode()
+        check(p.returncode == 0, "--hist: exit %d: %s" % (p.returncode, text))
         check("calibrated" in text and "estimate" in text, "text says estimate")
         check("RUN-QUEUE LATENCY HISTOGRAMS" in text and "distribution" in text, "--hist")
         long_lines = [l for l in text.splitlines() if len(l) > 100]
         check(not long_lines, "over 100 columns: %s" % long_lines[:3])
     # Without one: says how to make one.
     p, r = trace(["true"], extra=["--calibration", "/nonexistent/cal.json"])
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr.decode()))
     check(r["calibration"] is None and r["tasks"][0]["switch_cost"]["estimated_ns"] is None,
           "no estimate without calibration")
     p = run([PVTRACE, "run", "--no-status", "--", "true"],
             env=dict(os.environ, PVTRACE_CALIBRATION="/nonexistent/cal.json"))
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr.decode()))
     check(b"pvtrace calibrate" in p.stderr, "says how to make one")
 
 
