@@ -1,7 +1,7 @@
 #!/bin/bash
 # run.sh - the whole test suite: the cmocka unit tests given as arguments, then
-# the kernel-level tests (tests/kernel/run_tests.py), then pvtrace bench's
-# (tests/bench/run_tests.py).  Prints every result and
+# the kernel-level tests (tests/kernel/run_tests.py: every tests/kernel/test_*.py,
+# one summary), then pvtrace bench's (tests/bench/run_tests.py).  Prints every result and
 # ends with one line: "N passed, N failed, N skipped".  Exit status 0 only if
 # nothing failed (and, under CI=true, nothing was skipped).
 set -uo pipefail

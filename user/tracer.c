@@ -25,11 +25,6 @@
 
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
 
-/* Creating stopped: detach the syscall hooks after this long without a creation or exec. */
-#define HOOKS_IDLE_NS 20000000ull
-/* While attached, look this often (ms). */
-#define HOOKS_TICK_MS 5
-
 struct pvt_tracer {
 	struct pvtrace_bpf *skel;
 	struct empty_bpf *null_skel;
@@ -40,9 +35,7 @@ struct pvt_tracer {
 	int stats_fd;                   /* BPF_ENABLE_STATS (--bpf-stats), -1 */
 	enum pvt_sys_mode sys_mode;
 	struct bpf_link *sys_links[2];  /* sys_enter, sys_exit while attached */
-	bool hooks_on;
-	uint64_t last_activity, last_active_ns, attached_at_ns;
-	struct pvt_hooks_stats hooks;
+	struct pvt_hooks_state hooks;
 };
 
 static const char need_priv[] =
@@ -161,13 +154,9 @@ static int sys_hooks_attach(struct pvt_tracer *tr, uint64_t now_ns)
 			return -1;
 		}
 	}
-	tr->hooks_on = true;
 	bss->sys_hooks_on = 1;
 	bss->sys_hooks_wanted = 0;
-	tr->hooks.windows++;
-	tr->attached_at_ns = now_ns;
-	tr->last_active_ns = now_ns;
-	tr->last_activity = bss->sys_activity;
+	tracer_hooks_attached(&tr->hooks, bss->sys_activity, now_ns);
 	return 0;
 }
 
@@ -181,8 +170,7 @@ static void sys_hooks_detach(struct pvt_tracer *tr, uint64_t now_ns)
 		tr->sys_links[i] = NULL;
 	}
 	bss->sys_hooks_gen++;
-	tr->hooks_on = false;
-	tr->hooks.attached_ns += now_ns - tr->attached_at_ns;
+	tracer_hooks_detached(&tr->hooks, now_ns);
 }
 
 int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
@@ -200,7 +188,7 @@ int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 	tr->ctx = o->ctx;
 	tr->stats_fd = -1;
 	tr->sys_mode = o->sys_mode;
-	tr->hooks.mode = o->sys_mode;
+	tr->hooks.stats.mode = o->sys_mode;
 	if (o->bpf_stats) {
 		tr->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (tr->stats_fd < 0) {
@@ -353,7 +341,7 @@ int tracer_read_class_stats(struct pvt_tracer *tr, struct pvt_class_sum *out)
 
 void tracer_detach(struct pvt_tracer *tr)
 {
-	if (tr->hooks_on)
+	if (tr->hooks.on)
 		sys_hooks_detach(tr, pvt_now_ns());
 	if (tr->skel)
 		pvtrace_bpf__detach(tr->skel);
@@ -507,41 +495,72 @@ int tracer_count_exiting(struct pvt_tracer *tr)
 		       (int)(c[PVT_C_TASKS_EXITED] - c[PVT_C_TASKS_DEAD]) : 0;
 }
 
+/* The bursts logic alone (tracer.h): no BPF here. */
+enum pvt_hooks_step tracer_hooks_step(struct pvt_hooks_state *h, bool wanted, uint64_t activity,
+				      uint64_t now_ns)
+{
+	if (!h->on)
+		return wanted ? PVT_HOOKS_ATTACH : PVT_HOOKS_STAY;
+	if (activity != h->last_activity) {
+		h->last_activity = activity;
+		h->last_active_ns = now_ns;
+		return PVT_HOOKS_STAY;
+	}
+	return now_ns - h->last_active_ns >= PVT_HOOKS_IDLE_NS ? PVT_HOOKS_DETACH : PVT_HOOKS_STAY;
+}
+
+void tracer_hooks_attached(struct pvt_hooks_state *h, uint64_t activity, uint64_t now_ns)
+{
+	h->on = true;
+	h->stats.windows++;
+	h->attached_at_ns = now_ns;
+	h->last_active_ns = now_ns;
+	h->last_activity = activity;
+}
+
+void tracer_hooks_detached(struct pvt_hooks_state *h, uint64_t now_ns)
+{
+	h->on = false;
+	h->stats.attached_ns += now_ns - h->attached_at_ns;
+}
+
+void tracer_hooks_stats_at(const struct pvt_hooks_state *h, uint64_t now_ns,
+			   struct pvt_hooks_stats *out)
+{
+	*out = h->stats;
+	if (h->on)
+		out->attached_ns += now_ns - h->attached_at_ns;
+}
+
 int tracer_sys_hooks_tick(struct pvt_tracer *tr, uint64_t now_ns)
 {
 	struct pvtrace_bpf__bss *bss;
-	uint64_t a;
 
 	if (!tr->skel || tr->sys_mode != PVT_SYS_BURSTS)
 		return -1;
 	bss = tr->skel->bss;
-	if (!tr->hooks_on) {
-		if (!*(volatile __u32 *)&bss->sys_hooks_wanted)
-			return -1;
+	switch (tracer_hooks_step(&tr->hooks, *(volatile __u32 *)&bss->sys_hooks_wanted,
+				  *(volatile __u64 *)&bss->sys_activity, now_ns)) {
+	case PVT_HOOKS_ATTACH:
 		if (sys_hooks_attach(tr, now_ns)) {
 			pvt_warn("cannot attach the syscall hooks again (%s): creations from now on "
 				 "are not timed", strerror(errno));
 			tr->sys_mode = PVT_SYS_NEVER;
 			return -1;
 		}
-		return HOOKS_TICK_MS;
-	}
-	a = *(volatile __u64 *)&bss->sys_activity;
-	if (a != tr->last_activity) {
-		tr->last_activity = a;
-		tr->last_active_ns = now_ns;
-	} else if (now_ns - tr->last_active_ns >= HOOKS_IDLE_NS) {
+		break;
+	case PVT_HOOKS_DETACH:
 		sys_hooks_detach(tr, now_ns);
-		return -1;
+		break;
+	case PVT_HOOKS_STAY:
+		break;
 	}
-	return HOOKS_TICK_MS;
+	return tr->hooks.on ? PVT_HOOKS_TICK_MS : -1;
 }
 
 void tracer_sys_hooks_stats(struct pvt_tracer *tr, uint64_t now_ns, struct pvt_hooks_stats *out)
 {
-	*out = tr->hooks;
-	if (tr->hooks_on)
-		out->attached_ns += now_ns - tr->attached_at_ns;
+	tracer_hooks_stats_at(&tr->hooks, now_ns, out);
 }
 
 int tracer_prog_stats(struct pvt_tracer *tr, struct pvt_prog_stats **out, size_t *n)
@@ -588,7 +607,7 @@ void tracer_close(struct pvt_tracer *tr)
 {
 	if (!tr)
 		return;
-	if (tr->hooks_on)
+	if (tr->hooks.on)
 		sys_hooks_detach(tr, pvt_now_ns());
 	if (tr->stats_fd >= 0)
 		close(tr->stats_fd);

@@ -46,6 +46,38 @@ int tracer_sys_hooks_tick(struct pvt_tracer *tr, uint64_t now_ns);
 void tracer_sys_hooks_stats(struct pvt_tracer *tr, uint64_t now_ns, struct pvt_hooks_stats *out);
 
 /*
+ * The bursts logic of the syscall hooks, apart from BPF (unit-tested alone):
+ * tracer_sys_hooks_tick reads the BPF side's request flag and activity count
+ * (creations and execs), asks tracer_hooks_step what to do, and attaches or
+ * detaches the hooks, which it then notes with tracer_hooks_attached/_detached.
+ */
+#define PVT_HOOKS_IDLE_NS 20000000ull /* detach after this long without a creation or exec */
+#define PVT_HOOKS_TICK_MS 5           /* while attached, look this often (ms) */
+
+struct pvt_hooks_state {
+	bool on;                      /* attached */
+	uint64_t last_activity;       /* the activity count at the last look */
+	uint64_t last_active_ns;      /* when it last changed (or the hooks were attached) */
+	uint64_t attached_at_ns;      /* when the open window began */
+	struct pvt_hooks_stats stats; /* mode, windows, attached_ns of the closed windows */
+};
+
+enum pvt_hooks_step {
+	PVT_HOOKS_STAY,   /* nothing to do */
+	PVT_HOOKS_ATTACH, /* detached, and the BPF side asks for them */
+	PVT_HOOKS_DETACH, /* attached, and the activity count still for PVT_HOOKS_IDLE_NS */
+};
+
+/* What to do at now_ns; notes a change of the activity count while attached. */
+enum pvt_hooks_step tracer_hooks_step(struct pvt_hooks_state *h, bool wanted, uint64_t activity,
+				      uint64_t now_ns);
+void tracer_hooks_attached(struct pvt_hooks_state *h, uint64_t activity, uint64_t now_ns);
+void tracer_hooks_detached(struct pvt_hooks_state *h, uint64_t now_ns);
+/* The statistics at now_ns: an open window counts up to now_ns. */
+void tracer_hooks_stats_at(const struct pvt_hooks_state *h, uint64_t now_ns,
+			   struct pvt_hooks_stats *out);
+
+/*
  * The run-time statistics of each program (only with opts.bpf_stats; else
  * *n = 0).  *out: caller frees.  0 or -errno.
  */

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "calibrate.h"
 #include "common.h"
@@ -205,6 +206,36 @@ static void test_finish(void **state)
 	assert_near(r.results[PVT_CAL_FUTEX_PROCESSES].switch_ns, 1600.125, 1e-9);
 	assert_near(r.same_as_ns, 900, 1e-9);
 	assert_near(r.as_change_ns, 1800.0625, 1e-9);
+}
+
+/*
+ * The floor at 0 and the mean of the pairs, exactly: a pair whose round trip is below its
+ * loop overhead (clamped), one equal to it (0 without the clamp too), and two above.
+ */
+static void test_finish_clamped(void **state)
+{
+	struct pvt_calibration c;
+	struct pvt_cal_run r;
+	char path[512];
+
+	made_up_run(&r, 1);
+	r.results[PVT_CAL_PIPE_THREADS].roundtrip_ns = 800;      /* overhead 1000: -100 -> 0 */
+	r.results[PVT_CAL_PIPE_PROCESSES].roundtrip_ns = 1000;   /* overhead 1000: 0 */
+	cal_finish(&r);
+	assert_true(r.results[PVT_CAL_PIPE_THREADS].switch_ns == 0);
+	assert_true(r.results[PVT_CAL_PIPE_PROCESSES].switch_ns == 0);
+	assert_true(r.results[PVT_CAL_FUTEX_THREADS].switch_ns == 800);        /* (2600 - 1000) / 2 */
+	assert_true(r.results[PVT_CAL_FUTEX_PROCESSES].switch_ns == 1600.125); /* (4100.25 - 900) / 2 */
+	assert_true(r.same_as_ns == 400);        /* (0 + 800) / 2: the clamped 0 counts */
+	assert_true(r.as_change_ns == 800.0625); /* (0 + 1600.125) / 2 */
+
+	/* and so in the file (to 0.1 ns) */
+	snprintf(path, sizeof(path), "%s", tpath("clamped/cal.json"));
+	assert_int_equal(calibration_save(path, &r), 0);
+	assert_int_equal(calibration_load(path, &c), 0);
+	assert_true(c.same_as_ns == 400);
+	assert_near(c.as_change_ns, 800.1, 1e-9);
+	assert_near(c.pipe_threads_rt_ns, 800, 1e-9);
 }
 
 static void test_default_path(void **state)
@@ -446,9 +477,12 @@ static void test_measure_short(void **state)
 		assert_true(res.loop_overhead_ns > 0 && isfinite(res.loop_overhead_ns));
 		assert_true(res.roundtrip_p10_ns <= res.roundtrip_ns);
 		assert_true(res.roundtrip_ns <= res.roundtrip_p90_ns);
-		assert_true(res.switch_ns >= 0);
-		assert_near(res.switch_ns,
-				    cal_switch_ns(res.roundtrip_ns, res.loop_overhead_ns), 1e-9);
+		/* half the round trip beyond the loop's overhead, or 0 when there is none */
+		double want = res.roundtrip_ns > res.loop_overhead_ns ?
+				      (res.roundtrip_ns - res.loop_overhead_ns) / 2 : 0;
+		if (res.switch_ns != want)
+			fail_msg("%s: switch_ns %.17g, want %.17g (round trip %.17g, overhead %.17g)",
+				 res.name, res.switch_ns, want, res.roundtrip_ns, res.loop_overhead_ns);
 	}
 }
 
@@ -479,6 +513,56 @@ static int run_cmd(int quiet, int n, ...)
 	return ret;
 }
 
+static double num(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+		fail_msg("no number %s in %s", key, json_object_to_json_string(o));
+	return json_object_get_double(v);
+}
+
+/*
+ * What a real run wrote is its own arithmetic: per pair, switch_ns is half the round trip
+ * beyond the overhead, or exactly 0 when the round trip is the shorter; the costs are the
+ * means of the pairs; the loader returns the file's numbers.  Each number is rounded to
+ * 0.1 ns in the file, so the recomputed ones are within 0.1 of it.
+ */
+static void check_written_arithmetic(const char *path, const struct pvt_calibration *c)
+{
+	json_object *root = json_object_from_file(path), *results, *cost;
+	double sw[PVT_CAL_NTESTS], rt[PVT_CAL_NTESTS];
+
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "results", &results));
+	assert_int_equal(json_object_array_length(results), PVT_CAL_NTESTS);
+	for (int t = 0; t < PVT_CAL_NTESTS; t++) {
+		json_object *x = json_object_array_get_idx(results, t);
+		double oh = num(x, "loop_overhead_ns"), want;
+
+		rt[t] = num(x, "roundtrip_ns");
+		sw[t] = num(x, "switch_ns");
+		assert_true(rt[t] > 0 && oh > 0);
+		want = rt[t] > oh ? (rt[t] - oh) / 2 : 0;
+		if (rt[t] < oh - 0.1 && sw[t] != 0)
+			fail_msg("pair %d: round trip %g < overhead %g but switch_ns %g", t, rt[t], oh, sw[t]);
+		assert_near(sw[t], want, 0.1 + 1e-9);
+	}
+	assert_true(json_object_object_get_ex(root, "switch_cost_ns", &cost));
+	assert_near(num(cost, "same_address_space"),
+		    (sw[PVT_CAL_PIPE_THREADS] + sw[PVT_CAL_FUTEX_THREADS]) / 2, 0.1 + 1e-9);
+	assert_near(num(cost, "address_space_change"),
+		    (sw[PVT_CAL_PIPE_PROCESSES] + sw[PVT_CAL_FUTEX_PROCESSES]) / 2, 0.1 + 1e-9);
+	assert_true(c->same_as_ns == num(cost, "same_address_space"));
+	assert_true(c->as_change_ns == num(cost, "address_space_change"));
+	assert_true(c->pipe_threads_rt_ns == rt[PVT_CAL_PIPE_THREADS]);
+	assert_true(c->pipe_processes_rt_ns == rt[PVT_CAL_PIPE_PROCESSES]);
+	assert_true(c->futex_threads_rt_ns == rt[PVT_CAL_FUTEX_THREADS]);
+	assert_true(c->futex_processes_rt_ns == rt[PVT_CAL_FUTEX_PROCESSES]);
+	json_object_put(root);
+}
+
 static void test_cmd_options(void **state)
 {
 	char bad[512], good[512];
@@ -506,9 +590,7 @@ static void test_cmd_options(void **state)
 	assert_int_equal(run_cmd(1, 8, "calibrate", "--quick", "--rounds", "200", "--reps", "2", "-o",
 				 good), 0);
 	assert_int_equal(calibration_load(good, &c), 0);
-	assert_true(c.pipe_threads_rt_ns > 0);
-	assert_true(c.futex_processes_rt_ns > 0);
-	assert_true(c.same_as_ns >= 0 && c.as_change_ns >= 0);
+	check_written_arithmetic(good, &c);
 	assert_int_equal(count_entries(tpath("cmd")), 1);
 
 	/* $PVTRACE_CALIBRATION is the default path */
@@ -517,6 +599,7 @@ static void test_cmd_options(void **state)
 	assert_int_equal(run_cmd(1, 5, "calibrate", "--rounds", "100", "--reps", "1"), 0);
 	unsetenv(PVT_CAL_ENV);
 	assert_int_equal(calibration_load(good, &c), 0);
+	check_written_arithmetic(good, &c);
 }
 
 int main(void)
@@ -525,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_quantile),
 		cmocka_unit_test(test_switch_ns),
 		cmocka_unit_test(test_finish),
+		cmocka_unit_test(test_finish_clamped),
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test(test_load_valid),
 		cmocka_unit_test(test_load_missing_file),
