@@ -27,7 +27,7 @@
 #include <linux/capability.h>
 #include <cmocka.h>
 
-#include "run.h"
+#include "cmd_run.h"
 #include "tracer.h"
 
 #define MS 1000000ull
