@@ -139,7 +139,7 @@ int suite_ipc(const struct bench_opts *o, struct bench_results *rs);
 int suite_memory(const struct bench_opts *o, struct bench_results *rs);
 int suite_scale(const struct bench_opts *o, struct bench_results *rs);
 
-/* The machine the figures belong to (user/machine.c), and what was run. */
+/* The machine the figures belong to (lib/machine.c), and what was run. */
 struct bench_machine {
 	struct pvt_machine host;
 	char suites[64];             /* the suites run, comma-separated */
