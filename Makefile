@@ -110,6 +110,7 @@ $(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(OUTPUT)/%.bpf.d $(VMLINUX)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -MT $@ -MF $(@:.o=.d) -c $< -o $@
+	$(Q)touch $@ # clang writes the .d file last: keep the object the newer
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -121,6 +122,7 @@ $(OUTPUT)/%.o: %.c $(OUTPUT)/%.d
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(Q)touch $@
 
 # A skeleton must exist before the first compile of a user object (the .d
 # file names the skeletons it includes for every build after that).

@@ -393,10 +393,10 @@ static void fork_resident(const struct bench_opts *o, struct bench_result *r, si
 	close(pfd[1]);
 
 	/* One message or EOF; a helper that hangs is killed after the timeout. */
-	t0 = bench_now_ns();
+	t0 = pvt_now_ns();
 	while (got < sizeof(m)) {
 		struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
-		int left = tmo - (int)((bench_now_ns() - t0) / 1000000);
+		int left = tmo - (int)((pvt_now_ns() - t0) / 1000000);
 		ssize_t n;
 
 		if (left <= 0) {

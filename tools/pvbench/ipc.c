@@ -680,7 +680,7 @@ static int bw_run(struct bw *b, uint64_t total, uint64_t *ns, char *err, size_t 
 		return partner_fail(&b->peer, "control pipe write", errno, err, errsz);
 	if (b->kind == K_MQ)
 		dl = mq_deadline();
-	t0 = bench_now_ns();
+	t0 = pvt_now_ns();
 	for (sent = 0; sent < total; sent += b->msg) {
 		if (b->kind == K_MQ) {
 			while (mq_timedsend(b->p_tx, b->txbuf, b->msg, 0, &dl) < 0) {
@@ -706,7 +706,7 @@ static int bw_run(struct bw *b, uint64_t total, uint64_t *ns, char *err, size_t 
 		;
 	if (n != 1)
 		return partner_fail(&b->peer, "ack read", n < 0 ? errno : 0, err, errsz);
-	*ns = bench_now_ns() - t0;
+	*ns = pvt_now_ns() - t0;
 	if (!*ns)
 		*ns = 1;
 	return 0;

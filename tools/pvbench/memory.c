@@ -345,7 +345,7 @@ static int kernel_total(double *v)
  */
 static void settle(void)
 {
-	uint64_t end = bench_now_ns() + MEM_SETTLE_MAX_NS;
+	uint64_t end = pvt_now_ns() + MEM_SETTLE_MAX_NS;
 	double prev, cur;
 
 	sleep_ns(MEM_SETTLE_MIN_NS);
@@ -353,7 +353,7 @@ static void settle(void)
 		sleep_ns(MEM_SETTLE_BLIND_NS - MEM_SETTLE_MIN_NS);
 		return;
 	}
-	while (bench_now_ns() < end) {
+	while (pvt_now_ns() < end) {
 		sleep_ns(MEM_SETTLE_STEP_NS);
 		if (kernel_total(&cur) != 1)
 			return;
@@ -385,12 +385,12 @@ static void *idle_thread(void *arg)
 /* Wait until th_ready reaches @n; 0, or -1 after MEM_READY_MS. */
 static int threads_wait_ready(unsigned int n)
 {
-	uint64_t deadline = bench_now_ns() + MEM_READY_MS * 1000000ull;
+	uint64_t deadline = pvt_now_ns() + MEM_READY_MS * 1000000ull;
 	struct timespec ts = { 0, 100000000L };
 	unsigned int r;
 
 	while ((r = __atomic_load_n(&th_ready, __ATOMIC_SEQ_CST)) < n) {
-		if (bench_now_ns() > deadline)
+		if (pvt_now_ns() > deadline)
 			return -1;
 		futex(&th_ready, FUTEX_WAIT_PRIVATE, r, &ts);
 	}
@@ -408,11 +408,11 @@ static void threads_release(pthread_t *t, unsigned int n)
 /* Wait until this process has one thread left (the others released by the kernel). */
 static void threads_wait_gone(void)
 {
-	uint64_t deadline = bench_now_ns() + 1000000000ull;
+	uint64_t deadline = pvt_now_ns() + 1000000000ull;
 	char buf[4096];
 	const char *p;
 
-	while (bench_now_ns() < deadline) {
+	while (pvt_now_ns() < deadline) {
 		if (read_text("/proc/self/status", buf, sizeof(buf)) < 0)
 			return;
 		p = strstr(buf, "\nThreads:");
@@ -557,7 +557,7 @@ static unsigned int procs_start(unsigned int n, pid_t *pid, int rdy[2], int rel[
 /* Read @n ready bytes; 0, or -1 (a child died before, or timeout). */
 static int procs_wait_ready(int rdy, unsigned int n)
 {
-	uint64_t deadline = bench_now_ns() + MEM_READY_MS * 1000000ull;
+	uint64_t deadline = pvt_now_ns() + MEM_READY_MS * 1000000ull;
 	unsigned int got = 0;
 	char buf[256];
 	struct pollfd p = { .fd = rdy, .events = POLLIN };
@@ -565,7 +565,7 @@ static int procs_wait_ready(int rdy, unsigned int n)
 	int left;
 
 	while (got < n) {
-		uint64_t now = bench_now_ns();
+		uint64_t now = pvt_now_ns();
 
 		if (now >= deadline)
 			return -1;
@@ -740,10 +740,10 @@ static int measure(int kind, unsigned int n, struct mem_msg *m)
 		_exit(0);
 	}
 	close(p[1]);
-	deadline = bench_now_ns() + MEM_CHILD_MS * 1000000ull;
+	deadline = pvt_now_ns() + MEM_CHILD_MS * 1000000ull;
 	while (got < sizeof(*m)) {
 		struct pollfd pf = { .fd = p[0], .events = POLLIN };
-		uint64_t now = bench_now_ns();
+		uint64_t now = pvt_now_ns();
 
 		if (now >= deadline) {
 			snprintf(m->err, sizeof(m->err), "the measuring child did not answer in %d s",
@@ -825,9 +825,9 @@ static int measure_clean(const struct bench_opts *o, int kind, unsigned int n, s
 	int e;
 
 	for (int t = 1;; t++) {
-		t0 = bench_now_ns();
+		t0 = pvt_now_ns();
 		e = measure(kind, n, m);
-		dt = (int64_t)(bench_now_ns() - t0);
+		dt = (int64_t)(pvt_now_ns() - t0);
 		if (e || !m->disturbed || t >= MEM_TRIES || dt > *budget)
 			return e;
 		*budget -= dt;
@@ -842,7 +842,7 @@ static void add_median_extras(struct bench_result *r, double (*p)[BENCH_MAX_RUNS
 	if (r->error[0] || !n)
 		return;
 	for (int i = first; i < NPART; i++)
-		bench_extra(r, part_key[i], bench_quantile(p[i], n, 0.5));
+		bench_extra(r, part_key[i], pvt_median(p[i], n));
 	bench_extra(r, "exact_counters", exact);
 	bench_extra(r, "disturbed_runs", disturbed);
 }

@@ -104,14 +104,14 @@ static double thread_batch(struct scale_batch *b)
 	int e = 0;
 
 	b->go = 0;
-	t0 = bench_now_ns();
+	t0 = pvt_now_ns();
 	for (i = 0; i < b->n; i++) {
 		e = pthread_create(&b->tids[i], NULL, waiter, b);
 		if (e)
 			break;
 	}
 	release_threads(b, i);
-	t1 = bench_now_ns();
+	t1 = pvt_now_ns();
 	if (e) {
 		snprintf(b->err, sizeof(b->err), "pthread_create: %s after %u of %u", strerror(e),
 			 i, b->n);
@@ -150,7 +150,7 @@ static double process_batch(struct scale_batch *b)
 		return -1;
 	}
 	fflush(NULL);
-	t0 = bench_now_ns();
+	t0 = pvt_now_ns();
 	for (i = 0; i < b->n; i++) {
 		pid_t pid = fork();
 
@@ -173,7 +173,7 @@ static double process_batch(struct scale_batch *b)
 	}
 	close(p[1]);
 	bad = reap_children(b, i);
-	t1 = bench_now_ns();
+	t1 = pvt_now_ns();
 	close(p[0]);
 	if (e) {
 		snprintf(b->err, sizeof(b->err), "fork: %s after %u of %u", strerror(e), i, b->n);
@@ -372,7 +372,7 @@ static void run_scale(const struct bench_opts *o, struct bench_result *r, unsign
 	double (*batch)(struct scale_batch *) = threads ? thread_batch : process_batch;
 	struct scale_batch b = { 0 };
 	unsigned int runs = o->runs;
-	uint64_t t0 = bench_now_ns();
+	uint64_t t0 = pvt_now_ns();
 	char lim[160];
 	double ms;
 
@@ -409,7 +409,7 @@ static void run_scale(const struct bench_opts *o, struct bench_result *r, unsign
 		bench_add(r, ms);
 		/* --quick on a slow machine: SCALE_QUICK_MIN_RUNS, then mind the budget. */
 		if (o->quick && i + 1 >= SCALE_QUICK_MIN_RUNS &&
-		    bench_now_ns() - t0 > SCALE_QUICK_RESULT_NS)
+		    pvt_now_ns() - t0 > SCALE_QUICK_RESULT_NS)
 			break;
 	}
 	bench_finish(r);
@@ -440,10 +440,10 @@ int suite_scale(const struct bench_opts *o, struct bench_results *rs)
 
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		struct bench_result *r = bench_new(rs, tests[i].name, BENCH_MS);
-		uint64_t t0 = bench_now_ns();
+		uint64_t t0 = pvt_now_ns();
 
 		run_scale(o, r, tests[i].n, tests[i].threads);
-		bench_debug(o, "%s: %.2f s", tests[i].name, (double)(bench_now_ns() - t0) / 1e9);
+		bench_debug(o, "%s: %.2f s", tests[i].name, (double)(pvt_now_ns() - t0) / 1e9);
 		ok += !r->error[0];
 	}
 	return ok ? 0 : -1;
