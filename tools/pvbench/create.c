@@ -72,6 +72,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "fileio.h"
+#include "parse.h"
 #include "pvbench.h"
 
 extern char **environ;
@@ -283,21 +285,13 @@ static int op_clone_thread(void *ctx, uint64_t iters, char *err, size_t errsz)
 /* A "Key:  123 kB" line of a /proc file, in bytes; -1 if missing. */
 static long long proc_kb(const char *path, const char *key)
 {
-	char line[256];
-	size_t klen = strlen(key);
-	long long v = -1;
-	FILE *f = fopen(path, "re");
+	char buf[16384], k[64];
+	uint64_t v;
 
-	if (!f)
+	snprintf(k, sizeof(k), "%s:", key);
+	if (pvt_read_file(path, buf, sizeof(buf)) < 0 || !pvt_text_field(buf, k, &v))
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			v = strtoll(line + klen + 1, NULL, 10) * 1024;
-			break;
-		}
-	}
-	fclose(f);
-	return v;
+	return (long long)v * 1024;
 }
 
 /* What the memory helper sends back: one message, well under PIPE_BUF. */
