@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "child.h"
 #include "clock.h"
 #include "pingpong.h"
 
@@ -377,9 +378,8 @@ static int partner_stop(struct pingpong *pp)
 	pp->partner_running = false;
 	if (!pp->c->processes)
 		return pthread_join(pp->thread, NULL) || pp->partner_err ? -1 : 0;
-	while (waitpid(pp->child, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
+	if (pvt_waitpid(pp->child, &status, 0) < 0)
+		return -1;
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
 }
 

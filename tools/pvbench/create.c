@@ -72,6 +72,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "child.h"
 #include "fileio.h"
 #include "parse.h"
 #include "pvbench.h"
@@ -110,11 +111,9 @@ static int reap(pid_t pid, const char *what, char *err, size_t errsz)
 	char how[64];
 	int st;
 
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR) {
-			snprintf(err, errsz, "waitpid: %s", strerror(errno));
-			return -1;
-		}
+	if (pvt_waitpid(pid, &st, 0) < 0) {
+		snprintf(err, errsz, "waitpid: %s", strerror(errno));
+		return -1;
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;

@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "child.h"
 #include "fileio.h"
 #include "ipc.h"
 #include "parse.h"
@@ -50,9 +51,7 @@ bool peer_dead(struct peer *p)
 
 	if (!p->pid || p->reaped)
 		return true;
-	do
-		r = waitpid(p->pid, &st, WNOHANG);
-	while (r < 0 && errno == EINTR);
+	r = pvt_waitpid(p->pid, &st, WNOHANG);
 	if (r == p->pid || (r < 0 && errno == ECHILD)) {
 		p->reaped = true;
 		p->status = r == p->pid ? st : 0;
@@ -68,8 +67,7 @@ void peer_stop(struct peer *p)
 	if (!p->pid || p->reaped)
 		return;
 	kill(p->pid, SIGKILL);
-	while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
-		;
+	pvt_waitpid(p->pid, &st, 0);
 	p->reaped = true;
 	p->status = st;
 }

@@ -93,6 +93,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "child.h"
 #include "memory.h"
 
 #define MEM_NN 3
@@ -179,8 +180,7 @@ static int measure(int kind, unsigned int n, struct mem_msg *m)
 		got += (size_t)k;
 	}
 	close(p[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	pvt_waitpid(pid, &st, 0);
 	if (got < sizeof(*m)) {
 		if (!m->err[0]) {
 			if (WIFSIGNALED(st))

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "child.h"
 #include "memory.h"
 
 /* ---- idle threads ---- */
@@ -252,8 +253,7 @@ static void procs_end(int *rel_w, pid_t *pid, unsigned int n)
 		*rel_w = -1;
 	}
 	for (unsigned int i = 0; i < n; i++)
-		while (waitpid(pid[i], &st, 0) < 0 && errno == EINTR)
-			;
+		pvt_waitpid(pid[i], &st, 0);
 }
 
 /* The private pages of each child, summed, in bytes; -1 if one cannot be read. */

@@ -52,6 +52,7 @@
 #include <sys/wait.h>
 #include <dirent.h>
 #include <unistd.h>
+#include "child.h"
 #include "pvbench.h"
 
 #define SCALE_SMALL 1000
@@ -129,8 +130,7 @@ static unsigned int reap_children(struct scale_batch *b, unsigned int created)
 	for (unsigned int i = 0; i < created; i++) {
 		pid_t r;
 
-		while ((r = waitpid(b->pids[i], &st, 0)) < 0 && errno == EINTR)
-			;
+		r = pvt_waitpid(b->pids[i], &st, 0);
 		if (r < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
 			bad++;
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include "child.h"
 #include "pvload.h"
 
 void set_task_name(const char *name)
@@ -33,9 +34,7 @@ bool reap_child(pid_t pid, const char *name)
 	int status;
 	pid_t r;
 
-	do {
-		r = waitpid(pid, &status, 0);
-	} while (r == -1 && errno == EINTR);
+	r = pvt_waitpid(pid, &status, 0);
 	if (r == -1)
 		die(errno, "waitpid(%d)", (int)pid);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -63,8 +62,7 @@ void kill_children(const pid_t *pids, size_t n)
 			continue;
 		if (kill(pids[i], SIGKILL) == -1)
 			report(errno, "kill(%d)", (int)pids[i]);
-		while (waitpid(pids[i], &status, 0) == -1 && errno == EINTR)
-			;
+		pvt_waitpid(pids[i], &status, 0);
 	}
 }
 
