@@ -73,7 +73,9 @@ TOOLS := $(OUTPUT)/pvbench $(OUTPUT)/pvload $(PROGS)
 # Unit tests: tests/unit/test_NAME.c -> .output/tests/test_NAME, linked with
 # libpvcommon.a (the linker takes only the lib modules it calls) and the
 # objects listed in test_NAME_OBJS below: the module under test and what it
-# calls, nothing else.
+# calls, nothing else.  Tests of lib/ modules (test_escape, test_json_writer,
+# test_machine, test_pingpong, test_parse, test_quantile, test_vec,
+# test_fileio, test_child, test_clock) list none.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(UNIT_SRCS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
