@@ -7,7 +7,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fileio.h"
+#include "parse.h"
 #include "pvbench.h"
+
+long long bench_tasks_alive(void)
+{
+	char buf[256];
+	const char *p;
+	uint64_t v;
+
+	if (pvt_read_file("/proc/loadavg", buf, sizeof(buf)) < 0 || !(p = strchr(buf, '/')))
+		return -1;
+	p++;
+	return pvt_scan_u64(&p, &v) ? (long long)v : -1;
+}
 
 void bench_err(const char *fmt, ...)
 {

@@ -47,7 +47,11 @@ static long long read_forks(void)
 		buf[len] = '\0';
 		for (p = buf; (nl = memchr(p, '\n', (size_t)(buf + len - p))); p = nl + 1) {
 			if (!skip && !strncmp(p, "processes ", 10)) {
-				v = strtoll(p + 10, NULL, 10);
+				const char *q = p + 10;
+				uint64_t n;
+
+				if (pvt_scan_u64(&q, &n))
+					v = (long long)n;
 				goto out;
 			}
 			skip = 0;
@@ -65,17 +69,6 @@ static long long read_forks(void)
 out:
 	close(fd);
 	return v;
-}
-
-/* The number of tasks alive, from /proc/loadavg ("0.00 0.00 0.00 1/123 456"); -1 if unknown. */
-static long long read_tasks(void)
-{
-	char buf[256], *p;
-
-	if (pvt_read_file("/proc/loadavg", buf, sizeof(buf)) < 0)
-		return -1;
-	p = strchr(buf, '/');
-	return p ? strtoll(p + 1, NULL, 10) : -1;
 }
 
 /* Fold the per-CPU vmstat deltas into the global counters (root only); 1 if done. */
@@ -119,7 +112,7 @@ int read_state(struct mem_state *st, bool before, int *exact, char *err, size_t 
 
 	if (before) {
 		st->forks = read_forks();
-		st->tasks = read_tasks();
+		st->tasks = bench_tasks_alive();
 	}
 	errno = 0;
 	if (pvt_read_file("/proc/self/smaps_rollup", buf, sizeof(buf)) < 0 ||
@@ -133,7 +126,7 @@ int read_state(struct mem_state *st, bool before, int *exact, char *err, size_t 
 		return -1;
 	if (!before) {
 		st->forks = read_forks();
-		st->tasks = read_tasks();
+		st->tasks = bench_tasks_alive();
 	}
 	return 0;
 }

@@ -148,6 +148,8 @@ int bench_write_text(FILE *f, const struct bench_machine *m, const struct bench_
 		     const struct bench_results *rs);
 int bench_write_json(FILE *f, const struct bench_machine *m, const struct bench_opts *o,
 		     const struct bench_results *rs);
+/* The tasks (threads) alive on the system, from /proc/loadavg ("0.00 0.00 0.00 1/123 456"); -1 if unknown. */
+long long bench_tasks_alive(void);
 /* A result by name, or NULL. */
 const struct bench_result *bench_find(const struct bench_results *rs, const char *name);
 

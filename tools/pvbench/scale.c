@@ -53,6 +53,8 @@
 #include <dirent.h>
 #include <unistd.h>
 #include "child.h"
+#include "fileio.h"
+#include "parse.h"
 #include "pvbench.h"
 
 #define SCALE_SMALL 1000
@@ -190,29 +192,14 @@ static double process_batch(struct scale_batch *b)
 static long long read_num(const char *path)
 {
 	char buf[64];
-	long long v = -1;
-	FILE *f = fopen(path, "re");
+	const char *p = buf;
+	uint64_t v;
 
-	if (!f)
+	if (pvt_read_file(path, buf, sizeof(buf)) < 0)
 		return -1;
-	if (fgets(buf, sizeof(buf), f))
-		v = strncmp(buf, "max", 3) ? strtoll(buf, NULL, 10) : LLONG_MAX;
-	fclose(f);
-	return v;
-}
-
-/* All tasks (threads) on the system: the "running/total" of /proc/loadavg. */
-static long long tasks_total(void)
-{
-	long long total = -1;
-	FILE *f = fopen("/proc/loadavg", "re");
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%*s %*s %*s %*d/%lld", &total) != 1)
-		total = -1;
-	fclose(f);
-	return total;
+	if (!strncmp(buf, "max", 3))
+		return LLONG_MAX;
+	return pvt_scan_u64(&p, &v) && v <= LLONG_MAX ? (long long)v : -1;
 }
 
 /* Tasks (threads) whose real uid is @uid, as RLIMIT_NPROC counts them. */
@@ -225,26 +212,17 @@ static long long tasks_of_uid(uid_t uid)
 	if (!d)
 		return -1;
 	while ((de = readdir(d))) {
-		char path[300], line[128];
-		unsigned long ruid = ~0ul;
-		long long thr = 0;
-		FILE *f;
+		char path[300], buf[16384];
+		uint64_t ruid, thr;
 
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/status", de->d_name);
-		f = fopen(path, "re");
-		if (!f)
+		if (pvt_read_file(path, buf, sizeof(buf)) < 0)
 			continue;
-		while (fgets(line, sizeof(line), f)) {
-			if (!strncmp(line, "Uid:", 4))
-				ruid = strtoul(line + 4, NULL, 10);
-			else if (!strncmp(line, "Threads:", 8))
-				thr = strtoll(line + 8, NULL, 10);
-		}
-		fclose(f);
-		if (ruid == uid)
-			count += thr;
+		if (pvt_text_field(buf, "Uid:", &ruid) && ruid == uid &&
+		    pvt_text_field(buf, "Threads:", &thr))
+			count += (long long)thr;
 	}
 	closedir(d);
 	return count;
@@ -330,7 +308,7 @@ static void limits_text(char *buf, size_t sz)
 /* 0 if @n more tasks fit under every limit, else -1 with the reason in @err. */
 static int check_headroom(unsigned int n, char *err, size_t errsz)
 {
-	long long need = (long long)n + SCALE_MARGIN, total = tasks_total(), lim, room;
+	long long need = (long long)n + SCALE_MARGIN, total = bench_tasks_alive(), lim, room;
 	struct rlimit rl;
 
 	if (!getrlimit(RLIMIT_NPROC, &rl) && rl.rlim_cur != RLIM_INFINITY && !nproc_exempt()) {
