@@ -97,7 +97,6 @@ test_calibrate_LIBS := $(LDLIBS)
 test_memory_LIBS := $(LDLIBS)
 test_report_LIBS := $(LDLIBS)
 test_pvbench_LIBS := $(JSONC_LIBS) -lm
-test_json_writer_LIBS := $(JSONC_LIBS) -lm
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
@@ -124,7 +123,7 @@ $(OUTPUT)/%.o: %.c $(OUTPUT)/%.d
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
-	$(Q)touch $@
+	$(Q)touch $@ # the object newer than its .d file, whatever order they were written in
 
 # A skeleton must exist before the first compile of a user object (the .d
 # file names the skeletons it includes for every build after that).
