@@ -14,6 +14,15 @@ ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 OUTPUT := .output
 PREFIX ?= /usr/local
 
+# Only x86_64: the BPF programs read its registers and syscall numbers.  Targets
+# that build nothing (clean, deps) run anywhere.
+NOBUILD_GOALS := clean deps
+ifneq ($(ARCH),x86)
+ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+$(error pvtrace builds for x86_64 only (found $(shell uname -m)): its BPF reads x86_64 registers and syscall numbers)
+endif
+endif
+
 CC ?= cc
 CLANG ?= clang
 BPFTOOL ?= bpftool
@@ -30,12 +39,16 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
+# Each object's dependencies are the headers its compiler actually read: the
+# .d files written beside it (-MMD), included at the end of this file.
+DEPFLAGS = -MMD -MP
 LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf)
+JSONC_LIBS := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
-	  -DPVTRACE_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf -Iuser $(LIBBPF_CFLAGS)
-LDLIBS := $(LIBBPF_LIBS) -lelf -lz $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+	  -DPVTRACE_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf -Iuser -Ilib $(LIBBPF_CFLAGS)
+LDLIBS := $(LIBBPF_LIBS) -lelf -lz $(JSONC_LIBS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
 	      -I$(OUTPUT) -Ibpf -Ivmlinux/$(ARCH) -mcpu=v3
 
@@ -43,21 +56,54 @@ BPF_PROGS := pvtrace empty
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
-USER_SRCS := $(wildcard user/*.c)
-USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-USER_HDRS := $(wildcard user/*.h) bpf/pvtrace.h
+# libpvcommon.a: the libc-only code pvtrace, pvbench, pvload, the test
+# programs and the unit tests share (lib/).
+LIB := $(OUTPUT)/libpvcommon.a
+LIB_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard lib/*.c))
 
-# pvbench (pvtrace bench): its own files plus the libc-only modules it shares with pvtrace.
-PVBENCH_SRCS := $(wildcard tools/pvbench/*.c) user/json_writer.c user/escape.c user/pingpong.c \
-		user/machine.c
-PVBENCH_HDRS := tools/pvbench/pvbench.h user/json_writer.h user/escape.h user/pingpong.h \
-		user/machine.h
+USER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard user/*.c))
+PVBENCH_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard tools/pvbench/*.c))
+PVLOAD_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard tools/pvload/*.c))
+PROG_SRCS := $(wildcard tests/progs/*.c)
+PROG_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(PROG_SRCS))
+PROGS := $(patsubst tests/progs/%.c,$(OUTPUT)/%,$(PROG_SRCS))
 
-TOOLS := $(OUTPUT)/pvbench $(OUTPUT)/pvload $(OUTPUT)/selfcount $(OUTPUT)/spawn $(OUTPUT)/creator $(OUTPUT)/crash $(OUTPUT)/memhog
+TOOLS := $(OUTPUT)/pvbench $(OUTPUT)/pvload $(PROGS)
+
+# Unit tests: tests/unit/test_NAME.c -> .output/tests/test_NAME, linked with
+# libpvcommon.a (the linker takes only the lib modules it calls) and the
+# objects listed in test_NAME_OBJS below: the module under test and what it
+# calls, nothing else.  Tests of lib/ modules (test_escape, test_json_writer,
+# test_machine, test_pingpong, test_parse, test_quantile, test_vec,
+# test_fileio, test_child, test_clock) list none.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(UNIT_SRCS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
-# Userspace modules the unit tests link against (everything but main.c).
-UNIT_LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+u = $(patsubst %,$(OUTPUT)/user/%.o,$(1))
+b = $(patsubst %,$(OUTPUT)/tools/pvbench/%.o,$(1))
+test_args_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+test_calibrate_OBJS := $(call u,calibrate cmd_calibrate common)
+test_creation_OBJS := $(call u,creation)
+test_hist_OBJS := $(call u,hist)
+test_memory_OBJS := $(call u,memory tasktable creation hist)
+test_report_OBJS := $(call u,model report_json report_text status memory tasktable creation hist common)
+test_model_OBJS := $(call u,model status memory tasktable creation hist common)
+test_events_OBJS := $(call u,events creation tasktable hist common)
+# the tracer's hooks logic, and its options through run_parse_args (cmd_run.c and what it calls)
+test_tracer_OBJS := $(test_args_OBJS)
+test_status_OBJS := $(call u,status)
+test_tasktable_OBJS := $(call u,tasktable creation hist)
+test_pvbench_OBJS := $(call b,bench seed text json)
+# Each unit test's libraries: libbpf for user/common.o and user/memory.o (BTF),
+# json-c to read JSON back.
+test_args_LIBS := $(LDLIBS)
+test_calibrate_LIBS := $(LDLIBS)
+test_memory_LIBS := $(LDLIBS)
+test_report_LIBS := $(LDLIBS)
+test_model_LIBS := $(LDLIBS)
+test_events_LIBS := $(LDLIBS)
+test_tracer_LIBS := $(LDLIBS)
+test_pvbench_LIBS := $(JSONC_LIBS) -lm
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
@@ -67,47 +113,56 @@ all: pvtrace tools
 
 tools: $(TOOLS)
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
-	$(Q)mkdir -p $@
-
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/pvtrace.h bpf/pvtrace.bpf.h $(VMLINUX) | $(OUTPUT)
+# clang -MMD: the BPF object depends on every bpf/*.h it includes.
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(OUTPUT)/%.bpf.d $(VMLINUX)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -MT $@ -MF $(@:.o=.d) -c $< -o $@
+	$(Q)touch $@ # clang writes the .d file last: keep the object the newer
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(OUTPUT)/user
+# Every C object: .output/DIR/NAME.o from DIR/NAME.c, with its .d file (see
+# DEPFILES at the end).
+$(OUTPUT)/%.o: %.c $(OUTPUT)/%.d
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(Q)touch $@ # the object newer than its .d file, whatever order they were written in
 
-pvtrace: $(USER_OBJS)
+# A skeleton must exist before the first compile of a user object (the .d
+# file names the skeletons it includes for every build after that).
+$(USER_OBJS): | $(SKELS)
+$(PVBENCH_OBJS) $(PVLOAD_OBJS) $(PROG_OBJS): CFLAGS += -pthread
+$(OUTPUT)/tests/unit/test_pvbench.o: CFLAGS += -Itools/pvbench
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+pvtrace: $(USER_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/pvload: tools/pvload.c | $(OUTPUT)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@
+$(OUTPUT)/pvbench: $(PVBENCH_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -pthread $^ -lrt -lm -o $@
 
-$(OUTPUT)/pvbench: $(PVBENCH_SRCS) $(PVBENCH_HDRS) | $(OUTPUT)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itools/pvbench -pthread $(PVBENCH_SRCS) -lrt -lm -o $@
+$(OUTPUT)/pvload: $(PVLOAD_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -pthread $^ -o $@
 
-$(OUTPUT)/%: tests/progs/%.c | $(OUTPUT)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@
+$(PROGS): $(OUTPUT)/%: $(OUTPUT)/tests/progs/%.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -pthread $^ -o $@
 
-# pvbench's shared parts (not its suites), linked alone.
-PVBENCH_LIB_SRCS := tools/pvbench/bench.c tools/pvbench/seed.c tools/pvbench/text.c \
-		    tools/pvbench/json.c user/json_writer.c user/escape.c
-$(OUTPUT)/tests/test_pvbench: tests/unit/test_pvbench.c $(PVBENCH_LIB_SRCS) $(PVBENCH_HDRS) | $(OUTPUT)/tests
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itools/pvbench $< $(PVBENCH_LIB_SRCS) -lcmocka -ljson-c -lm -o $@
-
-$(OUTPUT)/tests/%: tests/unit/%.c $(UNIT_LIB_OBJS) | $(OUTPUT)/tests
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(UNIT_LIB_OBJS) $(LDLIBS) -lcmocka -o $@
+.SECONDEXPANSION:
+$(UNIT_BINS): $(OUTPUT)/tests/%: $(OUTPUT)/tests/unit/%.o $$(%_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $($*_LIBS) -lcmocka -o $@
 
 unit: $(UNIT_BINS)
 
@@ -140,3 +195,10 @@ vmlinux:
 
 clean:
 	$(Q)rm -rf $(OUTPUT) pvtrace
+
+# An object whose .d file is missing (never built, or built before -MMD) is
+# rebuilt: the .d files are targets with no recipe.
+DEPFILES := $(patsubst %.o,%.d,$(BPF_OBJS) $(LIB_OBJS) $(USER_OBJS) $(PVBENCH_OBJS) $(PVLOAD_OBJS) \
+	      $(PROG_OBJS) $(UNIT_OBJS))
+$(DEPFILES):
+include $(wildcard $(DEPFILES))

@@ -19,9 +19,11 @@
 #include <unistd.h>
 #include "calibrate.h"
 #include "common.h"
+#include "fileio.h"
 #include "json_writer.h"
 #include "machine.h"
 #include "pingpong.h"
+#include "quantile.h"
 
 #define CAL_METHOD "pinned ping-pong on one CPU, lat_ctx style: " \
 		   "(round trip - same syscalls without a switch) / 2"
@@ -37,44 +39,6 @@ static const struct {
 };
 
 /* ---- pure arithmetic ---- */
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-double cal_quantile(const double *v, size_t n, double q)
-{
-	double *s, pos, frac, r;
-	size_t i;
-
-	if (!n || !v)
-		return NAN;
-	s = malloc(n * sizeof(*s));
-	if (!s)
-		return NAN;
-	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_double);
-	if (!(q > 0))
-		q = 0;
-	if (q > 1)
-		q = 1;
-	pos = q * (double)(n - 1);
-	i = (size_t)pos;
-	frac = pos - (double)i;
-	r = s[i];
-	if (i + 1 < n && frac > 0)
-		r += (s[i + 1] - s[i]) * frac;
-	free(s);
-	return r;
-}
-
-double cal_median(const double *v, size_t n)
-{
-	return cal_quantile(v, n, 0.5);
-}
 
 double cal_switch_ns(double roundtrip_ns, double overhead_ns)
 {
@@ -128,10 +92,10 @@ int cal_measure(enum pvt_cal_test t, uint64_t rounds, unsigned int reps,
 		pvt_err("calibrate: %s: %s", res->name, err);
 		return -1;
 	}
-	res->roundtrip_ns = cal_median(rt, reps);
-	res->roundtrip_p10_ns = cal_quantile(rt, reps, 0.10);
-	res->roundtrip_p90_ns = cal_quantile(rt, reps, 0.90);
-	res->loop_overhead_ns = cal_median(oh, reps);
+	res->roundtrip_ns = pvt_median(rt, reps);
+	res->roundtrip_p10_ns = pvt_quantile(rt, reps, 0.10);
+	res->roundtrip_p90_ns = pvt_quantile(rt, reps, 0.90);
+	res->loop_overhead_ns = pvt_median(oh, reps);
 	res->switch_ns = cal_switch_ns(res->roundtrip_ns, res->loop_overhead_ns);
 	return 0;
 }
@@ -377,57 +341,6 @@ static int get_ns(json_object *obj, const char *key, double *out)
 	return 0;
 }
 
-/* Read at most CAL_MAX_FILE bytes; 0, -ENOENT, -EFBIG or -errno. */
-static int read_file(const char *path, char **bufp, size_t *lenp)
-{
-	FILE *f = fopen(path, "r");
-	size_t cap = 64 * 1024, len = 0;
-	char *buf = NULL;
-	int e = 0;
-
-	if (!f)
-		return -errno;
-	buf = malloc(cap + 1);
-	while (buf) {
-		size_t n;
-
-		if (len == cap) {
-			char *nb;
-
-			if (cap >= CAL_MAX_FILE) {
-				e = EFBIG;
-				break;
-			}
-			cap *= 2;
-			nb = realloc(buf, cap + 1);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0) {
-			if (ferror(f))
-				e = errno ? errno : EIO;
-			break;
-		}
-	}
-	if (!buf)
-		e = ENOMEM;
-	fclose(f);
-	if (e) {
-		free(buf);
-		return -e;
-	}
-	buf[len] = '\0';
-	*bufp = buf;
-	*lenp = len;
-	return 0;
-}
-
 static int copy_str(char *dst, size_t size, const char *src)
 {
 	if (strlen(src) >= size)
@@ -523,7 +436,7 @@ int calibration_load(const char *path, struct pvt_calibration *c)
 	if (!path)
 		path = calibration_default_path();
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	err = read_file(path, &buf, &len);
+	err = pvt_read_file_alloc(path, CAL_MAX_FILE, &buf, &len);
 	if (err == -ENOENT)
 		return err;
 	if (err == -EFBIG)

@@ -113,13 +113,6 @@ struct pvt_cal_run {
 	double same_as_ns, as_change_ns;
 };
 
-/*
- * q-quantile (0 <= q <= 1) of n doubles, linear interpolation between the
- * closest ranks (q * (n - 1)); v is not modified.  NAN if n == 0.
- */
-double cal_quantile(const double *v, size_t n, double q);
-double cal_median(const double *v, size_t n);
-
 /* (roundtrip - overhead) / 2, floored at 0. */
 double cal_switch_ns(double roundtrip_ns, double overhead_ns);
 

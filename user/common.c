@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* common.c - messages, libbpf print routing, clocks, number parsing. */
-#include <ctype.h>
-#include <errno.h>
+/* common.c - messages, libbpf print routing, formatting for people. */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/libbpf.h>
 #include "common.h"
 
@@ -87,29 +83,6 @@ int pvt_getopt_error(const char *cmd, int c, char **argv)
 	if (optopt > 0 && optopt < 128 && arg[0] == '-' && arg[1] != '-')
 		return pvt_usage_error(cmd, "unknown option '-%c'", optopt);
 	return pvt_usage_error(cmd, "unknown option '%s'", arg);
-}
-
-uint64_t pvt_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-int pvt_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!s || !isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 const char *pvt_fmt_ns(char *buf, size_t sz, uint64_t ns)

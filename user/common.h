@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+#include "clock.h"  /* pvt_now_ns() */
+#include "parse.h"  /* pvt_parse_u64() */
 
 #ifndef PVTRACE_VERSION
 #define PVTRACE_VERSION "0.0.0"
@@ -34,9 +36,6 @@ void pvt_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Route libbpf's messages through pvtrace: silent unless -v. */
 void pvt_setup_libbpf_print(void);
 
-/* CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_ns() reads. */
-uint64_t pvt_now_ns(void);
-
 /*
  * Usage errors of a subcommand: "pvtrace CMD: <message>" and a hint to
  * 'pvtrace CMD --help' on stderr; returns PVT_EXIT_USAGE.
@@ -44,9 +43,6 @@ uint64_t pvt_now_ns(void);
 int pvt_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The usage error for getopt_long's ':' (missing argument) or '?' (unknown option). */
 int pvt_getopt_error(const char *cmd, int c, char **argv);
-
-/* Strict number parsing for options: whole string, in range; 0 on success, -1 otherwise. */
-int pvt_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* A duration for people: "812ns", "12.3us", "4.56ms", "1.234s". Returns buf. */
 const char *pvt_fmt_ns(char *buf, size_t sz, uint64_t ns);

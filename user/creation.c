@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "creation.h"
+#include "quantile.h"
 
 const char *pvt_syscall_name(uint32_t nr, char *buf, size_t sz)
 {
@@ -130,35 +131,16 @@ const char *pvt_exit_how_name(uint32_t how)
 	}
 }
 
-static int u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest rank: the smallest value with at least q of the set at or below it. */
-static uint64_t rank(const uint64_t *v, size_t n, double q)
-{
-	size_t k = (size_t)(q * (double)n + 0.999999999);
-
-	if (k < 1)
-		k = 1;
-	if (k > n)
-		k = n;
-	return v[k - 1];
-}
-
 void pvt_cost_stats(uint64_t *v, size_t n, struct pvt_cost_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (!n)
 		return;
-	qsort(v, n, sizeof(*v), u64_cmp);
+	pvt_sort_u64(v, n);
 	st->count = n;
 	for (size_t i = 0; i < n; i++)
 		st->sum_ns += v[i];
-	st->p50_ns = rank(v, n, 0.50);
-	st->p99_ns = rank(v, n, 0.99);
+	st->p50_ns = pvt_quantile_sorted_u64(v, n, 0.50);
+	st->p99_ns = pvt_quantile_sorted_u64(v, n, 0.99);
 	st->max_ns = v[n - 1];
 }

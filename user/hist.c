@@ -2,6 +2,7 @@
 /* hist.c - latency histograms (see hist.h for the bucket scheme). */
 #include <string.h>
 #include "hist.h"
+#include "quantile.h"
 
 #define HIST_LAST (PVT_HIST_BUCKETS - 1)
 
@@ -70,27 +71,11 @@ uint64_t hist_count(const struct hist *h)
 uint64_t hist_quantile(const struct hist *h, double q, uint64_t min_ns, uint64_t max_ns)
 {
 	uint64_t count = hist_count(h), rank, cum = 0, v = 0;
-	double r;
 
 	if (!count)
 		return 0;
-	if (!(q > 0))		/* also NaN */
-		q = 0;
-	if (q > 1)
-		q = 1;
-	/* rank = ceil(q * count), in [1, count]; no libm (pvtrace doesn't link it) */
-	r = q * (double)count;
-	if (r >= (double)count) {
-		rank = count;
-	} else {
-		rank = (uint64_t)r;
-		if ((double)rank < r)
-			rank++;
-		if (rank < 1)
-			rank = 1;
-		if (rank > count)
-			rank = count;
-	}
+	/* The sample quantile's rank (lib/quantile.h), placed inside its bucket below. */
+	rank = pvt_quantile_rank(count, q);
 
 	/* The extremes, when known, are the first and the last sample. */
 	if (rank == count && max_ns != UINT64_MAX)

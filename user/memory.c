@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "memory.h"
 #include "creation.h"
+#include "vec.h"
 
 /* ---- an index keyed by (id, start_time): open addressing, linear probing ---- */
 
@@ -87,23 +88,6 @@ static void ix_free(struct pvt_index *ix)
 	free(ix);
 }
 
-/* Grow *arr (of elements of @size) to hold one more. */
-static int grow(void **arr, size_t *cap, size_t n, size_t size)
-{
-	void *p;
-	size_t ncap;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	p = realloc(*arr, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 void memtab_init(struct pvt_mem_table *mt)
 {
 	memset(mt, 0, sizeof(*mt));
@@ -130,7 +114,7 @@ int memtab_add_bpf(struct pvt_mem_table *mt, const struct pvt_mem *m)
 			mt->bpf[i] = *m;
 		return 0;
 	}
-	if (grow((void **)&mt->bpf, &mt->bpf_cap, mt->nbpf, sizeof(*mt->bpf)) ||
+	if (VEC_RESERVE(mt->bpf, mt->bpf_cap, mt->nbpf + 1) ||
 	    ix_put(&mt->bpf_ix, m->pid, m->leader_start_time, mt->nbpf))
 		return -ENOMEM;
 	mt->bpf[mt->nbpf++] = *m;
@@ -317,7 +301,7 @@ static struct pvt_task_stack *stack_slot(struct pvt_mem_table *mt, const struct 
 
 	if (i >= 0)
 		return &mt->stacks[i];
-	if (grow((void **)&mt->stacks, &mt->stacks_cap, mt->nstacks, sizeof(*mt->stacks)) ||
+	if (VEC_RESERVE(mt->stacks, mt->stacks_cap, mt->nstacks + 1) ||
 	    ix_put(&mt->stacks_ix, r->tid, r->start_time, mt->nstacks))
 		return NULL;
 	mt->stacks[mt->nstacks] = (struct pvt_task_stack){ .tid = r->tid, .start_time = r->start_time };
@@ -330,7 +314,7 @@ static struct pvt_proc_smaps *proc_slot(struct pvt_mem_table *mt, uint32_t pid, 
 
 	if (i >= 0)
 		return &mt->procs[i];
-	if (grow((void **)&mt->procs, &mt->procs_cap, mt->nprocs, sizeof(*mt->procs)) ||
+	if (VEC_RESERVE(mt->procs, mt->procs_cap, mt->nprocs + 1) ||
 	    ix_put(&mt->procs_ix, pid, start, mt->nprocs))
 		return NULL;
 	mt->procs[mt->nprocs] = (struct pvt_proc_smaps){ .pid = pid, .leader_start_time = start };

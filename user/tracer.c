@@ -13,6 +13,7 @@
 #include "common.h"
 #include "tracer.h"
 #include "model.h"
+#include "vec.h"
 #include "pvtrace.skel.h"
 #include "empty.skel.h"
 
@@ -424,16 +425,10 @@ int tracer_sample(struct pvt_tracer *tr, struct pvt_iter_rec **recs, size_t *n)
 	for (;;) {
 		ssize_t r;
 
-		if (bytes + sizeof(*v) > cap * sizeof(*v)) {
-			size_t ncap = cap ? cap * 2 : 256;
-			struct pvt_iter_rec *nv = realloc(v, ncap * sizeof(*v));
-
-			if (!nv) {
-				err = -ENOMEM;
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		/* Room for one whole record more. */
+		if (VEC_RESERVE(v, cap, (bytes + sizeof(*v) - 1) / sizeof(*v) + 1)) {
+			err = -ENOMEM;
+			break;
 		}
 		r = read(fd, (char *)v + bytes, cap * sizeof(*v) - bytes);
 		if (r < 0) {
@@ -582,16 +577,9 @@ int tracer_prog_stats(struct pvt_tracer *tr, struct pvt_prog_stats **out, size_t
 
 		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len_info))
 			continue;
-		if (len == cap) {
-			struct pvt_prog_stats *nv;
-
-			cap = cap ? cap * 2 : 16;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				return -ENOMEM;
-			}
-			v = nv;
+		if (VEC_RESERVE(v, cap, len + 1)) {
+			free(v);
+			return -ENOMEM;
 		}
 		snprintf(v[len].name, sizeof(v[len].name), "%s", bpf_program__name(prog));
 		v[len].run_count = info.run_cnt;

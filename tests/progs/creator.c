@@ -67,6 +67,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "child.h"
+#include "clock.h"
+#include "parse.h"
 
 #define DEF_N		5
 #define MAX_N		100000
@@ -80,15 +83,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "creator: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		die("clock_gettime(CLOCK_MONOTONIC)");
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static long thread_switches(void)
@@ -130,12 +124,8 @@ static void child_line(const char *line, size_t len)
 static void reap(const char *how, pid_t pid)
 {
 	int st;
-	pid_t r;
 
-	do {
-		r = waitpid(pid, &st, 0);
-	} while (r < 0 && errno == EINTR);
-	if (r < 0)
+	if (pvt_waitpid(pid, &st, 0) < 0)
 		die("waitpid");
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		fprintf(stderr, "creator: %s child %d did not exit 0 (wait status %d)\n",
@@ -183,9 +173,9 @@ static void do_pthread(void)
 
 	s0 = thread_switches();
 	c0 = thread_cpu_ns();
-	t0 = now_ns();
+	t0 = pvt_now_ns();
 	err = pthread_create(&th, NULL, thread_fn, &ti);
-	t1 = now_ns();
+	t1 = pvt_now_ns();
 	c1 = thread_cpu_ns();
 	s1 = thread_switches();
 	if (err) {
@@ -207,9 +197,9 @@ static void do_fork(void)
 	uint64_t t0, t1;
 	pid_t pid;
 
-	t0 = now_ns();
+	t0 = pvt_now_ns();
 	pid = fork();
-	t1 = now_ns();
+	t1 = pvt_now_ns();
 	if (pid < 0)
 		die("fork");
 	if (pid == 0)
@@ -225,11 +215,11 @@ static void do_vfork(void)
 	uint64_t t1;
 	pid_t pid;
 
-	t0 = now_ns();
+	t0 = pvt_now_ns();
 	pid = vfork();
 	if (pid == 0)
 		_exit(0);
-	t1 = now_ns();
+	t1 = pvt_now_ns();
 	if (pid < 0)
 		die("vfork");
 	reap("vfork", pid);
@@ -243,9 +233,9 @@ static void do_posix_spawn(void)
 	pid_t pid;
 	int err;
 
-	t0 = now_ns();
+	t0 = pvt_now_ns();
 	err = posix_spawn(&pid, "/bin/true", NULL, NULL, argv, environ);
-	t1 = now_ns();
+	t1 = pvt_now_ns();
 	if (err) {
 		errno = err;
 		die("posix_spawn(/bin/true)");
@@ -266,9 +256,9 @@ static void do_fork_exec(bool self)
 	uint64_t t0, t1;
 	pid_t pid;
 
-	t0 = now_ns();
+	t0 = pvt_now_ns();
 	pid = fork();
-	t1 = now_ns();
+	t1 = pvt_now_ns();
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
@@ -283,7 +273,7 @@ static void do_fork_exec(bool self)
 			len = snprintf(line, sizeof(line),
 				       "{\"how\":\"exec_pre\",\"tid\":%d,\"minflt\":%ld,"
 				       "\"t_exec_ns\":%" PRIu64 "}\n", (int)gettid(), ru.ru_minflt,
-				       now_ns());
+				       pvt_now_ns());
 			child_line(line, (size_t)len);
 		}
 		execv(path, self ? self_argv : true_argv);
@@ -297,7 +287,7 @@ static void do_fork_exec(bool self)
 /* `creator --exec-probe`: the exec'd program says when it reached main. */
 static int exec_probe(void)
 {
-	uint64_t t = now_ns();
+	uint64_t t = pvt_now_ns();
 
 	if (printf("{\"how\":\"exec_probe\",\"tid\":%d,\"t_main_ns\":%" PRIu64 "}\n",
 		   (int)gettid(), t) < 0 || fflush(stdout) == EOF)
@@ -323,10 +313,10 @@ static void do_clone_thread(char *stack)
 	uint64_t t0, t1;
 	int ret;
 
-	t0 = now_ns();
+	t0 = pvt_now_ns();
 	ret = clone(clone_fn, stack + CLONE_STACK, flags, NULL, &parent_tid,
 		    NULL, &child_tid);
-	t1 = now_ns();
+	t1 = pvt_now_ns();
 	if (ret < 0)
 		die("clone(CLONE_THREAD)");
 
@@ -358,7 +348,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "--exec-probe"))
 		return exec_probe();
 	for (int i = 1; i < argc; i++) {
-		char *end;
+		uint64_t v;
 
 		if (!strcmp(argv[i], "--rename")) {
 			rename_threads = true;
@@ -370,12 +360,9 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
 			usage();
-		if (n_given || argv[i][0] < '0' || argv[i][0] > '9')
+		if (n_given || pvt_parse_u64(argv[i], 1, MAX_N, &v))
 			usage();
-		errno = 0;
-		n = strtol(argv[i], &end, 10);
-		if (*end || errno || n < 1 || n > MAX_N)
-			usage();
+		n = (long)v;
 		n_given = true;
 	}
 

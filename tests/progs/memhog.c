@@ -48,6 +48,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -58,6 +59,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "child.h"
+#include "fileio.h"
+#include "parse.h"
 
 #define DEF_MIB		64
 #define MAX_MIB		1048576UL
@@ -121,19 +125,21 @@ static void usage(void)
 	exit(2);
 }
 
-/* Strict: decimal digits only, no sign, no blanks, no trailing junk. */
-static unsigned long parse_num(const char *s, unsigned long min, unsigned long max)
+/* Strict: decimal digits only, no sign, no blanks, no trailing junk; why not, then usage. */
+static unsigned long parse_num(const char *opt, const char *s, unsigned long min,
+			       unsigned long max)
 {
-	unsigned long v;
-	char *end;
+	enum pvt_parse_error e;
+	uint64_t v = 0;
+	char why[160];
 
-	if (s[0] < '0' || s[0] > '9')
+	e = pvt_parse_u64_why(s, min, max, &v);
+	if (e != PVT_PARSE_OK) {
+		fprintf(stderr, "memhog: --%s: %s\n", opt,
+			pvt_parse_msg(e, s, min, max, why, sizeof(why)));
 		usage();
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end || errno || v < min || v > max)
-		usage();
-	return v;
+	}
+	return (unsigned long)v;
 }
 
 static void sleep_ms(unsigned long ms)
@@ -190,71 +196,16 @@ static void *thread_fn(void *arg)
 	return NULL;
 }
 
-/* Read all of @path (a /proc file) into @buf, NUL-terminated; -1 on error. */
-static ssize_t read_whole(const char *path, char *buf, size_t cap)
-{
-	size_t len = 0;
-	ssize_t r;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	while (len < cap - 1) {
-		r = read(fd, buf + len, cap - 1 - len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	if (len == cap - 1) {
-		errno = EFBIG;
-		return -1;
-	}
-	buf[len] = '\0';
-	return (ssize_t)len;
-}
-
 /* Number of lines of /proc/self/maps; -1 on error. */
 static long count_maps(void)
 {
 	static char buf[1 << 20];
 	long lines = 0;
-	ssize_t n = read_whole("/proc/self/maps", buf, sizeof(buf));
+	ssize_t n = pvt_read_file("/proc/self/maps", buf, sizeof(buf));
 
 	for (ssize_t i = 0; i < n; i++)
 		lines += buf[i] == '\n';
 	return n < 0 ? -1 : lines;
-}
-
-/* "Key:   123 kB" from /proc/self/status text; -1 if absent. */
-static long status_kb(const char *status, const char *key)
-{
-	size_t klen = strlen(key);
-	const char *p = status;
-	char *end;
-	long v;
-
-	while (*p) {
-		if (!strncmp(p, key, klen) && p[klen] == ':') {
-			errno = 0;
-			v = strtol(p + klen + 1, &end, 10);
-			if (errno || end == p + klen + 1 || v < 0)
-				return -1;
-			return v;
-		}
-		p = strchr(p, '\n');
-		if (!p)
-			break;
-		p++;
-	}
-	return -1;
 }
 
 /*
@@ -264,22 +215,24 @@ static long status_kb(const char *status, const char *key)
 static int status_line(const char *role, char *line, size_t cap, int *len, const char **what)
 {
 	static const char *const keys[] = {
-		"VmHWM", "VmRSS", "RssAnon", "RssFile", "VmPTE", "VmSize",
+		"VmHWM:", "VmRSS:", "RssAnon:", "RssFile:", "VmPTE:", "VmSize:",
 	};
 	long kb[sizeof(keys) / sizeof(keys[0])], maps;
 	char status[8192];
 
-	if (read_whole("/proc/self/status", status, sizeof(status)) < 0) {
+	if (pvt_read_file("/proc/self/status", status, sizeof(status)) < 0) {
 		*what = "reading /proc/self/status";
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		kb[i] = status_kb(status, keys[i]);
-		if (kb[i] < 0) {
+		uint64_t v;
+
+		if (!pvt_text_field(status, keys[i], &v) || v > LONG_MAX) {
 			errno = ENOENT;
 			*what = "a field missing from /proc/self/status";
 			return -1;
 		}
+		kb[i] = (long)v;
 	}
 	maps = count_maps();
 	if (maps < 0) {
@@ -316,7 +269,7 @@ static void child(char *map, size_t map_len, size_t page)
 	_exit(0);
 }
 
-int main(int argc, char **argv)
+static void parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "mib",       required_argument, NULL, 'm' },
@@ -328,31 +281,24 @@ int main(int argc, char **argv)
 		{ "help",      no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	pthread_t *th = NULL;
-	pthread_attr_t attr;
-	size_t map_len, page;
-	const char *what;
-	pid_t pid = -1;
-	char line[512];
-	char *map;
-	int c, len, err;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			opt_mib = parse_num(optarg, 1, MAX_MIB);
+			opt_mib = parse_num("mib", optarg, 1, MAX_MIB);
 			break;
 		case 't':
-			opt_threads = parse_num(optarg, 0, MAX_THREADS);
+			opt_threads = parse_num("threads", optarg, 0, MAX_THREADS);
 			break;
 		case 's':
-			opt_stack_kib = parse_num(optarg, MIN_STACK_KIB, MAX_STACK_KIB);
+			opt_stack_kib = parse_num("stack-kib", optarg, MIN_STACK_KIB, MAX_STACK_KIB);
 			break;
 		case 'd':
-			opt_touch_kib = parse_num(optarg, 0, MAX_STACK_KIB);
+			opt_touch_kib = parse_num("touch-kib", optarg, 0, MAX_STACK_KIB);
 			break;
 		case 'H':
-			opt_hold_ms = parse_num(optarg, 0, MAX_HOLD_MS);
+			opt_hold_ms = parse_num("hold-ms", optarg, 0, MAX_HOLD_MS);
 			break;
 		case 'f':
 			opt_fork = true;
@@ -363,14 +309,13 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc || opt_touch_kib > opt_stack_kib - TOUCH_MARGIN_KIB)
 		usage();
+}
 
-	page = (size_t)sysconf(_SC_PAGESIZE);
-	map_len = (size_t)opt_mib << 20;
-	map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (map == MAP_FAILED)
-		die("mmap");
-	memset(map, 0xa5, map_len);
-	__asm__ volatile("" : : "r"(map) : "memory");
+/* The threads, each with the requested stack size; they print and wait. */
+static pthread_t *start_threads(void)
+{
+	pthread_t *th = NULL;
+	pthread_attr_t attr;
 
 	check(pthread_barrier_init(&printed, NULL, (unsigned)opt_threads + 1),
 	      "pthread_barrier_init");
@@ -386,11 +331,52 @@ int main(int argc, char **argv)
 	for (unsigned long i = 0; i < opt_threads; i++)
 		check(pthread_create(&th[i], &attr, thread_fn, NULL), "pthread_create");
 	pthread_attr_destroy(&attr);
+	return th;
+}
 
-	err = pthread_barrier_wait(&printed);
+static void barrier_wait(pthread_barrier_t *b)
+{
+	int err = pthread_barrier_wait(b);
+
 	if (err && err != PTHREAD_BARRIER_SERIAL_THREAD)
 		check(err, "pthread_barrier_wait");
+}
 
+/* Reap the forked child; it must have exited 0. */
+static void reap_child(pid_t pid)
+{
+	int st;
+
+	if (pvt_waitpid(pid, &st, 0) < 0)
+		die("waitpid");
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "memhog: child %d did not exit 0 (wait status %d)\n",
+			(int)pid, st);
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	size_t map_len, page;
+	const char *what;
+	pthread_t *th;
+	pid_t pid = -1;
+	char line[512];
+	char *map;
+	int len;
+
+	parse_args(argc, argv);
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	map_len = (size_t)opt_mib << 20;
+	map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED)
+		die("mmap");
+	memset(map, 0xa5, map_len);
+	__asm__ volatile("" : : "r"(map) : "memory");
+
+	th = start_threads();
+	barrier_wait(&printed);
 	if (opt_fork) {
 		if (fflush(stdout) == EOF)
 			die("writing to stdout");
@@ -407,27 +393,11 @@ int main(int argc, char **argv)
 	if (fputs(line, stdout) == EOF || fflush(stdout) == EOF)
 		die("writing to stdout");
 
-	err = pthread_barrier_wait(&release);
-	if (err && err != PTHREAD_BARRIER_SERIAL_THREAD)
-		check(err, "pthread_barrier_wait");
+	barrier_wait(&release);
 	for (unsigned long i = 0; i < opt_threads; i++)
 		check(pthread_join(th[i], NULL), "pthread_join");
-
-	if (pid > 0) {
-		pid_t r;
-		int st;
-
-		do {
-			r = waitpid(pid, &st, 0);
-		} while (r < 0 && errno == EINTR);
-		if (r < 0)
-			die("waitpid");
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-			fprintf(stderr, "memhog: child %d did not exit 0 (wait status %d)\n",
-				(int)pid, st);
-			exit(1);
-		}
-	}
+	if (pid > 0)
+		reap_child(pid);
 	/* No munmap, no free: the peak is held until exit. */
 	return 0;
 }

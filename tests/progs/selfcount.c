@@ -55,6 +55,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "child.h"
+#include "clock.h"
+#include "fileio.h"
+#include "parse.h"
 
 #define MAX_WORKERS	4096ULL		/* per kind (threads, procs) */
 #define MAX_SWITCHES	10000000ULL
@@ -157,23 +161,16 @@ usage_error(const char *fmt, ...)
 /* Command line                                                             */
 /* ------------------------------------------------------------------------ */
 
-/* Parse a plain decimal number in [0, max] (no sign, no spaces). */
+/* A plain decimal number in [0, max] (no sign, no spaces); a usage error otherwise. */
 static uint64_t parse_num(const char *opt, const char *s, uint64_t max)
 {
-	unsigned long long v;
-	char *end;
+	enum pvt_parse_error e;
+	uint64_t v = 0;
+	char why[160];
 
-	if (s[0] == '-' && s[1] >= '0' && s[1] <= '9')
-		usage_error("%s: '%s' is negative", opt, s);
-	if (s[0] < '0' || s[0] > '9')
-		usage_error("%s: '%s' is not a number", opt, s);
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end != '\0')
-		usage_error("%s: '%s' is not a number", opt, s);
-	if (errno == ERANGE || v > max)
-		usage_error("%s: %s is too large (maximum %" PRIu64 ")",
-			    opt, s, max);
+	e = pvt_parse_u64_why(s, 0, max, &v);
+	if (e != PVT_PARSE_OK)
+		usage_error("%s: %s", opt, pvt_parse_msg(e, s, 0, max, why, sizeof(why)));
 	return v;
 }
 
@@ -239,107 +236,32 @@ static void parse_args(int argc, char **argv, struct params *p)
 /* ------------------------------------------------------------------------ */
 
 /*
- * Read a whole (small) file into buf and NUL-terminate it.  Returns 0 or
- * an errno value.
- */
-static int read_small_file(const char *path, char *buf, size_t size)
-{
-	size_t len = 0;
-	int fd, err = 0;
-
-	do {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	} while (fd == -1 && errno == EINTR);
-	if (fd == -1)
-		return errno;
-	while (len < size - 1) {
-		ssize_t r = read(fd, buf + len, size - 1 - len);
-
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			err = errno;
-			break;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	if (close(fd) == -1 && !err)
-		err = errno;
-	return err;
-}
-
-/* Parse a decimal number at *s (after optional blanks); advance *s. */
-static bool scan_u64(const char **s, uint64_t *out)
-{
-	const char *p = *s;
-	uint64_t v = 0;
-
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p < '0' || *p > '9')
-		return false;
-	while (*p >= '0' && *p <= '9')
-		v = v * 10 + (uint64_t)(*p++ - '0');
-	*s = p;
-	*out = v;
-	return true;
-}
-
-/* Find the line "KEY<blanks>NUMBER" in a /proc status text. */
-static bool status_field(const char *text, const char *key, uint64_t *out)
-{
-	size_t klen = strlen(key);
-	const char *line = text;
-
-	while (line && *line) {
-		if (strncmp(line, key, klen) == 0) {
-			const char *p = line + klen;
-
-			return scan_u64(&p, out);
-		}
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	return false;
-}
-
-/*
  * Fill slot s with this task's counters from /proc/thread-self, then set
  * the done flag.  On failure s->err / s->err_what describe what failed.
  */
 static void record_self(struct slot *s)
 {
-	char status[4096], sched[256];
+	char status[8192], sched[256];
 	const char *p = sched;
-	int err;
 
-	err = read_small_file("/proc/thread-self/status", status,
-			      sizeof(status));
-	if (err) {
-		s->err = err;
+	if (pvt_read_file("/proc/thread-self/status", status, sizeof(status)) < 0) {
+		s->err = errno;
 		s->err_what = "read /proc/thread-self/status";
 		goto out;
 	}
-	err = read_small_file("/proc/thread-self/schedstat", sched,
-			      sizeof(sched));
-	if (err) {
-		s->err = err;
+	if (pvt_read_file("/proc/thread-self/schedstat", sched, sizeof(sched)) < 0) {
+		s->err = errno;
 		s->err_what = "read /proc/thread-self/schedstat";
 		goto out;
 	}
-	if (!status_field(status, "voluntary_ctxt_switches:", &s->voluntary) ||
-	    !status_field(status, "nonvoluntary_ctxt_switches:",
-			  &s->involuntary)) {
+	if (!pvt_text_field(status, "voluntary_ctxt_switches:", &s->voluntary) ||
+	    !pvt_text_field(status, "nonvoluntary_ctxt_switches:", &s->involuntary)) {
 		s->err = EINVAL;
 		s->err_what = "parse /proc/thread-self/status";
 		goto out;
 	}
-	if (!scan_u64(&p, &s->sum_exec_runtime_ns) ||
-	    !scan_u64(&p, &s->run_delay_ns) || !scan_u64(&p, &s->pcount)) {
+	if (!pvt_scan_u64(&p, &s->sum_exec_runtime_ns) ||
+	    !pvt_scan_u64(&p, &s->run_delay_ns) || !pvt_scan_u64(&p, &s->pcount)) {
 		s->err = EINVAL;
 		s->err_what = "parse /proc/thread-self/schedstat";
 		goto out;
@@ -354,16 +276,6 @@ out:
 
 static struct params params;	/* read-only once workers start */
 static struct slot *slots;	/* the shared slot array */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail with a valid pointer. */
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* Sleep 50 us, resuming after signals.  Returns 0 or an errno value. */
 static int sleep_once(void)
@@ -407,9 +319,9 @@ static void worker_body(struct slot *s, enum role role, uint64_t index)
 	}
 
 	if (params.spin_ms) {
-		uint64_t until = mono_ns() + params.spin_ms * 1000000ULL;
+		uint64_t until = pvt_now_ns() + params.spin_ms * 1000000ULL;
 
-		while (mono_ns() < until)
+		while (pvt_now_ns() < until)
 			;	/* burn CPU (vDSO clock: no syscalls) */
 	}
 
@@ -478,12 +390,95 @@ static void write_report(FILE *f, const struct slot *slots, size_t n)
 	fputs("]}\n", f);
 }
 
+/* Processes first, while main is still single-threaded; then the threads. */
+static void start_workers(pid_t *pids)
+{
+	fflush(stdout);
+	for (uint64_t i = 0; i < params.procs; i++) {
+		pid_t pid = fork();
+
+		if (pid == -1)
+			die(errno, "fork (worker process %" PRIu64 ")", i);
+		if (pid == 0) {
+			worker_body(&slots[i], ROLE_PROCESS, i);
+			_exit(slots[i].err ? 1 : 0);
+		}
+		pids[i] = pid;
+	}
+	for (uint64_t i = 0; i < params.threads; i++) {
+		struct slot *s = &slots[params.procs + i];
+		pthread_t t;
+		int err;
+
+		err = pthread_create(&t, NULL, thread_main, s);
+		if (err)
+			die(err, "pthread_create (worker thread %" PRIu64 ")", i);
+	}
+}
+
+/* Threads: wait for each done flag, then for the thread to be gone. */
+static void wait_threads(void)
+{
+	for (uint64_t i = 0; i < params.threads; i++) {
+		struct slot *s = &slots[params.procs + i];
+
+		while (!__atomic_load_n(&s->done, __ATOMIC_ACQUIRE))
+			sleep_ms(1);
+	}
+	if (params.threads) {
+		sleep_ms(THREAD_GONE_MS);
+		for (uint64_t i = 0; i < params.threads; i++)
+			wait_thread_gone(slots[params.procs + i].tid);
+	}
+}
+
+/* Processes: reap them; false if one failed or did not report. */
+static bool reap_procs(const pid_t *pids)
+{
+	bool ok = true;
+
+	for (uint64_t i = 0; i < params.procs; i++) {
+		int status;
+		pid_t r;
+
+		r = pvt_waitpid(pids[i], &status, 0);
+		if (r == -1)
+			die(errno, "waitpid(%d)", (int)pids[i]);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			if (!slots[i].err)
+				fprintf(stderr, "selfcount: worker process %d "
+					"terminated abnormally (status 0x%x)\n",
+					(int)pids[i], (unsigned int)status);
+			ok = false;
+		}
+		if (!__atomic_load_n(&slots[i].done, __ATOMIC_ACQUIRE))
+			ok = false;
+	}
+	return ok;
+}
+
+/* Say which workers failed; false if one did. */
+static bool workers_ok(size_t nworkers)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < nworkers; i++) {
+		if (slots[i].err) {
+			fprintf(stderr, "selfcount: %s %d: %s: %s\n",
+				role_names[slots[i].role], (int)slots[i].tid,
+				slots[i].err_what, strerror(slots[i].err));
+			ok = false;
+		}
+	}
+	return ok;
+}
+
 int main(int argc, char **argv)
 {
 	struct slot *main_slot;
 	size_t nslots, map_len;
 	pid_t *pids;
-	bool ok = true;
+	bool ok;
 	FILE *out;
 
 	params.threads = 2;
@@ -506,82 +501,15 @@ int main(int argc, char **argv)
 		die(errno, "calloc");
 
 	/* Open the report file now, so a bad --out fails before any work. */
-	if (params.out) {
-		out = fopen(params.out, "w");
-		if (!out)
-			die(errno, "cannot open '%s' for writing", params.out);
-	} else {
-		out = stdout;
-	}
+	out = params.out ? fopen(params.out, "w") : stdout;
+	if (!out)
+		die(errno, "cannot open '%s' for writing", params.out);
 
-	/* Processes first, while main is still single-threaded. */
-	fflush(stdout);
-	for (uint64_t i = 0; i < params.procs; i++) {
-		pid_t pid = fork();
-
-		if (pid == -1)
-			die(errno, "fork (worker process %" PRIu64 ")", i);
-		if (pid == 0) {
-			worker_body(&slots[i], ROLE_PROCESS, i);
-			_exit(slots[i].err ? 1 : 0);
-		}
-		pids[i] = pid;
-	}
-
-	for (uint64_t i = 0; i < params.threads; i++) {
-		struct slot *s = &slots[params.procs + i];
-		pthread_t t;
-		int err;
-
-		err = pthread_create(&t, NULL, thread_main, s);
-		if (err)
-			die(err, "pthread_create (worker thread %" PRIu64 ")", i);
-	}
-
-	/* Threads: wait for each done flag, then for the thread to be gone. */
-	for (uint64_t i = 0; i < params.threads; i++) {
-		struct slot *s = &slots[params.procs + i];
-
-		while (!__atomic_load_n(&s->done, __ATOMIC_ACQUIRE))
-			sleep_ms(1);
-	}
-	if (params.threads) {
-		sleep_ms(THREAD_GONE_MS);
-		for (uint64_t i = 0; i < params.threads; i++)
-			wait_thread_gone(slots[params.procs + i].tid);
-	}
-
-	/* Processes: reap them. */
-	for (uint64_t i = 0; i < params.procs; i++) {
-		int status;
-		pid_t r;
-
-		do {
-			r = waitpid(pids[i], &status, 0);
-		} while (r == -1 && errno == EINTR);
-		if (r == -1)
-			die(errno, "waitpid(%d)", (int)pids[i]);
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			if (!slots[i].err)
-				fprintf(stderr, "selfcount: worker process %d "
-					"terminated abnormally (status 0x%x)\n",
-					(int)pids[i], (unsigned int)status);
-			ok = false;
-		}
-		if (!__atomic_load_n(&slots[i].done, __ATOMIC_ACQUIRE))
-			ok = false;
-	}
+	start_workers(pids);
+	wait_threads();
+	ok = reap_procs(pids);
 	free(pids);
-
-	for (size_t i = 0; i + 1 < nslots; i++) {
-		if (slots[i].err) {
-			fprintf(stderr, "selfcount: %s %d: %s: %s\n",
-				role_names[slots[i].role], (int)slots[i].tid,
-				slots[i].err_what, strerror(slots[i].err));
-			ok = false;
-		}
-	}
-	if (!ok)
+	if (!workers_ok(nslots - 1) || !ok)
 		die(0, "some workers failed; no report written");
 
 	/* Main's own figures, right before writing the report. */

@@ -28,6 +28,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "parse.h"
 
 extern char **environ;
 
@@ -163,8 +164,16 @@ int main(int argc, char **argv)
 		pause();
 		return 1;
 	}
-	if (argc >= 3 && !strcmp(argv[1], "migrate"))
-		return do_migrate(atoi(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "migrate")) {
+		uint64_t n;
+
+		if (pvt_parse_u64(argv[2], 0, 1000000, &n)) {
+			fprintf(stderr, "spawn: migrate: '%s' is not a number from 0 to 1000000\n",
+				argv[2]);
+			return 2;
+		}
+		return do_migrate((int)n);
+	}
 	fprintf(stderr, "usage: spawn all | rename NAME | thread-exec | migrate N\n");
 	return 2;
 }

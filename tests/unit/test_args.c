@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests for `pvtrace run` argument parsing (user/cmd_run.c run_parse_args),
- * strict number parsing (user/common.c pvt_parse_u64) and the exit status
+ * strict number parsing (lib/parse.c pvt_parse_u64) and the exit status
  * and command resolution of user/launch.c.
  *
  * run_parse_args prints its usage errors on stderr: expected here.

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for user/calibrate.c: quantiles, the switch arithmetic, the
+ * Unit tests for user/calibrate.c: the switch arithmetic, the
  * calibration file (write, atomic save, load and its failure cases), a short
- * run of each measurement, and the command's option handling.
+ * run of each measurement, and the command's option handling.  The quantiles
+ * it takes are lib/quantile.c's (tests/unit/test_quantile.c).
  *
  * Files go to a fresh directory under $TMPDIR (or /tmp), removed at the end.
  */
@@ -133,30 +134,6 @@ static int load_str(const char *content, struct pvt_calibration *c)
 }
 
 /* ---- pure functions ---- */
-
-static void test_quantile(void **state)
-{
-	const double odd[] = { 5, 1, 3, 2, 4 };
-	const double even[] = { 4, 1, 3, 2 };
-	const double one[] = { 7.5 };
-	double copy[5];
-
-	memcpy(copy, odd, sizeof(odd));
-	assert_near(cal_median(odd, 5), 3, 1e-12);
-	assert_near(cal_quantile(odd, 5, 0), 1, 1e-12);
-	assert_near(cal_quantile(odd, 5, 1), 5, 1e-12);
-	assert_near(cal_quantile(odd, 5, 0.10), 1.4, 1e-12);
-	assert_near(cal_quantile(odd, 5, 0.90), 4.6, 1e-12);
-	assert_near(cal_quantile(odd, 5, -1), 1, 1e-12);  /* clamped */
-	assert_near(cal_quantile(odd, 5, 2), 5, 1e-12);
-	assert_memory_equal(copy, odd, sizeof(odd));               /* input untouched */
-	assert_near(cal_median(even, 4), 2.5, 1e-12);
-	assert_near(cal_quantile(even, 4, 0.5), 2.5, 1e-12);
-	assert_near(cal_median(one, 1), 7.5, 1e-12);
-	assert_near(cal_quantile(one, 1, 0.9), 7.5, 1e-12);
-	assert_true(isnan(cal_median(odd, 0)));
-	assert_true(isnan(cal_median(NULL, 3)));
-}
 
 static void test_switch_ns(void **state)
 {
@@ -605,7 +582,6 @@ static void test_cmd_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_quantile),
 		cmocka_unit_test(test_switch_ns),
 		cmocka_unit_test(test_finish),
 		cmocka_unit_test(test_finish_clamped),

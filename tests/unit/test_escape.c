@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for user/escape.c (term_escape and friends).
+ * Unit tests for lib/escape.c (term_escape and friends).
  *
- * Build: gcc -std=gnu11 -O2 -g -Wall -Wextra -Iuser \
- *            tests/unit/test_escape.c user/escape.c -lcmocka
+ * Build: gcc -std=gnu11 -O2 -g -Wall -Wextra -Ilib \
+ *            tests/unit/test_escape.c lib/escape.c -lcmocka
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for user/json_writer.c.
+ * Unit tests for lib/json_writer.c.
  *
- * Build: gcc -std=gnu11 -O2 -g -Wall -Wextra -Iuser \
- *            tests/unit/test_json_writer.c user/json_writer.c user/escape.c \
+ * Build: gcc -std=gnu11 -O2 -g -Wall -Wextra -Ilib \
+ *            tests/unit/test_json_writer.c lib/json_writer.c lib/escape.c \
  *            -lcmocka
  *
  * Every test writes into a memory stream (open_memstream) and compares the

@@ -25,17 +25,24 @@ int suite_ipc(const struct bench_opts *o, struct bench_results *rs) { return 0; 
 int suite_memory(const struct bench_opts *o, struct bench_results *rs) { return 0; }
 int suite_scale(const struct bench_opts *o, struct bench_results *rs) { return 0; }
 
+/* bench_finish: median, p10, p90 by nearest rank (lib/quantile.h), runs left as they were. */
 static void test_quantiles(void **state)
 {
-	double v[10] = { 10, 1, 9, 2, 8, 3, 7, 4, 6, 5 }, one = 42;
+	static const double v[10] = { 10, 1, 9, 2, 8, 3, 7, 4, 6, 5 };
+	struct bench_results rs = { 0 };
+	struct bench_result *r = bench_new(&rs, "switch.test", BENCH_US);
 
-	assert_true(fabs(bench_quantile(v, 10, 0.5) - 5.5) < 1e-12);
-	assert_true(fabs(bench_quantile(v, 10, 0.1) - 1.9) < 1e-12);
-	assert_true(fabs(bench_quantile(v, 10, 0.9) - 9.1) < 1e-12);
-	assert_true(bench_quantile(v, 10, 0) == 1 && bench_quantile(v, 10, 1) == 10);
-	assert_true(bench_quantile(&one, 1, 0.9) == 42);
-	assert_true(isnan(bench_quantile(v, 0, 0.5)));
-	assert_true(v[0] == 10); /* not sorted in place */
+	for (int i = 0; i < 10; i++)
+		bench_add(r, v[i]);
+	bench_finish(r);
+	assert_true(r->median == 5);  /* the 5th of 10 */
+	assert_true(r->p10 == 1);     /* the 1st */
+	assert_true(r->p90 == 9);     /* the 9th */
+	assert_true(r->v[0] == 10 && r->v[9] == 5); /* not sorted in place */
+	bench_add(r, 11);             /* 11 runs: the 6th, 2nd, 10th */
+	bench_finish(r);
+	assert_true(r->median == 6 && r->p10 == 2 && r->p90 == 10);
+	bench_results_free(&rs);
 }
 
 /*
@@ -257,7 +264,7 @@ static void test_text_report(void **state)
 
 	assert_non_null(strstr(buf, "create.fork "));
 	assert_non_null(strstr(buf, "90.0 us"));
-	assert_non_null(strstr(buf, "82.0 .. 114.0")); /* p10 .. p90, interpolated */
+	assert_non_null(strstr(buf, "80.0 .. 120.0")); /* p10 .. p90: the 1st and 3rd of 3 (nearest rank) */
 	assert_non_null(strstr(buf, "50-100 us"));
 	assert_non_null(strstr(buf, "inside"));
 	assert_non_null(strstr(buf, "create.fork_1g                 not measured: needs 1.5 GiB"));

@@ -7,15 +7,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include "fileio.h"
+#include "parse.h"
 #include "pvbench.h"
 
-uint64_t bench_now_ns(void)
+long long bench_tasks_alive(void)
 {
-	struct timespec ts;
+	char buf[256];
+	const char *p;
+	uint64_t v;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (pvt_read_file("/proc/loadavg", buf, sizeof(buf)) < 0 || !(p = strchr(buf, '/')))
+		return -1;
+	p++;
+	return pvt_scan_u64(&p, &v) ? (long long)v : -1;
 }
 
 void bench_err(const char *fmt, ...)
@@ -120,41 +125,14 @@ void bench_fail(struct bench_result *r, const char *fmt, ...)
 	r->ref = bench_ref_find(r->name);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-double bench_quantile(const double *v, size_t n, double q)
-{
-	double *s, pos, r;
-	size_t i;
-
-	if (!n)
-		return NAN;
-	s = xrealloc(NULL, n * sizeof(*s));
-	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_double);
-	q = q < 0 ? 0 : q > 1 ? 1 : q;
-	pos = q * (double)(n - 1);
-	i = (size_t)pos;
-	r = s[i];
-	if (i + 1 < n && pos > (double)i)
-		r += (s[i + 1] - s[i]) * (pos - (double)i);
-	free(s);
-	return r;
-}
-
 void bench_finish(struct bench_result *r)
 {
 	r->ref = bench_ref_find(r->name);
 	if (r->error[0] || !r->n)
 		return;
-	r->median = bench_quantile(r->v, r->n, 0.5);
-	r->p10 = bench_quantile(r->v, r->n, 0.1);
-	r->p90 = bench_quantile(r->v, r->n, 0.9);
+	r->median = pvt_median(r->v, r->n);
+	r->p10 = pvt_quantile(r->v, r->n, 0.1);
+	r->p90 = pvt_quantile(r->v, r->n, 0.9);
 }
 
 void bench_results_free(struct bench_results *rs)
@@ -170,7 +148,7 @@ int bench_time(const struct bench_opts *o, struct bench_result *r, bench_op_fn f
 	       uint64_t max_iters)
 {
 	double per_unit = !strcmp(r->unit, BENCH_MS) ? 1e6 : 1e3;
-	uint64_t (*now)(void) = o->clock ? o->clock : bench_now_ns;
+	uint64_t (*now)(void) = o->clock ? o->clock : pvt_now_ns;
 	uint64_t iters = 1, t0, dt;
 	char err[160] = "";
 

@@ -72,6 +72,9 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "child.h"
+#include "fileio.h"
+#include "parse.h"
 #include "pvbench.h"
 
 extern char **environ;
@@ -108,11 +111,9 @@ static int reap(pid_t pid, const char *what, char *err, size_t errsz)
 	char how[64];
 	int st;
 
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR) {
-			snprintf(err, errsz, "waitpid: %s", strerror(errno));
-			return -1;
-		}
+	if (pvt_waitpid(pid, &st, 0) < 0) {
+		snprintf(err, errsz, "waitpid: %s", strerror(errno));
+		return -1;
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
@@ -283,21 +284,13 @@ static int op_clone_thread(void *ctx, uint64_t iters, char *err, size_t errsz)
 /* A "Key:  123 kB" line of a /proc file, in bytes; -1 if missing. */
 static long long proc_kb(const char *path, const char *key)
 {
-	char line[256];
-	size_t klen = strlen(key);
-	long long v = -1;
-	FILE *f = fopen(path, "re");
+	char buf[16384], k[64];
+	uint64_t v;
 
-	if (!f)
+	snprintf(k, sizeof(k), "%s:", key);
+	if (pvt_read_file(path, buf, sizeof(buf)) < 0 || !pvt_text_field(buf, k, &v))
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			v = strtoll(line + klen + 1, NULL, 10) * 1024;
-			break;
-		}
-	}
-	fclose(f);
-	return v;
+	return (long long)v * 1024;
 }
 
 /* What the memory helper sends back: one message, well under PIPE_BUF. */
@@ -393,10 +386,10 @@ static void fork_resident(const struct bench_opts *o, struct bench_result *r, si
 	close(pfd[1]);
 
 	/* One message or EOF; a helper that hangs is killed after the timeout. */
-	t0 = bench_now_ns();
+	t0 = pvt_now_ns();
 	while (got < sizeof(m)) {
 		struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
-		int left = tmo - (int)((bench_now_ns() - t0) / 1000000);
+		int left = tmo - (int)((pvt_now_ns() - t0) / 1000000);
 		ssize_t n;
 
 		if (left <= 0) {

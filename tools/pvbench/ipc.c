@@ -50,7 +50,8 @@
  * A dead partner fails the result, never hangs: pipes and sockets see EOF or
  * EPIPE (SIGPIPE is ignored while the suite runs), futex waits and mq calls
  * have a 1 s timeout after which A checks the child, and for eventfd a
- * SIGCHLD handler adds a marker value to the eventfd A waits on.
+ * SIGCHLD handler adds a marker value to the eventfd A waits on.  The
+ * partner process, the descriptors and the queues: ipc_peer.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,15 +64,13 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "pvbench.h"
+#include "ipc.h"
 
 #define LAT_MAX_ITERS (1ull << 24)
 #define BW_START_BYTES (1ull << 20)
@@ -81,211 +80,6 @@
 #define EFD_DEAD (1ull << 40)	/* added to A's eventfd by the SIGCHLD handler */
 
 enum kind { K_PIPE, K_SOCK, K_EVENTFD, K_FUTEX, K_MQ };
-
-/* ---- the partner process ---- */
-
-struct peer {
-	pid_t pid;		/* 0: none */
-	bool reaped;
-	int status;
-};
-
-static int peer_start(struct peer *p, int (*fn)(void *), void *arg, char *err, size_t errsz)
-{
-	pid_t parent = getpid();
-
-	p->reaped = false;
-	p->status = 0;
-	fflush(NULL);
-	p->pid = fork();
-	if (p->pid < 0) {
-		snprintf(err, errsz, "fork: %s", strerror(errno));
-		p->pid = 0;
-		return -1;
-	}
-	if (!p->pid) {
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
-			_exit(127);
-		signal(SIGCHLD, SIG_DFL);
-		_exit(fn(arg));
-	}
-	return 0;
-}
-
-/* Has the partner exited?  Reaps it if so. */
-static bool peer_dead(struct peer *p)
-{
-	pid_t r;
-	int st = 0;
-
-	if (!p->pid || p->reaped)
-		return true;
-	do
-		r = waitpid(p->pid, &st, WNOHANG);
-	while (r < 0 && errno == EINTR);
-	if (r == p->pid || (r < 0 && errno == ECHILD)) {
-		p->reaped = true;
-		p->status = r == p->pid ? st : 0;
-		return true;
-	}
-	return false;
-}
-
-static void peer_stop(struct peer *p)
-{
-	int st;
-
-	if (!p->pid || p->reaped)
-		return;
-	kill(p->pid, SIGKILL);
-	while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
-		;
-	p->reaped = true;
-	p->status = st;
-}
-
-/*
- * @what failed with @errnum (0: end of file).  EOF, EPIPE and timeouts mean
- * the partner is gone: say how it ended.  Always -1.
- */
-static int partner_fail(struct peer *p, const char *what, int errnum, char *err, size_t errsz)
-{
-	struct timespec ms = { 0, 1000000 };
-
-	if (errnum && errnum != EPIPE && errnum != ECONNRESET && errnum != ETIMEDOUT) {
-		snprintf(err, errsz, "%s: %s", what, strerror(errnum));
-		return -1;
-	}
-	for (int i = 0; i < 200 && !peer_dead(p); i++)
-		nanosleep(&ms, NULL);
-	if (!p->reaped)
-		snprintf(err, errsz, "%s: the partner process closed its end", what);
-	else if (WIFSIGNALED(p->status))
-		snprintf(err, errsz, "%s: the partner process was killed by signal %d (%s)", what,
-			 WTERMSIG(p->status), strsignal(WTERMSIG(p->status)));
-	else
-		snprintf(err, errsz, "%s: the partner process exited with status %d", what,
-			 WEXITSTATUS(p->status));
-	return -1;
-}
-
-/* ---- descriptors: each side closes the ones only the other uses ---- */
-
-struct owned {
-	int fd[8];
-	bool mq[8];
-	unsigned int n;
-};
-
-static void own_add(struct owned *w, int fd, bool mq)
-{
-	w->fd[w->n] = fd;
-	w->mq[w->n++] = mq;
-}
-
-static void own_close_one(struct owned *w, unsigned int i)
-{
-	if (w->mq[i])
-		mq_close((mqd_t)w->fd[i]);
-	else
-		close(w->fd[i]);
-	w->fd[i] = w->fd[--w->n];
-	w->mq[i] = w->mq[w->n];
-}
-
-/* Close every owned descriptor not in keep[0..nkeep). */
-static void own_keep(struct owned *w, const int *keep, unsigned int nkeep)
-{
-	for (unsigned int i = 0; i < w->n;) {
-		bool k = false;
-
-		for (unsigned int j = 0; j < nkeep; j++)
-			k |= w->fd[i] == keep[j];
-		if (k)
-			i++;
-		else
-			own_close_one(w, i);
-	}
-}
-
-static void own_close_all(struct owned *w)
-{
-	while (w->n)
-		own_close_one(w, 0);
-}
-
-static unsigned int mq_seq;
-
-/* A new queue, opened O_RDWR, its name already unlinked.  -1 with the reason in @err. */
-static int mq_new(long maxmsg, long msgsize, char *err, size_t errsz)
-{
-	struct mq_attr a = { .mq_maxmsg = maxmsg, .mq_msgsize = msgsize };
-	char name[64];
-	mqd_t q;
-
-	snprintf(name, sizeof(name), "/pvbench.%d.%u", (int)getpid(), mq_seq++);
-	q = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &a);
-	if (q == (mqd_t)-1 && errno == EEXIST) {
-		/* Left by a dead pvbench that had our pid: it is ours to remove. */
-		mq_unlink(name);
-		q = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &a);
-	}
-	if (q == (mqd_t)-1) {
-		int e = errno;
-		long lim_size = -1, lim_msg = -1;
-		FILE *f;
-
-		if (e == EMFILE) {
-			struct rlimit rl;
-
-			if (!getrlimit(RLIMIT_MSGQUEUE, &rl) && rl.rlim_cur != RLIM_INFINITY)
-				snprintf(err, errsz, "mq_open: %s (RLIMIT_MSGQUEUE is %llu "
-					 "bytes; or the open-file limit)", strerror(e),
-					 (unsigned long long)rl.rlim_cur);
-			else
-				snprintf(err, errsz, "mq_open: %s", strerror(e));
-			return -1;
-		}
-		if (e != EINVAL) {
-			snprintf(err, errsz, "mq_open: %s", strerror(e));
-			return -1;
-		}
-		f = fopen("/proc/sys/fs/mqueue/msgsize_max", "r");
-		if (f) {
-			if (fscanf(f, "%ld", &lim_size) != 1)
-				lim_size = -1;
-			fclose(f);
-		}
-		f = fopen("/proc/sys/fs/mqueue/msg_max", "r");
-		if (f) {
-			if (fscanf(f, "%ld", &lim_msg) != 1)
-				lim_msg = -1;
-			fclose(f);
-		}
-		if (lim_size >= 0 && msgsize > lim_size)
-			snprintf(err, errsz, "mq_open: %s (mq_msgsize %ld > /proc/sys/fs/mqueue/"
-				 "msgsize_max %ld)", strerror(e), msgsize, lim_size);
-		else if (lim_msg >= 0 && maxmsg > lim_msg)
-			snprintf(err, errsz, "mq_open: %s (mq_maxmsg %ld > /proc/sys/fs/mqueue/"
-				 "msg_max %ld)", strerror(e), maxmsg, lim_msg);
-		else
-			snprintf(err, errsz, "mq_open: %s (mq_maxmsg %ld, mq_msgsize %ld)",
-				 strerror(e), maxmsg, msgsize);
-		return -1;
-	}
-	mq_unlink(name);
-	return (int)q;
-}
-
-/* CLOCK_REALTIME (what mq_timed* use) + 1 s. */
-static struct timespec mq_deadline(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 1;
-	return ts;
-}
 
 static long futex(_Atomic uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts)
 {
@@ -680,7 +474,7 @@ static int bw_run(struct bw *b, uint64_t total, uint64_t *ns, char *err, size_t 
 		return partner_fail(&b->peer, "control pipe write", errno, err, errsz);
 	if (b->kind == K_MQ)
 		dl = mq_deadline();
-	t0 = bench_now_ns();
+	t0 = pvt_now_ns();
 	for (sent = 0; sent < total; sent += b->msg) {
 		if (b->kind == K_MQ) {
 			while (mq_timedsend(b->p_tx, b->txbuf, b->msg, 0, &dl) < 0) {
@@ -706,7 +500,7 @@ static int bw_run(struct bw *b, uint64_t total, uint64_t *ns, char *err, size_t 
 		;
 	if (n != 1)
 		return partner_fail(&b->peer, "ack read", n < 0 ? errno : 0, err, errsz);
-	*ns = bench_now_ns() - t0;
+	*ns = pvt_now_ns() - t0;
 	if (!*ns)
 		*ns = 1;
 	return 0;
@@ -876,3 +670,4 @@ int suite_ipc(const struct bench_opts *o, struct bench_results *rs)
 	}
 	return 0;
 }
+

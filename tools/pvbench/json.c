@@ -14,28 +14,6 @@
 #include "json_writer.h"
 #include "pvbench.h"
 
-static void machine(json_writer_t *jw, const struct bench_machine *m)
-{
-	const struct pvt_machine *h = &m->host;
-
-	jw_name(jw, "machine");
-	jw_start_object(jw);
-	jw_string_field(jw, "hostname", h->hostname);
-	jw_string_field(jw, "kernel", h->kernel);
-	jw_string_field(jw, "kernel_version", h->kernel_version);
-	jw_string_field(jw, "arch", h->arch);
-	jw_string_or_null_field(jw, "cpu_model", h->cpu_model);
-	jw_int_field(jw, "cpus_online", h->cpus_online);
-	jw_int_field(jw, "cpus_allowed", h->cpus_allowed);
-	jw_uint_field(jw, "mem_total_bytes", h->mem_total_bytes);
-	jw_bool_field(jw, "hypervisor", h->hypervisor);
-	jw_string_or_null_field(jw, "clocksource", h->clocksource);
-	jw_string_or_null_field(jw, "cpufreq_governor", h->governor);
-	jw_string_field(jw, "libc", h->libc);
-	jw_string_field(jw, "date", h->date);
-	jw_end_object(jw);
-}
-
 static void options(json_writer_t *jw, const struct bench_machine *m, const struct bench_opts *o)
 {
 	jw_name(jw, "options");
@@ -106,7 +84,7 @@ int bench_write_json(FILE *f, const struct bench_machine *m, const struct bench_
 	jw_start_object(jw);
 	jw_string_field(jw, "schema", "pvtrace.bench/1");
 	jw_string_field(jw, "version", PVTRACE_VERSION);
-	machine(jw, m);
+	pvt_machine_write_json(jw, "machine", &m->host);
 	options(jw, m, o);
 	jw_name(jw, "results");
 	jw_start_array(jw);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "parse.h"
 #include "pvbench.h"
 
 static const struct {
@@ -78,16 +79,11 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
-	unsigned long v;
-	char *end;
+	uint64_t v;
 
-	if (!s || *s < '0' || *s > '9')
+	if (pvt_parse_u64(s, min, max, &v))
 		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
+	*out = (unsigned long)v;
 	return 0;
 }
 
@@ -159,7 +155,68 @@ static void default_cpus(int *a, int *b)
 	}
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for, beyond struct bench_opts. */
+struct args {
+	unsigned int mask;   /* suites to run */
+	const char *output;  /* NULL: stdout */
+	bool json;
+};
+
+/* One option of getopt_long: 0 to go on, else the exit status (-1 for 0). */
+static int take_option(int c, char **argv, struct bench_opts *o, struct args *a,
+		       unsigned long *runs, bool *cpus_given)
+{
+	unsigned long v;
+
+	switch (c) {
+	case 'q':
+		o->quick = true;
+		return 0;
+	case 'r':
+		if (parse_uint(optarg, 1, BENCH_MAX_RUNS, runs))
+			return usage_error("--runs: expected a number from 1 to 1000, got '%s'", optarg);
+		return 0;
+	case 's':
+		return parse_suites(optarg, &a->mask) ? 2 : 0;
+	case 'W':
+		if (parse_uint(optarg, 0, WS_MAX_KIB, &v))
+			return usage_error("--ws: expected KiB from 0 to 1048576, got '%s'", optarg);
+		o->ws_kib = (unsigned int)v;
+		return 0;
+	case 'C':
+		if (parse_cpus(optarg, &o->cpu_a, &o->cpu_b))
+			return 2;
+		*cpus_given = true;
+		return 0;
+	case 'f':
+		if (!strcmp(optarg, "json"))
+			a->json = true;
+		else if (strcmp(optarg, "text"))
+			return usage_error("--format: expected text or json, got '%s'", optarg);
+		return 0;
+	case 'o':
+		if (!*optarg)
+			return usage_error("--output: empty file name%s", "");
+		a->output = optarg;
+		return 0;
+	case 'v':
+		o->verbose++;
+		return 0;
+	case 'V':
+		printf("pvbench %s\n", PVTRACE_VERSION);
+		return -1;
+	case 'h':
+		usage(stdout);
+		return -1;
+	case ':':
+		return usage_error("option '%s' needs an argument", argv[optind - 1]);
+	default:
+		return usage_error("unknown option '%s'", argv[optind - 1]);
+	}
+}
+
+/* The command line into @o and @a: -1 to go on measuring, else the exit status. */
+static int parse_args(int argc, char **argv, struct bench_opts *o, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "quick", no_argument, NULL, 'q' },
@@ -174,104 +231,84 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bench_opts o = { .cpu_a = -1, .cpu_b = -1 };
-	struct bench_results rs = { 0 };
-	struct bench_machine m;
-	unsigned int mask = (1u << NSUITES) - 1;
-	const char *output = NULL;
-	bool json = false, cpus_given = false;
-	unsigned long runs = 0, v;
-	int c, ret = 0, failed = 0, err;
-	FILE *out = stdout;
+	bool cpus_given = false;
+	unsigned long runs = 0;
+	int c, ret;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":qr:s:f:o:vVh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'q':
-			o.quick = true;
-			break;
-		case 'r':
-			if (parse_uint(optarg, 1, BENCH_MAX_RUNS, &runs))
-				return usage_error("--runs: expected a number from 1 to 1000, got '%s'",
-						   optarg);
-			break;
-		case 's':
-			if (parse_suites(optarg, &mask))
-				return 2;
-			break;
-		case 'W':
-			if (parse_uint(optarg, 0, WS_MAX_KIB, &v))
-				return usage_error("--ws: expected KiB from 0 to 1048576, got '%s'", optarg);
-			o.ws_kib = (unsigned int)v;
-			break;
-		case 'C':
-			if (parse_cpus(optarg, &o.cpu_a, &o.cpu_b))
-				return 2;
-			cpus_given = true;
-			break;
-		case 'f':
-			if (!strcmp(optarg, "json"))
-				json = true;
-			else if (strcmp(optarg, "text"))
-				return usage_error("--format: expected text or json, got '%s'", optarg);
-			break;
-		case 'o':
-			if (!*optarg)
-				return usage_error("--output: empty file name%s", "");
-			output = optarg;
-			break;
-		case 'v':
-			o.verbose++;
-			break;
-		case 'V':
-			printf("pvbench %s\n", PVTRACE_VERSION);
-			return 0;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case ':':
-			return usage_error("option '%s' needs an argument", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
-		}
+		ret = take_option(c, argv, o, a, &runs, &cpus_given);
+		if (ret)
+			return ret < 0 ? 0 : ret;
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-
-	o.runs = runs ? (unsigned int)runs : o.quick ? RUNS_QUICK : RUNS_FULL;
-	o.min_run_ns = o.quick ? MIN_RUN_QUICK_NS : MIN_RUN_FULL_NS;
+	o->runs = runs ? (unsigned int)runs : o->quick ? RUNS_QUICK : RUNS_FULL;
+	o->min_run_ns = o->quick ? MIN_RUN_QUICK_NS : MIN_RUN_FULL_NS;
 	if (!cpus_given)
-		default_cpus(&o.cpu_a, &o.cpu_b);
+		default_cpus(&o->cpu_a, &o->cpu_b);
+	return -1;
+}
 
+/* The suites of @mask in order; 1 if one could not run at all. */
+static int run_suites(const struct bench_opts *o, unsigned int mask, struct bench_machine *m,
+		      struct bench_results *rs)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < NSUITES; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		snprintf(m->suites + strlen(m->suites), sizeof(m->suites) - strlen(m->suites), "%s%s",
+			 m->suites[0] ? "," : "", suites[i].name);
+		bench_debug(o, "suite %s", suites[i].name);
+		if (suites[i].fn(o, rs))
+			ret = 1;
+	}
+	return ret;
+}
+
+/* The report to @out (closed if it is @a->output); 0, or 1 if it could not be written. */
+static int write_report(FILE *out, const struct args *a, const struct bench_machine *m,
+			const struct bench_opts *o, const struct bench_results *rs)
+{
+	int err = a->json ? bench_write_json(out, m, o, rs) : bench_write_text(out, m, o, rs);
+
+	if (fflush(out) || ferror(out))
+		err = -1;
+	if (a->output && fclose(out))
+		err = -1;
+	if (!err)
+		return 0;
+	bench_err("writing the report%s%s: %s", a->output ? " to " : "",
+		  a->output ? a->output : "", strerror(errno ? errno : EIO));
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_opts o = { .cpu_a = -1, .cpu_b = -1 };
+	struct args a = { .mask = (1u << NSUITES) - 1 };
+	struct bench_results rs = { 0 };
+	struct bench_machine m;
+	int ret, failed = 0;
+	FILE *out = stdout;
+
+	ret = parse_args(argc, argv, &o, &a);
+	if (ret >= 0)
+		return ret;
 	/* Open the output first: a bad path fails before minutes of measuring. */
-	if (output && !(out = fopen(output, "w"))) {
-		bench_err("cannot write %s: %s", output, strerror(errno));
+	if (a.output && !(out = fopen(a.output, "w"))) {
+		bench_err("cannot write %s: %s", a.output, strerror(errno));
 		return 1;
 	}
 	memset(&m, 0, sizeof(m));
 	pvt_machine_read(&m.host);
-	for (size_t i = 0; i < NSUITES; i++) {
-		if (!(mask & (1u << i)))
-			continue;
-		snprintf(m.suites + strlen(m.suites), sizeof(m.suites) - strlen(m.suites), "%s%s",
-			 m.suites[0] ? "," : "", suites[i].name);
-		bench_debug(&o, "suite %s", suites[i].name);
-		if (suites[i].fn(&o, &rs))
-			ret = 1;
-	}
+	ret = run_suites(&o, a.mask, &m, &rs);
 	for (size_t i = 0; i < rs.n; i++)
 		failed += rs.r[i].error[0] != '\0';
-
-	err = json ? bench_write_json(out, &m, &o, &rs) : bench_write_text(out, &m, &o, &rs);
-	if (fflush(out) || ferror(out))
-		err = -1;
-	if (output && fclose(out))
-		err = -1;
-	if (err) {
-		bench_err("writing the report%s%s: %s", output ? " to " : "", output ? output : "",
-			  strerror(errno ? errno : EIO));
+	if (write_report(out, &a, &m, &o, &rs))
 		ret = 1;
-	}
 	if (failed) {
 		bench_err("%d figure%s could not be measured (see the report)", failed,
 			  failed == 1 ? "" : "s");

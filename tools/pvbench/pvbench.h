@@ -22,7 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "clock.h"    /* pvt_now_ns() */
 #include "machine.h"
+#include "quantile.h" /* pvt_quantile(), pvt_median() */
 
 #ifndef PVTRACE_VERSION
 #define PVTRACE_VERSION "0.0.0"
@@ -44,7 +46,7 @@ struct bench_opts {
 	unsigned int ws_kib;   /* switch: working set each side touches per switch (0: none) */
 	int cpu_a, cpu_b;      /* switch: pinned runs on cpu_a; spread on cpu_a and cpu_b */
 	int verbose;
-	uint64_t (*clock)(void); /* bench_time's clock; NULL: bench_now_ns (tests give a fake one) */
+	uint64_t (*clock)(void); /* bench_time's clock; NULL: pvt_now_ns (tests give a fake one) */
 };
 
 struct bench_ref {
@@ -91,7 +93,7 @@ void bench_extra(struct bench_result *r, const char *key, double val);
 void bench_params(struct bench_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The result could not be measured: why.  Drops its figures. */
 void bench_fail(struct bench_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Median, p10, p90 of the runs (linear interpolation between ranks), and the seed's reference. */
+/* Median, p10, p90 of the runs (nearest rank, lib/quantile.h), and the seed's reference. */
 void bench_finish(struct bench_result *r);
 void bench_results_free(struct bench_results *rs);
 
@@ -111,10 +113,6 @@ typedef int (*bench_op_fn)(void *ctx, uint64_t iters, char *err, size_t errsz);
 int bench_time(const struct bench_opts *o, struct bench_result *r, bench_op_fn fn, void *ctx,
 	       uint64_t max_iters);
 
-/* CLOCK_MONOTONIC, ns. */
-uint64_t bench_now_ns(void);
-/* q-quantile of n values, linear interpolation between ranks; NAN if n == 0. */
-double bench_quantile(const double *v, size_t n, double q);
 
 /* A process-versus-thread claim of the seeds: the ratio of two results. */
 struct bench_claim {
@@ -139,7 +137,7 @@ int suite_ipc(const struct bench_opts *o, struct bench_results *rs);
 int suite_memory(const struct bench_opts *o, struct bench_results *rs);
 int suite_scale(const struct bench_opts *o, struct bench_results *rs);
 
-/* The machine the figures belong to (user/machine.c), and what was run. */
+/* The machine the figures belong to (lib/machine.c), and what was run. */
 struct bench_machine {
 	struct pvt_machine host;
 	char suites[64];             /* the suites run, comma-separated */
@@ -150,6 +148,8 @@ int bench_write_text(FILE *f, const struct bench_machine *m, const struct bench_
 		     const struct bench_results *rs);
 int bench_write_json(FILE *f, const struct bench_machine *m, const struct bench_opts *o,
 		     const struct bench_results *rs);
+/* The tasks (threads) alive on the system, from /proc/loadavg ("0.00 0.00 0.00 1/123 456"); -1 if unknown. */
+long long bench_tasks_alive(void);
 /* A result by name, or NULL. */
 const struct bench_result *bench_find(const struct bench_results *rs, const char *name);
 

@@ -52,6 +52,9 @@
 #include <sys/wait.h>
 #include <dirent.h>
 #include <unistd.h>
+#include "child.h"
+#include "fileio.h"
+#include "parse.h"
 #include "pvbench.h"
 
 #define SCALE_SMALL 1000
@@ -104,14 +107,14 @@ static double thread_batch(struct scale_batch *b)
 	int e = 0;
 
 	b->go = 0;
-	t0 = bench_now_ns();
+	t0 = pvt_now_ns();
 	for (i = 0; i < b->n; i++) {
 		e = pthread_create(&b->tids[i], NULL, waiter, b);
 		if (e)
 			break;
 	}
 	release_threads(b, i);
-	t1 = bench_now_ns();
+	t1 = pvt_now_ns();
 	if (e) {
 		snprintf(b->err, sizeof(b->err), "pthread_create: %s after %u of %u", strerror(e),
 			 i, b->n);
@@ -129,8 +132,7 @@ static unsigned int reap_children(struct scale_batch *b, unsigned int created)
 	for (unsigned int i = 0; i < created; i++) {
 		pid_t r;
 
-		while ((r = waitpid(b->pids[i], &st, 0)) < 0 && errno == EINTR)
-			;
+		r = pvt_waitpid(b->pids[i], &st, 0);
 		if (r < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
 			bad++;
 	}
@@ -150,7 +152,7 @@ static double process_batch(struct scale_batch *b)
 		return -1;
 	}
 	fflush(NULL);
-	t0 = bench_now_ns();
+	t0 = pvt_now_ns();
 	for (i = 0; i < b->n; i++) {
 		pid_t pid = fork();
 
@@ -173,7 +175,7 @@ static double process_batch(struct scale_batch *b)
 	}
 	close(p[1]);
 	bad = reap_children(b, i);
-	t1 = bench_now_ns();
+	t1 = pvt_now_ns();
 	close(p[0]);
 	if (e) {
 		snprintf(b->err, sizeof(b->err), "fork: %s after %u of %u", strerror(e), i, b->n);
@@ -190,29 +192,14 @@ static double process_batch(struct scale_batch *b)
 static long long read_num(const char *path)
 {
 	char buf[64];
-	long long v = -1;
-	FILE *f = fopen(path, "re");
+	const char *p = buf;
+	uint64_t v;
 
-	if (!f)
+	if (pvt_read_file(path, buf, sizeof(buf)) < 0)
 		return -1;
-	if (fgets(buf, sizeof(buf), f))
-		v = strncmp(buf, "max", 3) ? strtoll(buf, NULL, 10) : LLONG_MAX;
-	fclose(f);
-	return v;
-}
-
-/* All tasks (threads) on the system: the "running/total" of /proc/loadavg. */
-static long long tasks_total(void)
-{
-	long long total = -1;
-	FILE *f = fopen("/proc/loadavg", "re");
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%*s %*s %*s %*d/%lld", &total) != 1)
-		total = -1;
-	fclose(f);
-	return total;
+	if (!strncmp(buf, "max", 3))
+		return LLONG_MAX;
+	return pvt_scan_u64(&p, &v) && v <= LLONG_MAX ? (long long)v : -1;
 }
 
 /* Tasks (threads) whose real uid is @uid, as RLIMIT_NPROC counts them. */
@@ -225,26 +212,17 @@ static long long tasks_of_uid(uid_t uid)
 	if (!d)
 		return -1;
 	while ((de = readdir(d))) {
-		char path[300], line[128];
-		unsigned long ruid = ~0ul;
-		long long thr = 0;
-		FILE *f;
+		char path[300], buf[16384];
+		uint64_t ruid, thr;
 
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/status", de->d_name);
-		f = fopen(path, "re");
-		if (!f)
+		if (pvt_read_file(path, buf, sizeof(buf)) < 0)
 			continue;
-		while (fgets(line, sizeof(line), f)) {
-			if (!strncmp(line, "Uid:", 4))
-				ruid = strtoul(line + 4, NULL, 10);
-			else if (!strncmp(line, "Threads:", 8))
-				thr = strtoll(line + 8, NULL, 10);
-		}
-		fclose(f);
-		if (ruid == uid)
-			count += thr;
+		if (pvt_text_field(buf, "Uid:", &ruid) && ruid == uid &&
+		    pvt_text_field(buf, "Threads:", &thr))
+			count += (long long)thr;
 	}
 	closedir(d);
 	return count;
@@ -330,7 +308,7 @@ static void limits_text(char *buf, size_t sz)
 /* 0 if @n more tasks fit under every limit, else -1 with the reason in @err. */
 static int check_headroom(unsigned int n, char *err, size_t errsz)
 {
-	long long need = (long long)n + SCALE_MARGIN, total = tasks_total(), lim, room;
+	long long need = (long long)n + SCALE_MARGIN, total = bench_tasks_alive(), lim, room;
 	struct rlimit rl;
 
 	if (!getrlimit(RLIMIT_NPROC, &rl) && rl.rlim_cur != RLIM_INFINITY && !nproc_exempt()) {
@@ -372,7 +350,7 @@ static void run_scale(const struct bench_opts *o, struct bench_result *r, unsign
 	double (*batch)(struct scale_batch *) = threads ? thread_batch : process_batch;
 	struct scale_batch b = { 0 };
 	unsigned int runs = o->runs;
-	uint64_t t0 = bench_now_ns();
+	uint64_t t0 = pvt_now_ns();
 	char lim[160];
 	double ms;
 
@@ -409,7 +387,7 @@ static void run_scale(const struct bench_opts *o, struct bench_result *r, unsign
 		bench_add(r, ms);
 		/* --quick on a slow machine: SCALE_QUICK_MIN_RUNS, then mind the budget. */
 		if (o->quick && i + 1 >= SCALE_QUICK_MIN_RUNS &&
-		    bench_now_ns() - t0 > SCALE_QUICK_RESULT_NS)
+		    pvt_now_ns() - t0 > SCALE_QUICK_RESULT_NS)
 			break;
 	}
 	bench_finish(r);
@@ -440,10 +418,10 @@ int suite_scale(const struct bench_opts *o, struct bench_results *rs)
 
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		struct bench_result *r = bench_new(rs, tests[i].name, BENCH_MS);
-		uint64_t t0 = bench_now_ns();
+		uint64_t t0 = pvt_now_ns();
 
 		run_scale(o, r, tests[i].n, tests[i].threads);
-		bench_debug(o, "%s: %.2f s", tests[i].name, (double)(bench_now_ns() - t0) / 1e9);
+		bench_debug(o, "%s: %.2f s", tests[i].name, (double)(pvt_now_ns() - t0) / 1e9);
 		ok += !r->error[0];
 	}
 	return ok ? 0 : -1;

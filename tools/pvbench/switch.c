@@ -58,8 +58,8 @@ static void measure_pair(const struct bench_opts *o, struct bench_result *r, str
 	for (unsigned int i = 0; i < reps; i++)
 		bench_add(r, (rt[i] - oh[i]) / 2 / 1e3);
 	bench_finish(r);
-	bench_extra(r, "roundtrip_us", bench_quantile(rt, reps, 0.5) / 1e3);
-	bench_extra(r, "loop_overhead_us", bench_quantile(oh, reps, 0.5) / 1e3);
+	bench_extra(r, "roundtrip_us", pvt_median(rt, reps) / 1e3);
+	bench_extra(r, "loop_overhead_us", pvt_median(oh, reps) / 1e3);
 	bench_extra(r, "rounds", (double)rounds);
 	r->ops_per_run = rounds;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pingpong.c - two tasks bouncing a token (lat_ctx style); see pingpong.h.
+ * pingpong.c - two tasks bouncing a token: the link, and lat_ctx timing; see pingpong.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,16 +18,204 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "child.h"
+#include "clock.h"
 #include "pingpong.h"
 
-enum { TURN_A = 0, TURN_B = 1, TURN_STOP = 2 };
+/* ---- the link ---- */
+
+static long sys_futex(uint32_t *uaddr, int op, uint32_t val)
+{
+	return syscall(SYS_futex, uaddr, op, val, NULL, NULL, 0);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+const char *pp_strerror(int err)
+{
+	switch (err) {
+	case 0: return "no error";
+	case PP_ESEND: return "write to pipe";
+	case PP_ERECV: return "read from pipe";
+	case PP_EEOF: return "read from pipe: end of file (partner failed?)";
+	case PP_EWAKE: return "futex(FUTEX_WAKE)";
+	case PP_EWAIT: return "futex(FUTEX_WAIT)";
+	case PP_ESTOP: return "partner failed";
+	case PP_EGONE: return "partner exited";
+	default: return "unknown ping-pong error";
+	}
+}
+
+int pp_link_open(struct pp_link *l, bool futex, bool processes, uint32_t *word)
+{
+	memset(l, 0, sizeof(*l));
+	l->ab[0] = l->ab[1] = l->ba[0] = l->ba[1] = -1;
+	l->futex = futex;
+	l->shared = processes;
+	if (futex) {
+		l->word = word;
+		__atomic_store_n(word, PP_TURN_A, __ATOMIC_RELEASE);
+		return 0;
+	}
+	if (pipe2(l->ab, O_CLOEXEC))
+		return -1;
+	if (pipe2(l->ba, O_CLOEXEC)) {
+		int e = errno;
+
+		pp_link_close(l);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+void pp_link_keep(struct pp_link *l, enum pp_side me)
+{
+	if (l->futex)
+		return;
+	close_fd(me == PP_A ? &l->ab[0] : &l->ab[1]);
+	close_fd(me == PP_A ? &l->ba[1] : &l->ba[0]);
+}
+
+void pp_link_close(struct pp_link *l)
+{
+	close_fd(&l->ab[0]);
+	close_fd(&l->ab[1]);
+	close_fd(&l->ba[0]);
+	close_fd(&l->ba[1]);
+}
+
+static int wait_op(const struct pp_link *l)
+{
+	return l->shared ? FUTEX_WAIT : FUTEX_WAIT_PRIVATE;
+}
+
+static int wake_op(const struct pp_link *l)
+{
+	return l->shared ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE;
+}
+
+static inline int pass(struct pp_link *l, enum pp_side me)
+{
+	uint32_t mine = me == PP_A ? PP_TURN_A : PP_TURN_B;
+	char c = 'x';
+	ssize_t r;
+
+	if (!l->futex) {
+		do
+			r = write(me == PP_A ? l->ab[1] : l->ba[1], &c, 1);
+		while (r < 0 && errno == EINTR);
+		if (r == 1)
+			return 0;
+		if (r >= 0)
+			errno = EIO;
+		return PP_ESEND;
+	}
+	/* Only from our own turn: a partner's PP_TURN_STOP is not overwritten. */
+	if (__atomic_load_n(l->word, __ATOMIC_RELAXED) != mine) {
+		errno = 0;
+		return PP_ESTOP;
+	}
+	__atomic_store_n(l->word, mine ^ 1, __ATOMIC_RELEASE);
+	if (sys_futex(l->word, wake_op(l), 1) < 0)
+		return PP_EWAKE;
+	return 0;
+}
+
+static inline int await(struct pp_link *l, enum pp_side me)
+{
+	uint32_t other = me == PP_A ? PP_TURN_B : PP_TURN_A, v;
+	char c;
+	ssize_t r;
+
+	if (!l->futex) {
+		do
+			r = read(me == PP_A ? l->ba[0] : l->ab[0], &c, 1);
+		while (r < 0 && errno == EINTR);
+		if (r == 1)
+			return 0;
+		if (r < 0)
+			return PP_ERECV;
+		errno = 0;
+		return PP_EEOF;
+	}
+	while ((v = __atomic_load_n(l->word, __ATOMIC_ACQUIRE)) == other) {
+		if (sys_futex(l->word, wait_op(l), other) == 0 || errno == EAGAIN)
+			continue;
+		if (errno != EINTR)
+			return PP_EWAIT;
+		if (l->gone && *l->gone) {
+			errno = 0;
+			return PP_EGONE;
+		}
+	}
+	if (v == PP_TURN_STOP) {
+		errno = 0;
+		return PP_ESTOP;
+	}
+	return 0;
+}
+
+int pp_pass(struct pp_link *l, enum pp_side me)
+{
+	return pass(l, me);
+}
+
+int pp_await(struct pp_link *l, enum pp_side me)
+{
+	return await(l, me);
+}
+
+void pp_hangup(struct pp_link *l, enum pp_side me)
+{
+	if (!l->futex) {
+		close_fd(me == PP_A ? &l->ab[1] : &l->ba[1]);
+		return;
+	}
+	__atomic_store_n(l->word, PP_TURN_STOP, __ATOMIC_RELEASE);
+	sys_futex(l->word, wake_op(l), 1);
+}
+
+/* Read one word per cache line of the working set: the lat_ctx -s cost. */
+static void touch_ws(const char *ws, size_t len)
+{
+	for (size_t off = 0; ws && off < len; off += 64)
+		(void)*(volatile const char *)(ws + off);
+}
+
+int pp_rounds(struct pp_link *l, enum pp_side me, uint64_t n, const char *ws, size_t ws_bytes)
+{
+	int e;
+
+	for (uint64_t i = 0; i < n; i++) {
+		if (me == PP_A) {
+			touch_ws(ws, ws_bytes);
+			if ((e = pass(l, me)) || (e = await(l, me)))
+				return e;
+			continue;
+		}
+		e = await(l, me);
+		if (e)
+			return n == PP_UNTIL_STOP && (e == PP_EEOF || e == PP_ESTOP) ? 0 : e;
+		touch_ws(ws, ws_bytes);
+		if ((e = pass(l, me)))
+			return e;
+	}
+	return 0;
+}
+
+/* ---- timing a context switch (lat_ctx) ---- */
 
 struct pingpong {
 	const struct pp_config *c;
-	int p1[2], p2[2];  /* pipes: A -> B and B -> A */
+	struct pp_link link;
 	int q[2];          /* pipe for the overhead loop */
-	uint32_t *page;    /* futex: [0] turn word, [16] overhead loop's word */
-	int wait_op, wake_op;
+	uint32_t *page;    /* futex: [0] the link's word, [16] the overhead loop's */
 	char *ws_a;        /* A's working set */
 	pid_t child;
 	pthread_t thread;
@@ -51,26 +239,6 @@ static void set_err(char *err, size_t errsz, const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static long sys_futex(uint32_t *uaddr, int op, uint32_t val)
-{
-	return syscall(SYS_futex, uaddr, op, val, NULL, NULL, 0);
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 static int pin_self(int cpu)
 {
 	cpu_set_t set;
@@ -80,13 +248,6 @@ static int pin_self(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	return sched_setaffinity(0, sizeof(set), &set);
-}
-
-/* Read one word per cache line of the working set: the lat_ctx -s cost. */
-static void touch_ws(const char *ws, size_t len)
-{
-	for (size_t off = 0; off < len; off += 64)
-		(void)*(volatile const char *)(ws + off);
 }
 
 static char *ws_alloc(size_t len)
@@ -102,42 +263,9 @@ static char *ws_alloc(size_t len)
 	return p;
 }
 
-/* B's side: answer each token until told to stop. */
-static void partner_loop(struct pingpong *pp, char *ws)
-{
-	size_t wsl = pp->c->ws_bytes;
-	uint32_t *w = pp->page;
-	uint32_t v;
-
-	if (!pp->c->futex) {
-		char c;
-
-		for (;;) {
-			ssize_t n = read(pp->p1[0], &c, 1);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n != 1)
-				return; /* EOF: A is done */
-			touch_ws(ws, wsl);
-			if (write(pp->p2[1], &c, 1) != 1)
-				return;
-		}
-	}
-	for (;;) {
-		while ((v = __atomic_load_n(w, __ATOMIC_ACQUIRE)) == TURN_A)
-			sys_futex(w, pp->wait_op, TURN_A);
-		if (v == TURN_STOP)
-			return;
-		touch_ws(ws, wsl);
-		__atomic_store_n(w, TURN_A, __ATOMIC_RELEASE);
-		sys_futex(w, pp->wake_op, 1);
-	}
-}
-
 /*
- * The partner's start: pin, allocate its working set.  A thread reports a
- * failure through partner_err and by not answering (A sees it as an error).
+ * The partner's start: pin, allocate its working set.  A failure shows to A
+ * as a hang-up (see pp_hangup), and for a thread in partner_err.
  */
 static int partner_prepare(struct pingpong *pp, char **ws)
 {
@@ -149,17 +277,6 @@ static int partner_prepare(struct pingpong *pp, char **ws)
 	return 0;
 }
 
-/* The partner could not start: make A's wait end in an error, not a hang. */
-static void partner_refuse(struct pingpong *pp)
-{
-	if (pp->c->futex) {
-		__atomic_store_n(pp->page, TURN_STOP, __ATOMIC_RELEASE);
-		sys_futex(pp->page, pp->wake_op, 1);
-	} else {
-		close_fd(&pp->p2[1]); /* A reads EOF */
-	}
-}
-
 static void *partner_thread(void *arg)
 {
 	struct pingpong *pp = arg;
@@ -167,9 +284,9 @@ static void *partner_thread(void *arg)
 
 	pp->partner_err = partner_prepare(pp, &ws);
 	if (!pp->partner_err)
-		partner_loop(pp, ws);
+		pp_rounds(&pp->link, PP_B, PP_UNTIL_STOP, ws, pp->c->ws_bytes);
 	else
-		partner_refuse(pp);
+		pp_hangup(&pp->link, PP_B);
 	if (ws)
 		munmap(ws, pp->c->ws_bytes);
 	return NULL;
@@ -178,44 +295,15 @@ static void *partner_thread(void *arg)
 /* A's side: n round trips (2 context switches each when both share a CPU). */
 static int pingpong_rounds(struct pingpong *pp, uint64_t n)
 {
-	size_t wsl = pp->c->ws_bytes;
-	uint32_t *w = pp->page;
-	char c = 'x';
-
-	if (!pp->c->futex) {
-		for (uint64_t i = 0; i < n; i++) {
-			ssize_t r;
-
-			touch_ws(pp->ws_a, wsl);
-			if (write(pp->p1[1], &c, 1) != 1)
-				return -1;
-			do
-				r = read(pp->p2[0], &c, 1);
-			while (r < 0 && errno == EINTR);
-			if (r != 1)
-				return -1;
-		}
-		return 0;
-	}
-	for (uint64_t i = 0; i < n; i++) {
-		uint32_t v;
-
-		touch_ws(pp->ws_a, wsl);
-		__atomic_store_n(w, TURN_B, __ATOMIC_RELEASE);
-		sys_futex(w, pp->wake_op, 1);
-		while ((v = __atomic_load_n(w, __ATOMIC_ACQUIRE)) == TURN_B)
-			if (sys_futex(w, pp->wait_op, TURN_B) < 0 && errno == EINTR && child_gone)
-				return -1;
-		if (v == TURN_STOP) /* the partner could not start */
-			return -1;
-	}
-	return 0;
+	return pp_rounds(&pp->link, PP_A, n, pp->ws_a, pp->c->ws_bytes) ? -1 : 0;
 }
 
 /* The same syscalls (and working-set reads) as n round trips, by A alone, with no switch. */
 static int overhead_rounds(struct pingpong *pp, uint64_t n)
 {
 	uint32_t *w = pp->page ? pp->page + 16 : NULL;
+	int wait = pp->c->processes ? FUTEX_WAIT : FUTEX_WAIT_PRIVATE;
+	int wake = pp->c->processes ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE;
 	size_t wsl = pp->c->ws_bytes;
 	char c = 'x';
 
@@ -233,8 +321,8 @@ static int overhead_rounds(struct pingpong *pp, uint64_t n)
 	for (uint64_t i = 0; i < n; i++) {
 		for (int k = 0; k < 2; k++) {
 			touch_ws(pp->ws_a, wsl);
-			sys_futex(w, pp->wake_op, 1);      /* no waiter */
-			sys_futex(w, pp->wait_op, 1);      /* *w != 1: EAGAIN at once */
+			sys_futex(w, wake, 1);      /* no waiter */
+			sys_futex(w, wait, 1);      /* *w != 1: EAGAIN at once */
 		}
 	}
 	return 0;
@@ -266,21 +354,15 @@ static int partner_start(struct pingpong *pp, char *err, size_t errsz)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(1);
-		if (!pp->c->futex) {
-			close_fd(&pp->p1[1]);
-			close_fd(&pp->p2[0]);
-		}
+		pp_link_keep(&pp->link, PP_B);
 		if (partner_prepare(pp, &ws)) {
-			partner_refuse(pp);
+			pp_hangup(&pp->link, PP_B);
 			_exit(2);
 		}
-		partner_loop(pp, ws);
+		pp_rounds(&pp->link, PP_B, PP_UNTIL_STOP, ws, pp->c->ws_bytes);
 		_exit(0);
 	}
-	if (!pp->c->futex) {
-		close_fd(&pp->p1[0]);
-		close_fd(&pp->p2[1]);
-	}
+	pp_link_keep(&pp->link, PP_A);
 	pp->partner_running = true;
 	return 0;
 }
@@ -292,18 +374,12 @@ static int partner_stop(struct pingpong *pp)
 
 	if (!pp->partner_running)
 		return 0;
-	if (pp->c->futex) {
-		__atomic_store_n(pp->page, TURN_STOP, __ATOMIC_RELEASE);
-		sys_futex(pp->page, pp->wake_op, 1);
-	} else {
-		close_fd(&pp->p1[1]); /* B reads EOF */
-	}
+	pp_hangup(&pp->link, PP_A);
 	pp->partner_running = false;
 	if (!pp->c->processes)
 		return pthread_join(pp->thread, NULL) || pp->partner_err ? -1 : 0;
-	while (waitpid(pp->child, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
+	if (pvt_waitpid(pp->child, &status, 0) < 0)
+		return -1;
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
 }
 
@@ -311,7 +387,8 @@ static int pingpong_setup(struct pingpong *pp, const struct pp_config *c, char *
 {
 	memset(pp, 0, sizeof(*pp));
 	pp->c = c;
-	pp->p1[0] = pp->p1[1] = pp->p2[0] = pp->p2[1] = pp->q[0] = pp->q[1] = -1;
+	pp->link.ab[0] = pp->link.ab[1] = pp->link.ba[0] = pp->link.ba[1] = -1;
+	pp->q[0] = pp->q[1] = -1;
 	if (c->ws_bytes && !(pp->ws_a = ws_alloc(c->ws_bytes))) {
 		set_err(err, errsz, "cannot map a %zu-byte working set: %s", c->ws_bytes,
 			strerror(errno));
@@ -325,23 +402,21 @@ static int pingpong_setup(struct pingpong *pp, const struct pp_config *c, char *
 			set_err(err, errsz, "mmap: %s", strerror(errno));
 			return -1;
 		}
-		pp->wait_op = c->processes ? FUTEX_WAIT : FUTEX_WAIT_PRIVATE;
-		pp->wake_op = c->processes ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE;
-		return 0;
-	}
-	if (pipe2(pp->p1, O_CLOEXEC) || pipe2(pp->p2, O_CLOEXEC) || pipe2(pp->q, O_CLOEXEC)) {
+	} else if (pipe2(pp->q, O_CLOEXEC)) {
 		set_err(err, errsz, "pipe: %s", strerror(errno));
 		return -1;
 	}
+	if (pp_link_open(&pp->link, c->futex, c->processes, pp->page)) {
+		set_err(err, errsz, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pp->link.gone = &child_gone;
 	return 0;
 }
 
 static void pingpong_teardown(struct pingpong *pp)
 {
-	close_fd(&pp->p1[0]);
-	close_fd(&pp->p1[1]);
-	close_fd(&pp->p2[0]);
-	close_fd(&pp->p2[1]);
+	pp_link_close(&pp->link);
 	close_fd(&pp->q[0]);
 	close_fd(&pp->q[1]);
 	if (pp->page)
@@ -355,13 +430,12 @@ static void pingpong_teardown(struct pingpong *pp)
 /* One timed run of fn: ns per round, or -1. */
 static double time_run(int (*fn)(struct pingpong *, uint64_t), struct pingpong *pp, uint64_t rounds)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = pvt_now_ns();
 
 	if (fn(pp, rounds))
 		return -1;
-	return (double)(now_ns() - t0) / (double)rounds;
+	return (double)(pvt_now_ns() - t0) / (double)rounds;
 }
-
 int pp_measure(const struct pp_config *c, uint64_t rounds, unsigned int reps,
 	       double *rt, double *oh, char *err, size_t errsz)
 {

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * machine.h - what a measurement records of the machine it was made on:
- * shared by `pvtrace calibrate` and pvbench.  libc only, so pvbench can link
- * it without libbpf.
+ * shared by `pvtrace calibrate` and pvbench.  libc only.
  */
 #ifndef PVT_MACHINE_H
 #define PVT_MACHINE_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "json_writer.h"
 
 struct pvt_machine {
 	char hostname[128], kernel[128], kernel_version[256], arch[72];
@@ -24,5 +24,13 @@ struct pvt_machine {
 
 /* Fill @m from uname, /proc/cpuinfo, sysfs and the clock; never fails. */
 void pvt_machine_read(struct pvt_machine *m);
+
+/*
+ * @m as the member @name of the object being written: hostname, kernel,
+ * kernel_version, arch, cpu_model, cpus_online, cpus_allowed,
+ * mem_total_bytes, hypervisor, clocksource, cpufreq_governor, libc, date
+ * ("" as null for cpu_model, clocksource and the governor).
+ */
+void pvt_machine_write_json(json_writer_t *jw, const char *name, const struct pvt_machine *m);
 
 #endif /* PVT_MACHINE_H */

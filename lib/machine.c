@@ -92,3 +92,23 @@ void pvt_machine_read(struct pvt_machine *m)
 	if (gmtime_r(&now, &tm))
 		strftime(m->date, sizeof(m->date), "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+void pvt_machine_write_json(json_writer_t *jw, const char *name, const struct pvt_machine *m)
+{
+	jw_name(jw, name);
+	jw_start_object(jw);
+	jw_string_field(jw, "hostname", m->hostname);
+	jw_string_field(jw, "kernel", m->kernel);
+	jw_string_field(jw, "kernel_version", m->kernel_version);
+	jw_string_field(jw, "arch", m->arch);
+	jw_string_or_null_field(jw, "cpu_model", m->cpu_model);
+	jw_int_field(jw, "cpus_online", m->cpus_online);
+	jw_int_field(jw, "cpus_allowed", m->cpus_allowed);
+	jw_uint_field(jw, "mem_total_bytes", m->mem_total_bytes);
+	jw_bool_field(jw, "hypervisor", m->hypervisor);
+	jw_string_or_null_field(jw, "clocksource", m->clocksource);
+	jw_string_or_null_field(jw, "cpufreq_governor", m->governor);
+	jw_string_field(jw, "libc", m->libc);
+	jw_string_field(jw, "date", m->date);
+	jw_end_object(jw);
+}
