@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * seed.c - what the seed articles (shared/seeds/) claim, for pvbench to put
- * beside its own figures: ranges for single results, and the comparisons
- * (process versus thread) they state without figures.
+ * seed.c - what the seed articles (docs/BENCH.md, "Sources") claim, for
+ * pvbench to put beside its own figures: ranges for single results, and the
+ * comparisons (process versus thread) they state without figures.
  *
- * Sources: "003" is the long comparison (its tables of creation costs,
- * IPC latency and memory per entity); "000" is the short introduction (its
- * summary table: creation cost high/low, context switching expensive/fast).
+ * Sources: "Threads vs. Processes" is the long comparison (its tables of
+ * creation costs, IPC latency and memory per entity); "Understanding Process
+ * vs Thread from the Ground Up" is the short introduction (its summary table:
+ * creation cost high/low, context switching expensive/fast).
  * A result with no figure in the seeds has no reference: its verdict is
  * empty, never invented.
  */
@@ -14,8 +15,8 @@
 #include <string.h>
 #include "pvbench.h"
 
-#define SEED_LONG "shared/seeds/003_8a6d9580eee7ce96.txt"
-#define SEED_SHORT "shared/seeds/000_f6573a9e6cdc03f7.txt"
+#define SEED_LONG "Threads vs. Processes"
+#define SEED_SHORT "Understanding Process vs Thread from the Ground Up"
 
 static const struct {
 	const char *name;

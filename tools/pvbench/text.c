@@ -118,7 +118,7 @@ int bench_write_text(FILE *f, const struct bench_machine *m, const struct bench_
 	fprintf(f, "each figure: a warm-up, then %u runs of >= %llu ms; median and p10 .. p90 of the "
 		   "runs%s\n", o->runs, (unsigned long long)(o->min_run_ns / 1000000),
 		o->quick ? " (--quick)" : "");
-	fprintf(f, "seed: the articles' range (shared/seeds/); verdict: where the median falls "
+	fprintf(f, "seed: the articles' range (docs/BENCH.md, \"Sources\"); verdict: where the median falls "
 		   "against it\n");
 	for (size_t i = 0; i < rs->n; i++) {
 		size_t k;
