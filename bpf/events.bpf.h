@@ -42,7 +42,7 @@ struct {
  * Ring-buffer wakeups: a wakeup is an irq_work on the CPU that submits,
  * inside the workload's syscall or switch, for every record.  Final records
  * (exits, memory) wake the reader only once the ring is a quarter full; the
- * reader also drains it on its own clock (user/run.c).  Live records
+ * reader also drains it on its own clock (user/run_trace.c).  Live records
  * (--events) wake it as they come.
  */
 static __always_inline __u64 rb_final_flags(void)

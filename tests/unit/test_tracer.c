@@ -10,7 +10,7 @@
  *     checked in children that drop them (the cases that need a capability
  *     set are skipped without root);
  *   - the modes as `pvtrace run` hands them to the tracer: --syscall-costs,
- *     --no-syscall-costs, --bpf-stats (user/run.c run_parse_args).
+ *     --no-syscall-costs, --bpf-stats (user/cmd_run.c run_parse_args).
  */
 #include <stdarg.h>
 #include <stddef.h>
