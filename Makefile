@@ -94,6 +94,7 @@ test_events_OBJS := $(call u,events creation tasktable hist common)
 test_tracer_OBJS := $(test_args_OBJS)
 test_status_OBJS := $(call u,status)
 test_privs_OBJS := $(call u,privs common)
+test_sigfwd_OBJS := $(call u,sigfwd common)
 test_tasktable_OBJS := $(call u,tasktable creation hist)
 test_tasktable_sums_OBJS := $(test_tasktable_OBJS)
 test_pvbench_OBJS := $(call b,bench seed text json)
@@ -108,6 +109,7 @@ test_model_LIBS := $(LDLIBS)
 test_events_LIBS := $(LDLIBS)
 test_tracer_LIBS := $(LDLIBS)
 test_privs_LIBS := $(LDLIBS)
+test_sigfwd_LIBS := $(LDLIBS)
 test_pvbench_LIBS := $(JSONC_LIBS) -lm
 
 .DELETE_ON_ERROR:

@@ -81,7 +81,9 @@ void run_usage(FILE *f)
 		"  -h, --help             this help\n"
 		"\n"
 		"Needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF.  SIGINT, SIGTERM,\n"
-		"SIGHUP and SIGQUIT sent to pvtrace are passed on to CMD; the report is still written.\n"
+		"SIGHUP and SIGQUIT sent to pvtrace are passed on to CMD (a Ctrl-C on the terminal\n"
+		"reaches CMD once, in pvtrace's process group or not); the report is still written.\n"
+		"The third such signal stops pvtrace at once, without a report.\n"
 		"Metric definitions: docs/METRICS.md.\n",
 		PVT_DEFAULT_MAX_TASKS, RINGBUF_KB_DEFAULT, INTERVAL_MS_DEFAULT, PVT_CAL_DEFAULT_PATH);
 }
