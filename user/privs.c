@@ -134,8 +134,9 @@ int privs_resolve(const char *spec, char *const *env, struct pvt_cred **out)
 	/* Not root: the command can only run as pvtrace's own user, with its groups. */
 	c->set_ids = can_switch_user();
 	if (!c->set_ids && (c->uid != getuid() || c->uid != geteuid())) {
-		pvt_err("--user %s: running the command as another user needs root "
-			"(pvtrace runs as uid %u)", spec, (unsigned int)geteuid());
+		pvt_err("--user %s: running the command as another user needs root (CAP_SETUID "
+			"and CAP_SETGID); pvtrace runs as uid %u without them", spec,
+			(unsigned int)geteuid());
 		privs_free(c);
 		return PVT_EXIT_FAILURE;
 	}
