@@ -23,6 +23,7 @@
 #include "json_writer.h"
 #include "machine.h"
 #include "pingpong.h"
+#include "privs.h"
 #include "quantile.h"
 
 #define CAL_METHOD "pinned ping-pong on one CPU, lat_ctx style: " \
@@ -260,6 +261,8 @@ int cal_out_commit(struct cal_out *o, const struct pvt_cal_run *r)
 		return -e;
 	}
 	fchmod(fd, 0644);
+	if (o->for_invoker)
+		privs_chown_new_file(fd, o->path);
 	o->f = fdopen(fd, "w");
 	if (!o->f) {
 		e = errno;

@@ -147,6 +147,7 @@ struct cal_out {
 	char path[4096];
 	char tmp[4096 + 16];
 	FILE *f;
+	bool for_invoker; /* a path the user chose (-o): under sudo, the file is theirs (privs.h) */
 };
 int cal_out_open(struct cal_out *o, const char *path);
 int cal_out_commit(struct cal_out *o, const struct pvt_cal_run *r);

@@ -45,7 +45,8 @@ static void calibrate_usage(FILE *f)
 		"\n"
 		"options:\n"
 		"  -o, --output FILE   write FILE instead of $%s, or if that is not set,\n"
-		"                      %s (needs root)\n"
+		"                      %s (needs root); under sudo,\n"
+		"                      FILE is given to the sudo user\n"
 		"      --quick         %d repetitions of %d round trips (a few seconds) instead\n"
 		"                      of %d of %d\n"
 		"      --cpu N         run both tasks on CPU N (default: the first allowed CPU)\n"
@@ -173,6 +174,7 @@ int cmd_calibrate(int argc, char **argv)
 		path = o.output ? o.output : calibration_default_path();
 		if (cal_out_open(&out, path))
 			return PVT_EXIT_FAILURE;
+		out.for_invoker = o.output != NULL;
 	}
 
 	pvt_machine_read(&host);

@@ -74,11 +74,16 @@ void run_usage(FILE *f)
 		"                         live one-line status on stderr (default: only if a terminal)\n"
 		"      --null-programs    attach empty programs on the same tracepoints and measure\n"
 		"                         nothing (the tracing mechanism's own cost, for make bench)\n"
+		"  -u, --user USER        run CMD as USER (a name or a numeric uid): its groups, uid and\n"
+		"                         gid, and HOME, USER and LOGNAME, as 'runuser -u USER' does;\n"
+		"                         pvtrace keeps its privileges (default: as pvtrace's user)\n"
 		"  -v, --verbose          say more; twice shows libbpf's debug log\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"Needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF.  SIGINT, SIGTERM,\n"
-		"SIGHUP and SIGQUIT sent to pvtrace are passed on to CMD; the report is still written.\n"
+		"SIGHUP and SIGQUIT sent to pvtrace are passed on to CMD (a Ctrl-C on the terminal\n"
+		"reaches CMD once, in pvtrace's process group or not); the report is still written.\n"
+		"The third such signal stops pvtrace at once, without a report.\n"
 		"Metric definitions: docs/METRICS.md.\n",
 		PVT_DEFAULT_MAX_TASKS, RINGBUF_KB_DEFAULT, INTERVAL_MS_DEFAULT, PVT_CAL_DEFAULT_PATH);
 }
@@ -162,6 +167,11 @@ static int run_option(int c, const char *optarg, struct run_opts *o)
 	case OPT_BPF_STATS:
 		o->bpf_stats = true;
 		break;
+	case 'u':
+		if (!*optarg)
+			return usage_error("--user needs a user name or uid");
+		o->user = optarg;
+		break;
 	case OPT_EVENTS:
 		if (optarg && !*optarg)
 			return usage_error("--events= needs a file name");
@@ -190,6 +200,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 		{ "syscall-costs", required_argument, NULL, OPT_SYSCALLS },
 		{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -208,7 +219,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 	optind = 0; /* 0, not 1: a full getopt restart (glibc) */
 	opterr = 0;
 	/* '+': stop at the command, whose own options are not ours. */
-	while ((c = getopt_long(argc, argv, "+:o:f:t:i:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:f:t:i:u:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			pvt_verbose++;
@@ -405,7 +416,9 @@ int cmd_run(int argc, char **argv)
 	memtab_init(&rs.mt);
 	rs.mt.skip_unchanged = true;
 
-	ret = prepare(&o, &rs, &out);
+	ret = launch_set_user(&launch, o.user); /* --user: looked up before anything starts */
+	if (!ret)
+		ret = prepare(&o, &rs, &out);
 	if (!ret)
 		ret = trace(&o, &rs, &out, &launch, &wstatus, &col.duration_ns);
 	if (!ret) {

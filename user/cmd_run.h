@@ -26,6 +26,7 @@ struct run_opts {
 	bool events;            /* --events[=FILE] */
 	const char *events_path; /* NULL: stderr */
 	bool help;
+	const char *user;       /* -u/--user USER: the command runs as USER; NULL: as pvtrace */
 	char **argv;            /* the command */
 };
 

@@ -12,6 +12,16 @@
 #include <unistd.h>
 #include "common.h"
 #include "launch.h"
+#include "privs.h"
+
+extern char **environ;
+
+/* What the child sends back on its close-on-exec pipe when it cannot run the command. */
+struct launch_failure {
+	int step;  /* LAUNCH_EXEC or LAUNCH_USER */
+	int err;   /* errno */
+};
+enum { LAUNCH_EXEC, LAUNCH_USER };
 
 static int check_file(const char *path, const char *cmd)
 {
@@ -83,13 +93,31 @@ int launch_resolve(const char *cmd, char **path_out)
 	return PVT_EXIT_NOTFOUND;
 }
 
-/* In the child: wait at the gate, then exec.  Never returns. */
-static void __attribute__((noreturn)) child_run(int gate_rd, int err_wr, char *const argv[], const char *path)
+static void __attribute__((noreturn)) child_fail(int err_wr, int step, int e)
 {
+	struct launch_failure f = { .step = step, .err = e };
+
+	if (write(err_wr, &f, sizeof(f)) < 0) {
+		/* nothing more can be said */
+	}
+	_exit(step == LAUNCH_USER ? PVT_EXIT_FAILURE :
+	      e == ENOENT ? PVT_EXIT_NOTFOUND : PVT_EXIT_NOEXEC);
+}
+
+/*
+ * In the child: take the command's identity (--user), wait at the gate, then
+ * exec.  The identity is taken before the gate, where the trace does not see
+ * it; pvtrace, the parent, keeps its own.  A failure is told once the gate is
+ * open, when pvtrace reads the pipe.  Never returns.
+ */
+static void __attribute__((noreturn)) child_run(int gate_rd, int err_wr, char *const argv[],
+						const char *path, const struct pvt_cred *cred)
+{
+	char *const *envp = cred ? cred->envp : environ;
+	int user_err = privs_apply(cred);
 	sigset_t none;
 	char c;
 	ssize_t n;
-	int e;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -99,8 +127,10 @@ static void __attribute__((noreturn)) child_run(int gate_rd, int err_wr, char *c
 	if (n != 1)
 		_exit(PVT_EXIT_FAILURE); /* pvtrace went away: do not run untraced */
 	close(gate_rd);
+	if (user_err)
+		child_fail(err_wr, LAUNCH_USER, user_err);
 
-	execv(path, argv);
+	execve(path, argv, envp);
 	if (errno == ENOEXEC) {
 		/* No #! line: run it with the shell, as execvp(3) and shells do. */
 		int argc = 0;
@@ -114,15 +144,18 @@ static void __attribute__((noreturn)) child_run(int gate_rd, int err_wr, char *c
 			sh[1] = (char *)path;
 			for (int i = 1; i < argc; i++)
 				sh[i + 1] = argv[i];
-			execv("/bin/sh", sh);
+			execve("/bin/sh", sh, envp);
 		}
 		errno = ENOEXEC;
 	}
-	e = errno;
-	if (write(err_wr, &e, sizeof(e)) < 0) {
-		/* nothing more can be said */
-	}
-	_exit(e == ENOENT ? PVT_EXIT_NOTFOUND : PVT_EXIT_NOEXEC);
+	child_fail(err_wr, LAUNCH_EXEC, errno);
+}
+
+int launch_set_user(struct pvt_launch *l, const char *spec)
+{
+	privs_free(l->cred);
+	l->cred = NULL;
+	return spec ? privs_resolve(spec, environ, &l->cred) : 0;
 }
 
 int launch_start(struct pvt_launch *l, char *const argv[], char *path)
@@ -136,6 +169,9 @@ int launch_start(struct pvt_launch *l, char *const argv[], char *path)
 		pvt_err("cannot create pipes: %s", strerror(errno));
 		return -1;
 	}
+	/* Under sudo, the command runs as root unless --user says otherwise: say so once. */
+	if (!l->cred)
+		privs_note_root_under_sudo();
 	fflush(NULL);
 	l->pid = fork();
 	if (l->pid < 0) {
@@ -145,7 +181,7 @@ int launch_start(struct pvt_launch *l, char *const argv[], char *path)
 	if (l->pid == 0) {
 		close(gate[1]);
 		close(errp[0]);
-		child_run(gate[0], errp[1], argv, path);
+		child_run(gate[0], errp[1], argv, path, l->cred);
 	}
 	close(gate[0]);
 	close(errp[1]);
@@ -156,8 +192,8 @@ int launch_start(struct pvt_launch *l, char *const argv[], char *path)
 
 int launch_release(struct pvt_launch *l, const char *cmd)
 {
+	struct launch_failure f;
 	ssize_t n;
-	int e;
 
 	if (write(l->gate_fd, "g", 1) != 1) {
 		pvt_err("cannot open the gate: %s", strerror(errno));
@@ -167,23 +203,28 @@ int launch_release(struct pvt_launch *l, const char *cmd)
 	l->gate_fd = -1;
 	/* EOF: exec succeeded (the pipe was close-on-exec). */
 	do {
-		n = read(l->err_fd, &e, sizeof(e));
+		n = read(l->err_fd, &f, sizeof(f));
 	} while (n < 0 && errno == EINTR);
 	close(l->err_fd);
 	l->err_fd = -1;
 	if (n == 0)
 		return 0;
-	if (n != sizeof(e)) {
+	if (n != sizeof(f)) {
 		pvt_err("%s: exec failed", cmd);
 		return PVT_EXIT_NOEXEC;
 	}
 	waitpid(l->pid, NULL, 0);
 	l->pid = -1;
-	if (e == ENOENT) {
+	if (f.step == LAUNCH_USER) {
+		pvt_err("cannot run %s as %s: %s", cmd, l->cred ? l->cred->name : "?",
+			strerror(f.err));
+		return -1;
+	}
+	if (f.err == ENOENT) {
 		pvt_err("%s: command not found", cmd);
 		return PVT_EXIT_NOTFOUND;
 	}
-	pvt_err("%s: cannot execute: %s", cmd, strerror(e));
+	pvt_err("%s: cannot execute: %s", cmd, strerror(f.err));
 	return PVT_EXIT_NOEXEC;
 }
 
@@ -214,4 +255,6 @@ void launch_cleanup(struct pvt_launch *l)
 	l->gate_fd = l->err_fd = -1;
 	free(l->path);
 	l->path = NULL;
+	privs_free(l->cred);
+	l->cred = NULL;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "common.h"
 #include "run_trace.h"
+#include "sigfwd.h"
 
 #define EXIT_GRACE_NS 1000000000ull /* wait this long for final switches after the command exits */
 #define DRAIN_MS 100 /* the ring buffer is read at least this often */
@@ -70,35 +71,16 @@ void run_sample_memory(struct run_state *rs)
 	rs->mt.pass_ns_total += pvt_now_ns() - t;
 }
 
-static volatile pid_t child_pid = -1;
-static volatile sig_atomic_t signals_seen;
-
 /*
- * Pass the signal on to the command.  A signal the terminal generated
- * (Ctrl-C, Ctrl-\: si_code SI_KERNEL) already reached the command, which is
- * in the same foreground process group: do not deliver it twice.  The third
- * signal restores the default action so that pvtrace can always be stopped.
+ * The signals for the command are noted by a handler and passed on by the
+ * event loop through the command's pidfd (sigfwd.c: which ones, and why).
  */
-static void forward_signal(int sig, siginfo_t *si, void *uc)
-{
-	int saved = errno;
-
-	if (si->si_code != SI_KERNEL && child_pid > 0)
-		kill(child_pid, sig);
-	if (++signals_seen >= 3)
-		signal(sig, SIG_DFL);
-	errno = saved;
-}
-
 void run_forward_signals(pid_t pid)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
+	int err = sigfwd_install();
 
-	child_pid = pid;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
+	if (err)
+		pvt_warn("signals sent to pvtrace will not reach the command: %s", strerror(-err));
 	/*
 	 * A closed pipe on the event stream (pvtrace run --events 2>&1 | head) must
 	 * not kill pvtrace: the write fails, the stream stops, the report is still
@@ -107,7 +89,7 @@ void run_forward_signals(pid_t pid)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-enum { TAG_RB = 1, TAG_CHILD, TAG_TIMER, TAG_SAMPLE };
+enum { TAG_RB = 1, TAG_CHILD, TAG_TIMER, TAG_SAMPLE, TAG_SIGNAL };
 
 static int epoll_add(int ep, int fd, uint32_t tag)
 {
@@ -151,10 +133,13 @@ int run_trace_loop(struct run_state *rs, struct pvt_status *st, pid_t pid, uint3
 		goto out;
 	}
 	rbfd = tracer_epoll_fd(tr);
-	if ((rbfd >= 0 && epoll_add(ep, rbfd, TAG_RB)) || epoll_add(ep, pidfd, TAG_CHILD)) {
+	if ((rbfd >= 0 && epoll_add(ep, rbfd, TAG_RB)) || epoll_add(ep, pidfd, TAG_CHILD) ||
+	    (sigfwd_fd() >= 0 && epoll_add(ep, sigfwd_fd(), TAG_SIGNAL))) {
 		pvt_err("epoll: %s", strerror(errno));
 		goto out;
 	}
+	/* Signals pvtrace got are passed on from here, through the pidfd, until the command is reaped. */
+	sigfwd_attach(pidfd, pid);
 	if (st->enabled) {
 		tfd = timer_add(ep, TAG_TIMER, 1000);
 		if (tfd < 0)
@@ -185,6 +170,8 @@ int run_trace_loop(struct run_state *rs, struct pvt_status *st, pid_t pid, uint3
 				/* drained above */
 			} else if (evs[i].data.u32 == TAG_CHILD) {
 				child_done = true;
+			} else if (evs[i].data.u32 == TAG_SIGNAL) {
+				sigfwd_drain(pidfd, pid);
 			} else if (evs[i].data.u32 == TAG_TIMER) {
 				uint64_t ticks;
 
@@ -204,15 +191,16 @@ int run_trace_loop(struct run_state *rs, struct pvt_status *st, pid_t pid, uint3
 		if (child_done)
 			break;
 	}
+	sigfwd_detach(); /* the command has exited: nothing more is passed on */
 	while (waitpid(pid, wstatus, 0) < 0) {
 		if (errno != EINTR) {
 			pvt_err("waitpid: %s", strerror(errno));
 			goto out;
 		}
 	}
-	child_pid = -1;
 	rc = 0;
 out:
+	sigfwd_detach();
 	if (tfd >= 0)
 		close(tfd);
 	if (sfd >= 0)

@@ -28,7 +28,10 @@ struct run_state {
 /* The tracer's ring-buffer callback (ctx: struct run_state *). */
 void run_on_event(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, size_t size);
 
-/* Pass SIGINT, SIGTERM, SIGHUP and SIGQUIT on to @pid; ignore SIGPIPE. */
+/*
+ * Pass SIGINT, SIGTERM, SIGHUP and SIGQUIT on to the command (sigfwd.h: the
+ * event loop sends them through its pidfd); ignore SIGPIPE.
+ */
 void run_forward_signals(pid_t pid);
 
 /* Trace until the command @pid exits; its wait status in *wstatus.  0 or -1. */

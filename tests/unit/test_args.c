@@ -143,6 +143,28 @@ static void test_output(void **state)
 	assert_int_equal(PARSE(&o, "--output=", "cmd"), PVT_EXIT_USAGE);
 }
 
+/* --user is kept as given: looked up before the command starts (privs.c), not here. */
+static void test_user(void **state)
+{
+	struct run_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "cmd"), 0);
+	assert_null(o.user);
+	assert_int_equal(PARSE(&o, "-u", "nobody", "cmd"), 0);
+	assert_string_equal(o.user, "nobody");
+	assert_int_equal(PARSE(&o, "--user=65534", "cmd"), 0);
+	assert_string_equal(o.user, "65534");
+	assert_int_equal(PARSE(&o, "--user", "pvt-no-such-user", "cmd"), 0);
+	assert_string_equal(o.user, "pvt-no-such-user");
+	assert_int_equal(PARSE(&o, "--user="), PVT_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "-u", "", "cmd"), PVT_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "--user"), PVT_EXIT_USAGE);
+	/* the command's own -u */
+	assert_int_equal(PARSE(&o, "id", "-u"), 0);
+	assert_null(o.user);
+}
+
 static void test_format(void **state)
 {
 	struct run_opts o;
@@ -483,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_options_before_command),
 		cmocka_unit_test(test_options_after_command_belong_to_it),
 		cmocka_unit_test(test_output),
+		cmocka_unit_test(test_user),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_top),
 		cmocka_unit_test(test_max_tasks),
