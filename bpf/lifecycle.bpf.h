@@ -4,8 +4,10 @@
  * renames, and how it ended.
  *
  * The task tree is followed from the root command (task_table.bpf.h): every
- * task a tracked task creates is tracked from its creation on.  The record a
- * task ends with is sent at its final switch-out (sched.bpf.h); here its exit
+ * task a tracked task creates is tracked from its creation on, or, when the
+ * task map is full, marked untracked and counted, and so is every task an
+ * untracked task creates (and their exits).  The record a task ends with is
+ * sent at its final switch-out (sched.bpf.h); here its exit
  * is read and classified, in one place ("how tasks end", below): the exit
  * code, whether a fatal signal was aimed at it (signal_generate) or it was
  * taken down by its thread group's exit (signal_deliver), and whether it
@@ -14,7 +16,8 @@
  * Holds: read_creation() and on_sched_process_fork(); on_sched_process_exec();
  * on_task_rename(); on_signal_generate(), on_signal_deliver(), exit_classify()
  * and on_sched_process_exit().
- * Needs: task_table.bpf.h (task_insert, task_lookup, fill_identity, count),
+ * Needs: task_table.bpf.h (task_insert, task_lookup, fill_identity, count,
+ * untracked_mark, is_untracked),
  * events.bpf.h (the ring buffer), memory.bpf.h (mem_sample, mem_final,
  * find_stack), syscalls.bpf.h (in_timed_syscall, want_sys_hooks, emit_exec,
  * is_exec_nr); the creating syscall's registers and the signal numbers of
@@ -116,13 +119,22 @@ static __always_inline int on_sched_process_fork(struct task_struct *parent,
 
 	/* parent is the creating thread (current), whatever CLONE_PARENT says. */
 	pt = task_lookup(parent, &fresh);
-	if (!pt)
+	if (!pt) {
+		/* An untracked task of the tree (task_table.bpf.h): its child is counted, and marked. */
+		if (is_untracked(parent)) {
+			count(PVT_C_UNTRACKED_DESC);
+			untracked_mark(child);
+		}
 		return 0;
+	}
 	t0 = in_timed_syscall(pt) ? bpf_ktime_get_ns() : 0;
 	want_sys_hooks();
 	ct = task_insert(child);
-	if (!ct)
+	if (!ct) {
+		untracked_mark(child); /* counted: PVT_C_TASKMAP_FULL */
 		return 0;
+	}
+	count(PVT_C_TASKS_BORN);
 	fill_identity(ct, child);
 	__builtin_memcpy(ct->comm_first, ct->comm, sizeof(ct->comm));
 	ct->parent_tid = parent->pid;
@@ -325,8 +337,11 @@ static __always_inline int on_sched_process_exit(struct task_struct *p)
 	__u64 now;
 
 	pt = task_lookup(p, &fresh);
-	if (!pt)
+	if (!pt) {
+		if (is_untracked(p))
+			count(PVT_C_UNTRACKED_EXITED);
 		return 0;
+	}
 	now = pvt_rq_clock(p);
 	pvt_read_kcounters(p, &pt->kexit);
 	count(PVT_C_TASKS_EXITED);

@@ -81,6 +81,8 @@ __u64 sample_pass = 0;
 __u32 root_registered = 0;
 /* bpf_ktime_get_ns() at the root's first sight: the origin of ktime-based times. */
 __u64 root_first_kt = 0;
+/* Set at the first untracked task (task_table.bpf.h): only then do forks and exits look for the mark. */
+__u32 untracked_any = 0;
 
 #include "task_table.bpf.h"
 #include "events.bpf.h"

@@ -349,9 +349,10 @@ struct pvt_ev_mem {
 /* Indices of the per-CPU counters map: how the tracer itself fared. */
 enum pvt_counter {
 	PVT_C_SWITCHES = 0,       /* switch-outs of traced tasks */
-	PVT_C_TASKS_SEEN = 1,     /* entries created in the task map */
+	PVT_C_TASKS_SEEN = 1,     /* entries created in the task map (the root's and PVT_C_TASKS_BORN) */
 	PVT_C_TASKS_DEAD = 2,     /* final switch-outs seen */
-	PVT_C_TASKMAP_FULL = 3,   /* tasks not tracked: --max-tasks records alive, or no memory */
+	PVT_C_TASKMAP_FULL = 3,   /* tasks a tracked task created, not tracked: --max-tasks records
+				   * alive, or no memory (counting their descendants: PVT_C_UNTRACKED_DESC) */
 	PVT_C_RB_LOST_CREATE = 4, /* creation records dropped: ring buffer full */
 	PVT_C_RB_LOST_EXIT = 5,   /* exit records dropped (the record goes to the overflow map) */
 	PVT_C_RB_LOST_EXEC = 6,   /* exec records dropped */
@@ -365,7 +366,13 @@ enum pvt_counter {
 	PVT_C_MEM_SAMPLES = 14,   /* process memory samples taken (all kinds) */
 	PVT_C_MEM_FOLDED_ONLY = 15, /* RSS counters read without their per-CPU parts (offsets unknown) */
 	PVT_C_IN_UNSEEN = 16,     /* switch-ins the kernel made without a sched_switch event */
-	PVT_C__MAX = 17,
+	PVT_C_TASKS_BORN = 17,    /* tasks a tracked task created, tracked (entries made at fork) */
+	PVT_C_UNTRACKED_DESC = 18,/* tasks an untracked task created (a PVT_C_TASKMAP_FULL task or one
+				   * of its descendants): not tracked, counted */
+	PVT_C_UNTRACKED_EXITED = 19, /* sched_process_exit of those untracked tasks (marked ones) */
+	PVT_C_UNTRACKED_UNMARKED = 20, /* untracked tasks that could not be marked (task storage
+				   * allocation failed): their own descendants are not counted */
+	PVT_C__MAX = 21,
 };
 
 #endif /* PVTRACE_H */

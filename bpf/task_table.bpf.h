@@ -10,10 +10,16 @@
  * where its entry is removed (sched.bpf.h).  (Task storage was tried too: no
  * faster here.)
  *
- * Holds: the `tasks` and `counters` maps, zero_task; count(), fill_identity()
- * (a task's names), task_insert(), and task_lookup(), which registers the root
- * command at its first sight (register_root()).
- * Needs: pvtrace.bpf.h; root_tid, root_registered, root_first_kt (pvtrace.bpf.c).
+ * A task the tree creates while the map is full is not tracked, and neither are
+ * its descendants, but each is counted: it is marked in the `untracked` task
+ * storage, and a marked creator marks and counts its children (below).
+ *
+ * Holds: the `tasks`, `counters` and `untracked` maps, zero_task; count(),
+ * fill_identity() (a task's names), task_insert(), task_lookup(), which
+ * registers the root command at its first sight (register_root());
+ * untracked_mark(), is_untracked().
+ * Needs: pvtrace.bpf.h; root_tid, root_registered, root_first_kt,
+ * untracked_any (pvtrace.bpf.c).
  */
 #ifndef PVTRACE_TASK_TABLE_BPF_H
 #define PVTRACE_TASK_TABLE_BPF_H
@@ -121,6 +127,39 @@ static __always_inline struct pvt_task *task_lookup(struct task_struct *t, bool 
 		return pt;
 	*fresh = true;
 	return register_root(t);
+}
+
+/*
+ * Untracked tasks: created by the traced tree but not tracked, because the
+ * `tasks` map was full (PVT_C_TASKMAP_FULL) or because their creator was such a
+ * task (PVT_C_UNTRACKED_DESC).  A flag in task storage, not a map entry: there
+ * is no --max-tasks for it (storage is allocated per task, on demand, and freed
+ * with the task by the kernel: no entry to delete, no address reused).  Until
+ * the first untracked task (untracked_any), no fork or exit of the machine pays
+ * for a storage lookup.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u8);
+} untracked SEC(".maps");
+
+/* Mark @t untracked: its children will be counted.  Allocation can fail: counted. */
+static __always_inline void untracked_mark(struct task_struct *t)
+{
+	untracked_any = 1;
+	if (!bpf_task_storage_get(&untracked, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+		count(PVT_C_UNTRACKED_UNMARKED);
+}
+
+/*
+ * Is @t (not in `tasks`) an untracked task of the traced tree?  A task with no
+ * task storage at all (nearly every task) is told by a load, without the helper.
+ */
+static __always_inline bool is_untracked(struct task_struct *t)
+{
+	return untracked_any && t->bpf_storage && bpf_task_storage_get(&untracked, t, 0, 0);
 }
 
 #endif /* PVTRACE_TASK_TABLE_BPF_H */

@@ -44,7 +44,7 @@ void run_usage(FILE *f)
 		"  -t, --top N            text report: show the N tasks with the most switches (default 20;\n"
 		"                         0 shows all)\n"
 		"      --max-tasks N      task map capacity: tasks alive at once (default %u); tasks beyond\n"
-		"                         it are counted and reported as untracked\n"
+		"                         it, and all they create, are counted and reported as untracked\n"
 		"      --ringbuf-kb N     ring buffer for creations and exits, in KiB: a power of two,\n"
 		"                         at least 4 (default %u); drops are counted and reported\n"
 		"      --events[=FILE]    print each creation, exec, rename and exit of the traced tree\n"

@@ -279,6 +279,17 @@ static int build_orders(struct pvt_model *m)
 	return 0;
 }
 
+/* Tasks created, tracked or not; the untracked ones still alive. */
+static void build_untracked(struct pvt_model *m, const uint64_t c[PVT_C__MAX])
+{
+	/* An unmarked task's exit is not seen: left out, not counted alive. */
+	uint64_t not_alive = c[PVT_C_UNTRACKED_EXITED] + c[PVT_C_UNTRACKED_UNMARKED];
+
+	m->untracked = pvt_untracked_tasks(c);
+	m->tasks_created = c[PVT_C_TASKS_BORN] + m->untracked;
+	m->untracked_alive = m->untracked > not_alive ? m->untracked - not_alive : 0;
+}
+
 int model_build(struct pvt_model *m, const struct pvt_collected *in)
 {
 	const struct pvt_table *tb = in->tb;
@@ -291,6 +302,7 @@ int model_build(struct pvt_model *m, const struct pvt_collected *in)
 	m->t0_ns = origin_ns(tb);
 	m->root_exit = root_exit(in->root_wstatus);
 	m->lost_events = pvt_lost_events(in->counters);
+	build_untracked(m, in->counters);
 	m->tasks = calloc(tb->n ? tb->n : 1, sizeof(*m->tasks));
 	m->procs = calloc(tb->nprocs ? tb->nprocs : 1, sizeof(*m->procs));
 	if (!m->tasks || !m->procs)

@@ -146,6 +146,10 @@ struct pvt_model {
 	uint64_t t0_ns;             /* the command's first sight (scheduler clock): origin of times */
 	struct pvt_exit root_exit;
 	uint64_t lost_events;
+	/* Tasks the traced tree created (docs/METRICS.md, "Which tasks"). */
+	uint64_t tasks_created;     /* tracked at creation (PVT_C_TASKS_BORN) + untracked */
+	uint64_t untracked;         /* not tracked: the task map full, and their descendants */
+	uint64_t untracked_alive;   /* of those, marked and not seen exiting */
 	struct pvt_model_task *tasks; /* in table order (tb->recs) */
 	struct pvt_model_proc *procs; /* in table order (tb->procs) */
 	/* orders (indices into tasks or procs) */

@@ -504,7 +504,12 @@ static void tracer_obj(json_writer_t *jw, const struct pvt_model *m)
 	jw_bool_field(jw, "null_programs", r->null_programs);
 	jw_uint_field(jw, "switches_seen", r->counters[PVT_C_SWITCHES]);
 	jw_uint_field(jw, "tasks_seen", r->counters[PVT_C_TASKS_SEEN]);
+	jw_uint_field(jw, "tasks_born", r->counters[PVT_C_TASKS_BORN]);
 	jw_uint_field(jw, "tasks_untracked_map_full", r->counters[PVT_C_TASKMAP_FULL]);
+	jw_uint_field(jw, "tasks_untracked_descendants", r->counters[PVT_C_UNTRACKED_DESC]);
+	jw_uint_field(jw, "tasks_untracked_exited", r->counters[PVT_C_UNTRACKED_EXITED]);
+	jw_uint_field(jw, "tasks_untracked_alive", m->untracked_alive);
+	jw_uint_field(jw, "tasks_untracked_unfollowed", r->counters[PVT_C_UNTRACKED_UNMARKED]);
 	jw_uint_field(jw, "stale_entries_reused", r->counters[PVT_C_STALE_REUSED]);
 	jw_uint_field(jw, "tasks_lost", r->counters[PVT_C_TASKS_LOST]);
 	jw_name(jw, "ringbuf_lost");
@@ -631,6 +636,7 @@ int report_json(FILE *f, const struct pvt_model *m)
 	if (exit_open(jw, "exit", &m->root_exit))
 		jw_end_object(jw);
 	jw_uint_field(jw, "lost_events", m->lost_events);
+	jw_uint_field(jw, "tasks_created", m->tasks_created);
 	jw_name(jw, "verified");
 	jw_start_object(jw);
 	jw_uint_field(jw, "tasks", tb->verified);

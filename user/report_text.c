@@ -77,6 +77,22 @@ static const char *cal_date(char *buf, size_t sz, const struct pvt_calibration *
 	return buf;
 }
 
+/* Tasks the tree created that pvtrace could not track (docs/METRICS.md, tasks_created). */
+static void untracked_warning(FILE *f, const struct pvt_model *m)
+{
+	const uint64_t *c = m->in->counters;
+
+	fprintf(f, "  WARNING: %llu task(s) not tracked, task map full, and their %llu descendant(s)\n",
+		(unsigned long long)c[PVT_C_TASKMAP_FULL], (unsigned long long)c[PVT_C_UNTRACKED_DESC]);
+	fprintf(f, "  (raise --max-tasks: %llu tasks created, %llu tracked, %llu untracked, %llu still "
+		   "alive)\n", (unsigned long long)m->tasks_created,
+		(unsigned long long)c[PVT_C_TASKS_BORN], (unsigned long long)m->untracked,
+		(unsigned long long)m->untracked_alive);
+	if (c[PVT_C_UNTRACKED_UNMARKED])
+		fprintf(f, "  WARNING: %llu untracked task(s) could not be marked: their descendants "
+			   "are not counted\n", (unsigned long long)c[PVT_C_UNTRACKED_UNMARKED]);
+}
+
 static void header(FILE *f, const struct pvt_model *m)
 {
 	const struct pvt_collected *r = m->in;
@@ -132,9 +148,8 @@ static void header(FILE *f, const struct pvt_model *m)
 	if (r->counters[PVT_C_TASKS_LOST])
 		fprintf(f, "  WARNING: %llu task record(s) lost (raise --ringbuf-kb)\n",
 			(unsigned long long)r->counters[PVT_C_TASKS_LOST]);
-	if (r->counters[PVT_C_TASKMAP_FULL])
-		fprintf(f, "  WARNING: %llu task(s) not tracked, task map full (raise --max-tasks)\n",
-			(unsigned long long)r->counters[PVT_C_TASKMAP_FULL]);
+	if (m->untracked)
+		untracked_warning(f, m);
 	if (r->counters[PVT_C_PROCMAP_FULL])
 		fprintf(f, "  WARNING: %llu process(es) without memory figures, process map full "
 			   "(raise --max-tasks)\n", (unsigned long long)r->counters[PVT_C_PROCMAP_FULL]);

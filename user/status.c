@@ -23,22 +23,30 @@ static const char *si(char *buf, size_t sz, double v)
 	return buf;
 }
 
+uint64_t pvt_untracked_tasks(const uint64_t c[PVT_C__MAX])
+{
+	return c[PVT_C_TASKMAP_FULL] + c[PVT_C_UNTRACKED_DESC];
+}
+
 uint64_t pvt_lost_events(const uint64_t c[PVT_C__MAX])
 {
 	return c[PVT_C_RB_LOST_CREATE] + c[PVT_C_RB_LOST_EXIT] + c[PVT_C_RB_LOST_EXEC] +
-	       c[PVT_C_RB_LOST_RENAME] + c[PVT_C_LATE_COST_FULL] + c[PVT_C_PROCMAP_FULL];
+	       c[PVT_C_RB_LOST_RENAME] + c[PVT_C_LATE_COST_FULL] + c[PVT_C_PROCMAP_FULL] +
+	       pvt_untracked_tasks(c);
 }
 
 int status_format(char *buf, size_t sz, const uint64_t c[PVT_C__MAX], double sps)
 {
 	uint64_t seen = c[PVT_C_TASKS_SEEN], dead = c[PVT_C_TASKS_DEAD];
-	uint64_t lost = pvt_lost_events(c);
-	char r[32];
+	uint64_t lost = pvt_lost_events(c), untracked = pvt_untracked_tasks(c);
+	char r[32], u[48] = "";
 
+	if (untracked)
+		snprintf(u, sizeof(u), ", %llu untracked: task map full",
+			 (unsigned long long)untracked);
 	return snprintf(buf, sz, "pvtrace: %llu tasks alive, %llu seen, %s switches/s, %llu lost%s",
 			(unsigned long long)(seen > dead ? seen - dead : 0),
-			(unsigned long long)seen, si(r, sizeof(r), sps), (unsigned long long)lost,
-			c[PVT_C_TASKMAP_FULL] ? ", task map full" : "");
+			(unsigned long long)seen, si(r, sizeof(r), sps), (unsigned long long)lost, u);
 }
 
 void status_update(struct pvt_status *st, const uint64_t c[PVT_C__MAX], uint64_t now_ns)

@@ -25,9 +25,15 @@ void status_update(struct pvt_status *st, const uint64_t c[PVT_C__MAX], uint64_t
 /* Erase the line (before the report or any message). */
 void status_clear(struct pvt_status *st);
 /*
+ * Tasks the traced tree created that were not tracked (docs/METRICS.md,
+ * tasks_created): the task map was full, or their creator was such a task.
+ */
+uint64_t pvt_untracked_tasks(const uint64_t c[PVT_C__MAX]);
+/*
  * Events lost, from the tracer's counters (docs/METRICS.md, lost_events): ring-buffer
  * drops of the records that feed --events, creation costs and process memory not
- * kept.  Memory records that did not fit are read at the end: not lost.
+ * kept, tasks not tracked.  Memory records that did not fit are read at the end:
+ * not lost.
  */
 uint64_t pvt_lost_events(const uint64_t c[PVT_C__MAX]);
 /* The line itself, for tests. */

@@ -21,6 +21,7 @@ SPAWN = os.path.join(OUT, "spawn")
 CREATOR = os.path.join(OUT, "creator")
 CRASH = os.path.join(OUT, "crash")
 MEMHOG = os.path.join(OUT, "memhog")
+FORKTREE = os.path.join(OUT, "forktree")
 TIMEOUT = 120
 
 
@@ -83,13 +84,26 @@ def assert_consistent(r):
     procs = {p["pid"] for p in r["processes"]}
     check(all(t["pid"] in procs for t in r["tasks"]), "every task's process listed")
     # lost_events (docs/METRICS.md): ring-buffer drops of the records that feed --events, plus
-    # creation costs and process memory that could not be kept. A memory record that did not
-    # fit is read from the process map at the end, so it is not lost.
+    # creation costs and process memory that could not be kept, plus the tasks not tracked. A
+    # memory record that did not fit is read from the process map at the end, so it is not lost.
     tr = r["tracer"]
+    untracked = tr["tasks_untracked_map_full"] + tr["tasks_untracked_descendants"]
     lost = sum(v for k, v in tr["ringbuf_lost"].items() if k != "memory")
-    lost += tr["late_costs_lost"] + tr["processes_untracked_memory"]
-    check(r["lost_events"] == lost, "lost_events %d vs its parts %d (%s)"
-          % (r["lost_events"], lost, tr["ringbuf_lost"]))
+    lost += tr["late_costs_lost"] + tr["processes_untracked_memory"] + untracked
+    check(r["lost_events"] == lost, "lost_events %d vs its parts %d (%s, %d untracked)"
+          % (r["lost_events"], lost, tr["ringbuf_lost"], untracked))
+    # Every task the tree created is tracked or counted untracked (docs/METRICS.md,
+    # tasks_created); the tracked ones are the entries made at creation, besides the root's,
+    # and each is reported unless its record was lost.
+    check(r["tasks_created"] == tr["tasks_born"] + untracked, "tasks_created %d vs %d born + %d "
+          "untracked" % (r["tasks_created"], tr["tasks_born"], untracked))
+    check(tr["tasks_seen"] == tr["tasks_born"] + 1, "seen %d: born %d and the root"
+          % (tr["tasks_seen"], tr["tasks_born"]))
+    born = sum(1 for t in r["tasks"] if t["created"] is not None)
+    check(born == tr["tasks_born"] or tr["tasks_lost"], "born tasks reported %d vs counted %d"
+          % (born, tr["tasks_born"]))
+    check(tr["tasks_untracked_alive"] + tr["tasks_untracked_exited"] +
+          tr["tasks_untracked_unfollowed"] == untracked, "untracked alive + exited: %s" % tr)
 
 
 def by_tid(r):
@@ -133,6 +147,6 @@ def precondition():
     if os.geteuid() != 0:
         return "needs root (BPF)"
     if not all(os.access(x, os.X_OK) for x in (PVTRACE, PVLOAD, SELFCOUNT, SPAWN, CREATOR, CRASH,
-                                               MEMHOG)):
+                                               MEMHOG, FORKTREE)):
         return "not built: run make"
     return None

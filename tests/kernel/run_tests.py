@@ -12,6 +12,7 @@ them run: this runner finds them); what they share is in helpers.py:
 
     test_switches.py  switch counts, origins, run-queue waits, wakers, switch cost
     test_tasks.py     the task tree: creation followed, churns, limits
+    test_untracked.py tasks not tracked (task map full) and their descendants counted
     test_exits.py     exit statuses, signals, the blast radius of a crash
     test_cli.py       stdio, the live status line, one-line failures and exit codes
     test_reports.py   escaping, the text and JSON reports, --bpf-stats

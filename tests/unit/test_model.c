@@ -168,9 +168,37 @@ static void test_run_figures(void **state)
 	assert_true(m.root_exit.known);
 	assert_int_equal(m.root_exit.signal, SIGTERM);
 	assert_int_equal(m.lost_events, 2 + 1); /* not the memory records */
+	assert_int_equal(m.tasks_created, 0);
+	assert_int_equal(m.untracked, 0);
+	assert_int_equal(m.untracked_alive, 0);
 	assert_int_equal(m.progs.runs, 15);
 	assert_int_equal(m.progs.run_time_ns, 5000);
 	assert_true(m.progs.cpu_share == 5000.0 / 1000000.0);
+	model_free(&m);
+}
+
+/* Tasks not tracked: counted in tasks_created and lost_events; alive unless seen exiting. */
+static void test_untracked(void **state)
+{
+	struct fixture *fx = *state;
+	struct pvt_collected in = fx->in; /* the fixture is the group's: left as it was */
+	struct pvt_model m;
+
+	in.counters[PVT_C_TASKS_BORN] = 4;
+	in.counters[PVT_C_TASKMAP_FULL] = 7;
+	in.counters[PVT_C_UNTRACKED_DESC] = 8;
+	in.counters[PVT_C_UNTRACKED_EXITED] = 10;
+	in.counters[PVT_C_UNTRACKED_UNMARKED] = 2; /* exits never seen: not alive either */
+	assert_int_equal(model_build(&m, &in), 0);
+	assert_int_equal(m.untracked, 7 + 8);
+	assert_int_equal(m.tasks_created, 4 + 7 + 8);
+	assert_int_equal(m.untracked_alive, 15 - 10 - 2);
+	assert_int_equal(m.lost_events, 2 + 1 + 15);
+	model_free(&m);
+	/* per-CPU counters summed at slightly different moments: never negative */
+	in.counters[PVT_C_UNTRACKED_EXITED] = 16;
+	assert_int_equal(model_build(&m, &in), 0);
+	assert_int_equal(m.untracked_alive, 0);
 	model_free(&m);
 }
 
@@ -326,6 +354,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_run_figures),
+		cmocka_unit_test(test_untracked),
 		cmocka_unit_test(test_tasks),
 		cmocka_unit_test(test_sums_and_classes),
 		cmocka_unit_test(test_creation_and_orders),

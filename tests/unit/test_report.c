@@ -297,6 +297,9 @@ static void test_json_contract(void **state)
 	assert_int_equal(at_int(j, "exit.code"), 0);
 	assert_null_at(j, "exit.signal");
 	assert_int_equal(at_int(j, "lost_events"), 6);
+	assert_int_equal(at_int(j, "tasks_created"), 0);
+	assert_int_equal(at_int(j, "tracer.tasks_seen"), 5);
+	assert_int_equal(at_int(j, "tracer.tasks_untracked_descendants"), 0);
 	assert_int_equal(at_int(j, "verified.tasks"), 4);
 	assert_int_equal(at_int(j, "verified.exact"), 3);
 	assert_int_equal(at_int(j, "verified.alive"), 1);
@@ -530,6 +533,9 @@ static void test_text_width(void **state)
 	r.null_programs = true;
 	r.root_wstatus = W_EXITCODE(0, SIGSEGV) | 0x80;
 	r.counters[PVT_C_TASKMAP_FULL] = 12345;
+	r.counters[PVT_C_UNTRACKED_DESC] = 12345;
+	r.counters[PVT_C_TASKS_BORN] = 1234567;
+	r.counters[PVT_C_UNTRACKED_UNMARKED] = 12345;
 	r.counters[PVT_C_TASKS_LOST] = 999;
 	r.counters[PVT_C_RB_LOST_EXIT] = 20000;
 	bad += check_width(&r);
@@ -611,6 +617,46 @@ static void test_text_no_warning_when_exact(void **state)
 	table_free(&tb);
 }
 
+/* Tasks not tracked (the task map full) and their descendants: both reports say so. */
+static void test_untracked(void **state)
+{
+	struct fixture *fx = *state;
+	struct pvt_collected r = fx->rep;
+	json_object *j;
+	char *out;
+
+	r.counters[PVT_C_TASKS_BORN] = 3;
+	r.counters[PVT_C_TASKMAP_FULL] = 7;
+	r.counters[PVT_C_UNTRACKED_DESC] = 8;
+	r.counters[PVT_C_UNTRACKED_EXITED] = 14;
+	out = render(report_json, &r, NULL);
+	j = parse(out);
+	assert_int_equal(at_int(j, "tasks_created"), 3 + 7 + 8);
+	assert_int_equal(at_int(j, "lost_events"), 6 + 7 + 8);
+	assert_int_equal(at_int(j, "tracer.tasks_born"), 3);
+	assert_int_equal(at_int(j, "tracer.tasks_untracked_map_full"), 7);
+	assert_int_equal(at_int(j, "tracer.tasks_untracked_descendants"), 8);
+	assert_int_equal(at_int(j, "tracer.tasks_untracked_exited"), 14);
+	assert_int_equal(at_int(j, "tracer.tasks_untracked_alive"), 1);
+	assert_int_equal(at_int(j, "tracer.tasks_untracked_unfollowed"), 0);
+	json_object_put(j);
+	free(out);
+
+	out = render(report_text, &r, NULL);
+	assert_contains(out, "  lost events: 21\n");
+	assert_contains(out, "  WARNING: 7 task(s) not tracked, task map full, and their 8 "
+			     "descendant(s)\n  (raise --max-tasks: 18 tasks created, 3 tracked, "
+			     "15 untracked, 1 still alive)\n");
+	assert_null(strstr(out, "could not be marked"));
+	free(out);
+
+	r.counters[PVT_C_UNTRACKED_UNMARKED] = 2;
+	out = render(report_text, &r, NULL);
+	assert_contains(out, "  WARNING: 2 untracked task(s) could not be marked: their "
+			     "descendants are not counted\n");
+	free(out);
+}
+
 static void test_text_top(void **state)
 {
 	struct fixture *fx = *state;
@@ -647,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_text_width),
 		cmocka_unit_test(test_text_contents),
 		cmocka_unit_test(test_text_no_warning_when_exact),
+		cmocka_unit_test(test_untracked),
 		cmocka_unit_test(test_text_top),
 		cmocka_unit_test(test_text_root_signal),
 	};

@@ -74,8 +74,18 @@ static void test_format_lost_sum(void **state)
 	/* other counters are not losses */
 	c[PVT_C_STALE_REUSED] = 5000;
 	c[PVT_C_TASKS_SEEN] = 7000;
+	c[PVT_C_TASKS_BORN] = 6999;
+	c[PVT_C_UNTRACKED_EXITED] = 4000;
+	c[PVT_C_UNTRACKED_UNMARKED] = 1;
 	fmt(buf, sizeof(buf), c, 0);
 	assert_non_null(strstr(buf, ", 321 lost"));
+	/* tasks not tracked are: the task map full, and their descendants */
+	c[PVT_C_TASKMAP_FULL] = 4000;
+	c[PVT_C_UNTRACKED_DESC] = 5000;
+	fmt(buf, sizeof(buf), c, 0);
+	assert_non_null(strstr(buf, ", 9321 lost"));
+	assert_int_equal(pvt_lost_events(c), 9321);
+	assert_int_equal(pvt_untracked_tasks(c), 9000);
 }
 
 static void test_format_map_full(void **state)
@@ -91,9 +101,13 @@ static void test_format_map_full(void **state)
 	assert_null(strstr(buf, "task map full"));
 	c[PVT_C_TASKMAP_FULL] = 1;
 	fmt(buf, sizeof(buf), c, 0);
-	assert_non_null(strstr(buf, ", task map full"));
-	/* at the end of the line */
-	assert_string_equal(buf + strlen(buf) - strlen(", task map full"), ", task map full");
+	/* at the end of the line, with every task not tracked */
+	assert_string_equal(buf, "pvtrace: 0 tasks alive, 0 seen, 0 switches/s, 10 lost, "
+				 "1 untracked: task map full");
+	c[PVT_C_UNTRACKED_DESC] = 20;
+	fmt(buf, sizeof(buf), c, 0);
+	assert_string_equal(buf + strlen(buf) - strlen(", 30 lost, 21 untracked: task map full"),
+			    ", 30 lost, 21 untracked: task map full");
 }
 
 static void test_format_rates(void **state)
