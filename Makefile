@@ -93,6 +93,7 @@ test_events_OBJS := $(call u,events creation tasktable hist common)
 # the tracer's hooks logic, and its options through run_parse_args (cmd_run.c and what it calls)
 test_tracer_OBJS := $(test_args_OBJS)
 test_status_OBJS := $(call u,status)
+test_output_OBJS := $(call u,output common)
 test_tasktable_OBJS := $(call u,tasktable creation hist)
 test_tasktable_sums_OBJS := $(test_tasktable_OBJS)
 test_pvbench_OBJS := $(call b,bench seed text json)
@@ -106,6 +107,7 @@ test_report_LIBS := $(LDLIBS)
 test_model_LIBS := $(LDLIBS)
 test_events_LIBS := $(LDLIBS)
 test_tracer_LIBS := $(LDLIBS)
+test_output_LIBS := $(LDLIBS)
 test_pvbench_LIBS := $(JSONC_LIBS) -lm
 
 .DELETE_ON_ERROR:
