@@ -2,6 +2,9 @@
 #
 #   make                 build ./pvtrace and the workload tools
 #   make check           unit tests + kernel-level tests (root); ends "N passed, N failed, N skipped"
+#   make fuzz            libFuzzer (clang) on the calibration file's parser and on run's
+#                        options, FUZZ_SECONDS each (default 30); not part of make check,
+#                        which replays their seed corpus (tests/fuzz/corpus/) only
 #   make bench           tracer overhead on perf bench sched pipe, then pvtrace bench
 #                        (creation, switch, IPC, memory, scale: processes vs threads)
 #   make demo            deps, build, and a demo report
@@ -95,6 +98,7 @@ test_tracer_OBJS := $(test_args_OBJS)
 test_status_OBJS := $(call u,status)
 test_privs_OBJS := $(call u,privs common)
 test_sigfwd_OBJS := $(call u,sigfwd common)
+test_output_OBJS := $(call u,output privs common)
 test_tasktable_OBJS := $(call u,tasktable creation hist)
 test_tasktable_sums_OBJS := $(test_tasktable_OBJS)
 test_pvbench_OBJS := $(call b,bench seed text json)
@@ -110,11 +114,33 @@ test_events_LIBS := $(LDLIBS)
 test_tracer_LIBS := $(LDLIBS)
 test_privs_LIBS := $(LDLIBS)
 test_sigfwd_LIBS := $(LDLIBS)
+test_output_LIBS := $(LDLIBS)
 test_pvbench_LIBS := $(JSONC_LIBS) -lm
+
+# Fuzzing (tests/fuzz/): each target fuzz_NAME.c defines pvt_fuzz_one() and
+# LLVMFuzzerTestOneInput(), and links the modules it exercises (FUZZ_NAME_SRCS:
+# built with the sanitizers) and the rest of pvtrace as it is (FUZZ_NAME_OBJS).
+#   make fuzz: clang, libFuzzer + ASan + UBSan, FUZZ_SECONDS per target, new
+#              inputs in .output/fuzz/corpus/NAME/, crashes in .output/fuzz/;
+#   make check: replay_NAME, the C compiler's ASan + UBSan, each seed once
+#              (tests/fuzz/replay.c, a cmocka test).
+FUZZ_TARGETS := calibration args
+FUZZ_SECONDS ?= 30
+FUZZ_calibration_SRCS := tests/fuzz/fuzz_calibration.c user/calibrate.c user/common.c user/privs.c
+FUZZ_calibration_OBJS :=
+FUZZ_args_SRCS := tests/fuzz/fuzz_args.c user/cmd_run.c user/common.c user/output.c
+FUZZ_args_OBJS := $(filter-out $(call u,main cmd_run common output),$(USER_OBJS))
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := $(filter-out -O2,$(CFLAGS)) -O1 -Itests/fuzz $(SAN_FLAGS) -fsanitize=fuzzer-no-link
+REPLAY_CFLAGS := $(CFLAGS) -Itests/fuzz $(SAN_FLAGS)
+FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+REPLAY_BINS := $(patsubst %,$(OUTPUT)/tests/replay_%,$(FUZZ_TARGETS))
+fuzz_objs = $(patsubst %.c,$(OUTPUT)/fuzz/%.o,$(FUZZ_$(1)_SRCS))
+san_objs = $(patsubst %.c,$(OUTPUT)/san/%.o,$(FUZZ_$(1)_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all clean check unit kernel-tests bench demo install deps tools vmlinux
+.PHONY: all clean check unit kernel-tests bench demo install deps tools vmlinux fuzz fuzz-runtime
 
 all: pvtrace tools
 
@@ -171,13 +197,58 @@ $(UNIT_BINS): $(OUTPUT)/tests/%: $(OUTPUT)/tests/unit/%.o $$(%_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $($*_LIBS) -lcmocka -o $@
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(REPLAY_BINS)
 
-# The whole test suite: unit tests, then kernel-level tests; one closing line.
+# The whole test suite: unit tests (and the fuzz seeds replayed), then kernel-level tests;
+# one closing line.
 check:
 	$(Q)bash scripts/deps.sh --if-missing
 	$(Q)$(MAKE) --no-print-directory all unit
-	$(Q)bash tests/run.sh $(UNIT_BINS)
+	$(Q)bash tests/run.sh $(UNIT_BINS) $(REPLAY_BINS)
+
+# ---- fuzzing ----
+$(OUTPUT)/fuzz/%.o: %.c | $(SKELS)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(OUTPUT)/san/%.o: %.c | $(SKELS)
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(REPLAY_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(OUTPUT)/san/replay_%.o: tests/fuzz/replay.c tests/fuzz/fuzz.h
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(REPLAY_CFLAGS) $(DEPFLAGS) -DFUZZ_CORPUS='"tests/fuzz/corpus/$*"' -c $< -o $@
+
+# clang cannot link a fuzzer without its libFuzzer runtime: say so once, before building.
+fuzz-runtime:
+	$(Q)printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { return 0; }\n' \
+		| $(CLANG) -x c -fsanitize=fuzzer - -o /dev/null 2>/dev/null || \
+		{ echo "make fuzz: $(CLANG) has no libFuzzer runtime (libclang_rt.fuzzer); on Debian/Ubuntu: apt-get install libclang-rt-dev (scripts/deps.sh installs it)" >&2; exit 1; }
+
+$(FUZZ_BINS): $(OUTPUT)/fuzz/fuzz_%: $$(call fuzz_objs,%) $$(FUZZ_%_OBJS) $(LIB) | fuzz-runtime
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+
+$(REPLAY_BINS): $(OUTPUT)/tests/replay_%: $(OUTPUT)/san/replay_%.o $$(call san_objs,%) $$(FUZZ_%_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(REPLAY_CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# Each target for FUZZ_SECONDS from its seeds; what it finds is kept for the next run.
+fuzz: fuzz-runtime
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(OUTPUT)/fuzz/corpus/$$t || exit 1; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s (new inputs: $(OUTPUT)/fuzz/corpus/$$t)"; \
+		$(OUTPUT)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-dict=tests/fuzz/$$t.dict -artifact_prefix=$(OUTPUT)/fuzz/$$t- \
+			-print_final_stats=1 $(OUTPUT)/fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+			2>$(OUTPUT)/fuzz/$$t.log || { tail -n 60 $(OUTPUT)/fuzz/$$t.log; \
+			echo "fuzz: $$t FAILED (log: $(OUTPUT)/fuzz/$$t.log)"; exit 1; }; \
+		grep -E '^(#[0-9]+[[:space:]]+DONE|Done )' $(OUTPUT)/fuzz/$$t.log; \
+	done
 
 bench: all
 	$(Q)bash tools/bench-overhead.sh
@@ -209,3 +280,5 @@ DEPFILES := $(patsubst %.o,%.d,$(BPF_OBJS) $(LIB_OBJS) $(USER_OBJS) $(PVBENCH_OB
 	      $(PROG_OBJS) $(UNIT_OBJS))
 $(DEPFILES):
 include $(wildcard $(DEPFILES))
+# the sanitized builds of fuzz/replay objects: their headers, once built
+include $(wildcard $(patsubst %,$(OUTPUT)/%/*/*.d,san fuzz) $(patsubst %,$(OUTPUT)/%/*/*/*.d,san fuzz))

@@ -70,15 +70,23 @@ ssize_t pvt_read_file(const char *path, char *buf, size_t size)
 
 int pvt_read_file_alloc(const char *path, size_t max, char **bufp, size_t *lenp)
 {
+	int fd = open_ro(path), err;
+
+	if (fd < 0)
+		return -errno;
+	err = pvt_read_fd_alloc(fd, max, bufp, lenp);
+	close(fd);
+	return err;
+}
+
+int pvt_read_fd_alloc(int fd, size_t max, char **bufp, size_t *lenp)
+{
 	size_t len = 0, cap = 0;
 	char *buf = NULL;
-	int fd, e = 0;
+	int e = 0;
 
 	if (max > SIZE_MAX / 4)
 		max = SIZE_MAX / 4;
-	fd = open_ro(path);
-	if (fd < 0)
-		return -errno;
 	for (;;) {
 		size_t want;
 		ssize_t r;
@@ -104,7 +112,6 @@ int pvt_read_file_alloc(const char *path, size_t max, char **bufp, size_t *lenp)
 		if ((size_t)r < want)
 			break; /* the end of the file */
 	}
-	close(fd);
 	if (e) {
 		free(buf);
 		return -e;

@@ -25,4 +25,7 @@ ssize_t pvt_read_file(const char *path, char *buf, size_t size);
  */
 int pvt_read_file_alloc(const char *path, size_t max, char **bufp, size_t *lenp);
 
+/* The same from an open descriptor, read from where it is; @fd stays open. */
+int pvt_read_fd_alloc(int fd, size_t max, char **bufp, size_t *lenp);
+
 #endif /* PVT_FILEIO_H */

@@ -13,7 +13,7 @@
 
 static void read_line(const char *path, char *buf, size_t size)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "re");
 
 	buf[0] = '\0';
 	if (!f)
@@ -33,7 +33,7 @@ static void read_cpuinfo(struct pvt_machine *m)
 	static const char *const keys[] = { "model name", "Hardware", "cpu model", "cpu", "Processor" };
 	int best_rank = (int)(sizeof(keys) / sizeof(keys[0]));
 	char line[4096];
-	FILE *f = fopen("/proc/cpuinfo", "r");
+	FILE *f = fopen("/proc/cpuinfo", "re");
 
 	snprintf(m->cpu_model, sizeof(m->cpu_model), "unknown");
 	while (f && fgets(line, sizeof(line), f)) {

@@ -16,8 +16,13 @@ set -euo pipefail
 # bench: redis-server, redis-tools (redis-cli, redis-benchmark): only for make bench's redis
 #        rows (tools/bench-overhead.sh leaves them out if absent), not for the tests, so
 #        missing() does not check for them
+# fuzz:  libclang-rt-dev (clang's runtimes, libclang_rt.fuzzer among them: Debian's clang
+#        only recommends it) for make fuzz; make check needs none of it (its replay of the
+#        fuzz seeds is built by gcc), so missing() does not check for it, and where the
+#        package does not exist under that name the rest is installed all the same
 DEB_PKGS="make gcc libc6-dev clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
 libcmocka-dev libjson-c-dev python3 util-linux procps linux-perf redis-server redis-tools"
+FUZZ_PKGS="libclang-rt-dev"
 
 missing() {
 	local t
@@ -33,7 +38,7 @@ missing() {
 
 case "${1:-}" in
 --list)
-	echo $DEB_PKGS
+	echo $DEB_PKGS $FUZZ_PKGS
 	exit 0 ;;
 --if-missing)
 	what=$(missing) || exit 0
@@ -55,3 +60,9 @@ $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $DEB_PKGS >/dev/null
 echo "deps: installed: $(echo $DEB_PKGS)"
+# shellcheck disable=SC2086
+if $SUDO apt-get install -y -qq --no-install-recommends $FUZZ_PKGS >/dev/null; then
+	echo "deps: installed: $FUZZ_PKGS (make fuzz)"
+else
+	echo "deps: $FUZZ_PKGS not installed: make fuzz needs clang's libFuzzer runtime" >&2
+fi

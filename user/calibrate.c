@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "calibrate.h"
 #include "common.h"
+#include "escape.h"
 #include "fileio.h"
 #include "json_writer.h"
 #include "machine.h"
@@ -28,7 +29,6 @@
 
 #define CAL_METHOD "pinned ping-pong on one CPU, lat_ctx style: " \
 		   "(round trip - same syscalls without a switch) / 2"
-#define CAL_MAX_FILE (1 << 20)
 
 static const struct {
 	const char *name, *ipc, *kind;
@@ -246,14 +246,30 @@ void cal_out_abort(struct cal_out *o)
 	o->tmp[0] = '\0';
 }
 
+/* What calibration_load() would refuse is not written. */
+static int run_usable(const struct pvt_cal_run *r)
+{
+	if (!cal_ns_usable(r->same_as_ns, true) || !cal_ns_usable(r->as_change_ns, true))
+		return -1;
+	for (int t = 0; t < PVT_CAL_NTESTS; t++)
+		if (!cal_ns_usable(r->results[t].roundtrip_ns, false))
+			return -1;
+	return 0;
+}
+
 int cal_out_commit(struct cal_out *o, const struct pvt_cal_run *r)
 {
 	int fd, e = 0;
 
 	if (!o->path[0])
 		return -EINVAL;
+	if (run_usable(r)) {
+		pvt_err("not writing %s: a round trip or switch cost is out of range (0 to %g ns): "
+			"the measurement failed", o->path, PVT_CAL_MAX_NS);
+		return -EINVAL;
+	}
 	snprintf(o->tmp, sizeof(o->tmp), "%s.XXXXXX", o->path);
-	fd = mkstemp(o->tmp);
+	fd = mkostemp(o->tmp, O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
 		o->tmp[0] = '\0';
@@ -304,10 +320,16 @@ const char *calibration_default_path(void)
 
 /* ---- loading ---- */
 
-static int load_fail(const char *path, const char *fmt, ...)
+bool cal_ns_usable(double ns, bool zero_ok)
+{
+	return isfinite(ns) && (zero_ok ? ns >= 0 : ns > 0) && ns < PVT_CAL_MAX_NS;
+}
+
+/* One line: "calibration file NAME: MESSAGE", then -EINVAL. */
+static int load_fail(const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static int load_fail(const char *path, const char *fmt, ...)
+static int load_fail(const char *name, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -315,8 +337,15 @@ static int load_fail(const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	pvt_err("calibration file %s: %s", path, msg);
+	pvt_err("calibration file %s: %s", name, msg);
 	return -EINVAL;
+}
+
+/* A string of the file's, made safe to print (at most 60 bytes of it). */
+static const char *esc(const char *s, char *buf, size_t size)
+{
+	term_escape(buf, size, s, strnlen(s, 60));
+	return buf;
 }
 
 static const char *get_str(json_object *obj, const char *key)
@@ -328,18 +357,23 @@ static const char *get_str(json_object *obj, const char *key)
 	return json_object_get_string(v);
 }
 
-/* A finite number >= 0; 0, or -1 if missing / not such a number. */
-static int get_ns(json_object *obj, const char *key, double *out)
+/*
+ * A time in ns, @where.@key: a number, finite, within (0 or above 0 with
+ * !@zero_ok) .. PVT_CAL_MAX_NS.  0, or -EINVAL after one line.
+ */
+static int get_ns(const char *name, json_object *obj, const char *where, const char *key,
+		  bool zero_ok, double *out)
 {
 	json_object *v;
 	double d;
 
 	if (!json_object_object_get_ex(obj, key, &v) ||
 	    !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
-		return -1;
+		return load_fail(name, "missing or bad %s%s (a number of ns)", where, key);
 	d = json_object_get_double(v);
-	if (!isfinite(d) || d < 0)
-		return -1;
+	if (!cal_ns_usable(d, zero_ok))
+		return load_fail(name, "%s%s is %g: out of range (%s ns < %g)", where, key, d,
+				 zero_ok ? "0 <=" : "0 <", PVT_CAL_MAX_NS);
 	*out = d;
 	return 0;
 }
@@ -352,7 +386,7 @@ static int copy_str(char *dst, size_t size, const char *src)
 	return 0;
 }
 
-static int load_parsed(const char *path, json_object *root, struct pvt_calibration *c)
+static int load_parsed(const char *name, json_object *root, struct pvt_calibration *c)
 {
 	static const struct {
 		const char *key;
@@ -370,92 +404,91 @@ static int load_parsed(const char *path, json_object *root, struct pvt_calibrati
 	};
 	bool seen[PVT_CAL_NTESTS] = {};
 	json_object *machine, *cost, *results;
+	char e1[TERM_ESCAPE_BUFSZ(60)];
 	const char *s;
 
 	if (!json_object_is_type(root, json_type_object))
-		return load_fail(path, "not a JSON object");
+		return load_fail(name, "not a JSON object");
 	s = get_str(root, "schema");
 	if (!s)
-		return load_fail(path, "no \"schema\" string (not a pvtrace calibration file?)");
+		return load_fail(name, "no \"schema\" string (not a pvtrace calibration file?)");
 	if (strcmp(s, PVT_CAL_SCHEMA))
-		return load_fail(path, "schema is \"%.100s\", expected \"%s\"", s, PVT_CAL_SCHEMA);
+		return load_fail(name, "schema is \"%s\", expected \"%s\"", esc(s, e1, sizeof(e1)),
+				 PVT_CAL_SCHEMA);
 	s = get_str(root, "created");
 	if (!s || copy_str(c->created, sizeof(c->created), s))
-		return load_fail(path, "missing or bad \"created\"");
+		return load_fail(name, "missing or bad \"created\"");
 
 	if (!json_object_object_get_ex(root, "machine", &machine) ||
 	    !json_object_is_type(machine, json_type_object))
-		return load_fail(path, "missing \"machine\" object");
+		return load_fail(name, "missing \"machine\" object");
 	for (size_t i = 0; i < ARRAY_SIZE(mstr); i++) {
 		s = get_str(machine, mstr[i].key);
 		if (!s)
-			return load_fail(path, "missing \"machine.%s\" string", mstr[i].key);
+			return load_fail(name, "missing \"machine.%s\" string", mstr[i].key);
 		snprintf((char *)c + mstr[i].off, mstr[i].size, "%s", s); /* long: truncated */
 	}
 
 	if (!json_object_object_get_ex(root, "switch_cost_ns", &cost) ||
 	    !json_object_is_type(cost, json_type_object))
-		return load_fail(path, "missing \"switch_cost_ns\" object");
-	if (get_ns(cost, "same_address_space", &c->same_as_ns))
-		return load_fail(path, "missing or bad \"switch_cost_ns.same_address_space\" "
-				 "(a number >= 0)");
-	if (get_ns(cost, "address_space_change", &c->as_change_ns))
-		return load_fail(path, "missing or bad \"switch_cost_ns.address_space_change\" "
-				 "(a number >= 0)");
+		return load_fail(name, "missing \"switch_cost_ns\" object");
+	/* 0: what the writer leaves when a pair's switch could not be told from its loop */
+	if (get_ns(name, cost, "switch_cost_ns.", "same_address_space", true, &c->same_as_ns) ||
+	    get_ns(name, cost, "switch_cost_ns.", "address_space_change", true, &c->as_change_ns))
+		return -EINVAL;
 
 	if (!json_object_object_get_ex(root, "results", &results) ||
 	    !json_object_is_type(results, json_type_array))
-		return load_fail(path, "missing \"results\" array");
+		return load_fail(name, "missing \"results\" array");
 	for (size_t i = 0; i < json_object_array_length(results); i++) {
 		json_object *e = json_object_array_get_idx(results, i);
 
 		if (!json_object_is_type(e, json_type_object) || !(s = get_str(e, "name")))
-			return load_fail(path, "results[%zu] has no \"name\"", i);
+			return load_fail(name, "results[%zu] has no \"name\"", i);
 		for (int t = 0; t < PVT_CAL_NTESTS; t++) {
+			char where[64];
+
 			if (strcmp(s, cal_tests[t].name))
 				continue;
-			if (get_ns(e, "roundtrip_ns", rt[t]))
-				return load_fail(path, "missing or bad \"roundtrip_ns\" in results "
-						 "entry \"%s\"", s);
+			snprintf(where, sizeof(where), "results[%zu] (%s).", i, cal_tests[t].name);
+			if (get_ns(name, e, where, "roundtrip_ns", false, rt[t]))
+				return -EINVAL;
 			seen[t] = true;
 		}
 	}
 	for (int t = 0; t < PVT_CAL_NTESTS; t++)
 		if (!seen[t])
-			return load_fail(path, "no \"%s\" entry in \"results\"", cal_tests[t].name);
+			return load_fail(name, "no \"%s\" entry in \"results\"", cal_tests[t].name);
 	return 0;
 }
 
-int calibration_load(const char *path, struct pvt_calibration *c)
+/* How many of @buf's first @len bytes are JSON whitespace, from the start. */
+static size_t ws_len(const char *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && (buf[n] == ' ' || buf[n] == '\t' || buf[n] == '\r' || buf[n] == '\n'))
+		n++;
+	return n;
+}
+
+int calibration_parse(const char *buf, size_t len, const char *name, struct pvt_calibration *c)
 {
 	json_tokener *tok;
 	json_object *root;
 	enum json_tokener_error jerr;
-	size_t len = 0, end;
-	char *buf = NULL;
+	size_t end;
 	int err;
 
 	memset(c, 0, sizeof(*c));
-	if (!path)
-		path = calibration_default_path();
-	snprintf(c->path, sizeof(c->path), "%s", path);
-	err = pvt_read_file_alloc(path, CAL_MAX_FILE, &buf, &len);
-	if (err == -ENOENT)
-		return err;
-	if (err == -EFBIG)
-		return load_fail(path, "larger than %d bytes", CAL_MAX_FILE);
-	if (err) {
-		pvt_err("cannot read calibration file %s: %s", path, strerror(-err));
-		return err;
-	}
-	if (strspn(buf, " \t\r\n") == len) {
-		free(buf);
-		return load_fail(path, "empty file");
-	}
+	snprintf(c->path, sizeof(c->path), "%s", name);
+	if (len > PVT_CAL_MAX_FILE)
+		return load_fail(name, "larger than %d bytes", PVT_CAL_MAX_FILE);
+	if (ws_len(buf, len) == len)
+		return load_fail(name, "empty file");
 	tok = json_tokener_new();
 	if (!tok) {
-		free(buf);
-		pvt_err("cannot read calibration file %s: out of memory", path);
+		pvt_err("cannot read calibration file %s: out of memory", name);
 		return -ENOMEM;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
@@ -464,21 +497,75 @@ int calibration_load(const char *path, struct pvt_calibration *c)
 	end = json_tokener_get_parse_end(tok);
 	if (!root || jerr != json_tokener_success) {
 		if (jerr == json_tokener_continue)
-			err = load_fail(path, "truncated JSON (ends after %zu bytes)", len);
+			err = load_fail(name, "truncated JSON (ends after %zu bytes)", len);
 		else
-			err = load_fail(path, "invalid JSON at byte %zu: %s", end,
+			err = load_fail(name, "invalid JSON at byte %zu: %s", end,
 					json_tokener_error_desc(jerr));
-	} else if (end + strspn(buf + end, " \t\r\n") != len) {
-		err = load_fail(path, "unexpected data after the JSON object at byte %zu", end);
+	} else if (end > len || end + ws_len(buf + end, len - end) != len) {
+		err = load_fail(name, "unexpected data after the JSON object at byte %zu", end);
 	} else {
-		err = load_parsed(path, root, c);
+		err = load_parsed(name, root, c);
 	}
 	json_object_put(root);
 	json_tokener_free(tok);
-	free(buf);
 	if (err) {
 		memset(c, 0, sizeof(*c));
-		snprintf(c->path, sizeof(c->path), "%s", path);
+		snprintf(c->path, sizeof(c->path), "%s", name);
 	}
+	return err;
+}
+
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" :
+	       S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+int calibration_load(const char *path, struct pvt_calibration *c)
+{
+	size_t len = 0;
+	char *buf = NULL;
+	struct stat st;
+	int fd, err;
+
+	memset(c, 0, sizeof(*c));
+	if (!path)
+		path = calibration_default_path();
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	/*
+	 * Non-blocking: a FIFO (or a device) opens at once, and is refused by
+	 * its type before anything is read.  A symbolic link is followed: the
+	 * file is only read.
+	 */
+	do
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;
+	if (fd < 0 || fstat(fd, &st)) {
+		err = -errno;
+		pvt_err("cannot read calibration file %s: %s", path, strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return load_fail(path, "%s, not a regular file", file_kind(st.st_mode));
+	}
+	if (st.st_size > PVT_CAL_MAX_FILE) {
+		close(fd);
+		return load_fail(path, "larger than %d bytes", PVT_CAL_MAX_FILE);
+	}
+	err = pvt_read_fd_alloc(fd, PVT_CAL_MAX_FILE, &buf, &len);
+	close(fd);
+	if (err == -EFBIG)
+		return load_fail(path, "larger than %d bytes", PVT_CAL_MAX_FILE);
+	if (err) {
+		pvt_err("cannot read calibration file %s: %s", path, strerror(-err));
+		return err;
+	}
+	err = calibration_parse(buf, len, path, c);
+	free(buf);
 	return err;
 }

@@ -46,6 +46,13 @@
  * calibration_load() requires schema, created, machine.{hostname,kernel,
  * cpu_model}, switch_cost_ns.* and the four results' roundtrip_ns; other
  * members are informative and unknown members are ignored.
+ *
+ * The file is data, not trusted: it must be a regular file (a FIFO, a
+ * device, a directory is refused before anything is read) of at most
+ * PVT_CAL_MAX_FILE bytes; each time read must be finite and below
+ * PVT_CAL_MAX_NS (1 s): switch costs >= 0 (0: a pair whose switch could not
+ * be told from its loop), round trips > 0.  Its strings are escaped by
+ * whatever prints them (term_escape, the JSON writer).
  */
 #ifndef PVT_CALIBRATE_H
 #define PVT_CALIBRATE_H
@@ -57,6 +64,8 @@
 #define PVT_CAL_SCHEMA "pvtrace.calibration/1"
 #define PVT_CAL_DEFAULT_PATH "/var/lib/pvtrace/calibration.json"
 #define PVT_CAL_ENV "PVTRACE_CALIBRATION"
+#define PVT_CAL_MAX_FILE (1 << 20) /* bytes */
+#define PVT_CAL_MAX_NS 1e9         /* a round trip or a switch cost above it is no measurement */
 
 /* What reports need, loaded from a calibration file. */
 struct pvt_calibration {
@@ -73,11 +82,22 @@ struct pvt_calibration {
 const char *calibration_default_path(void);
 
 /*
- * 0 loaded; -ENOENT no file (no message); -EINVAL malformed/wrong schema
- * (prints one line naming the file and the problem).  Any other failure to
- * read the file returns -errno, also with one line.
+ * 0 loaded; -ENOENT no file (no message); -EINVAL malformed, wrong schema,
+ * out of range, not a regular file, too large (prints one line naming the
+ * file and the problem).  Any other failure to read the file returns -errno,
+ * also with one line.
  */
 int calibration_load(const char *path, struct pvt_calibration *c);
+
+/*
+ * The parser behind calibration_load(): the @len bytes of @buf (no NUL
+ * needed), @name for messages and c->path.  0, -EINVAL (one line), -ENOMEM.
+ * Reads nothing else: the fuzz target (tests/fuzz/fuzz_calibration.c).
+ */
+int calibration_parse(const char *buf, size_t len, const char *name, struct pvt_calibration *c);
+
+/* A time the file may hold: finite, 0 (if @zero_ok) or above, below PVT_CAL_MAX_NS. */
+bool cal_ns_usable(double ns, bool zero_ok);
 
 int cmd_calibrate(int argc, char **argv);
 

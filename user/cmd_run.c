@@ -18,6 +18,7 @@
 #include "cmd_run.h"
 #include "common.h"
 #include "launch.h"
+#include "output.h"
 #include "report.h"
 #include "run_trace.h"
 
@@ -35,11 +36,15 @@ void run_usage(FILE *f)
 		"Run CMD, follow every thread and process it creates, and report per task its\n"
 		"context switches (checked against the kernel's own counters), what its creation\n"
 		"and exec cost, the memory it holds, and how it ended.  The report goes to\n"
-		"stderr (or -o FILE); CMD's stdin, stdout and stderr are left alone.  pvtrace exits\n"
-		"with CMD's status (128+N if signal N killed it).\n"
+		"stderr (or -o FILE); CMD's stdin, stdout and stderr are left alone, and it\n"
+		"inherits no other descriptor of pvtrace's.  pvtrace exits with CMD's status\n"
+		"(128+N if signal N killed it).\n"
 		"\n"
 		"options:\n"
-		"  -o, --output FILE      write the report to FILE instead of stderr\n"
+		"  -o, --output FILE      write the report to FILE instead of stderr ('-': stdout, with\n"
+		"                         CMD's own stdout); FILE is replaced once the report is whole\n"
+		"                         (a failed run leaves it as it was); a symbolic link is\n"
+		"                         refused, a device or FIFO written as it is\n"
 		"  -f, --format FMT       report format: text (default) or json (schema pvtrace.report/1)\n"
 		"  -t, --top N            text report: show the N tasks with the most switches (default 20;\n"
 		"                         0 shows all)\n"
@@ -48,8 +53,8 @@ void run_usage(FILE *f)
 		"      --ringbuf-kb N     ring buffer for creations and exits, in KiB: a power of two,\n"
 		"                         at least 4 (default %u); drops are counted and reported\n"
 		"      --events[=FILE]    print each creation, exec, rename and exit of the traced tree\n"
-		"                         as it happens, one line each, to stderr or FILE (JSON lines\n"
-		"                         with -f json)\n"
+		"                         as it happens, one line each, to stderr or FILE ('-': stdout;\n"
+		"                         JSON lines with -f json); FILE is written as the trace goes\n"
 		"  -i, --interval MS      sample memory every MS ms (default %u, or 0; else >= 10):\n"
 		"                         each process's RSS, page tables, VMAs (in BPF), its PSS,\n"
 		"                         shared and private memory and its threads' resident stacks\n"
@@ -246,21 +251,11 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 /* ---- prepare ---- */
 
 struct run_outputs {
-	FILE *report;               /* stderr or -o FILE */
+	struct pvt_output report;   /* stderr, stdout or -o FILE (output.c) */
+	struct pvt_output events;   /* --events */
+	bool written;               /* the report is whole: commit it, else leave FILE alone */
 	char *path;                 /* the command, resolved on $PATH; the launch's once started */
 };
-
-static FILE *open_output(const char *path, const char *what)
-{
-	FILE *f;
-
-	if (!path)
-		return stderr;
-	f = fopen(path, "w");
-	if (!f)
-		pvt_err("cannot write the %s to %s: %s", what, path, strerror(errno));
-	return f;
-}
 
 /* Everything that can fail before the command starts.  0, or an exit status. */
 static int prepare(const struct run_opts *o, struct run_state *rs, struct run_outputs *out)
@@ -272,14 +267,13 @@ static int prepare(const struct run_opts *o, struct run_state *rs, struct run_ou
 	err = launch_resolve(o->argv[0], &out->path);
 	if (err)
 		return err;
-	out->report = open_output(o->output, "report");
-	if (!out->report)
+	if (output_open_report(&out->report, o->output, stderr))
 		return PVT_EXIT_FAILURE;
 	if (o->events) {
 		rs->ev.json = o->format == PVT_FMT_JSON;
-		rs->ev.f = open_output(o->events_path, "events");
-		if (!rs->ev.f)
+		if (output_open_stream(&out->events, o->events_path, stderr))
 			return PVT_EXIT_FAILURE;
+		rs->ev.f = out->events.f;
 	}
 	return 0;
 }
@@ -377,18 +371,21 @@ static int report(const struct run_opts *o, struct pvt_collected *c, FILE *out)
 	return err ? -1 : 0;
 }
 
-/* Close the outputs: a failed close of a file written is a failure. */
+/*
+ * Close the outputs: a whole report takes its file's place, a failed run's
+ * is dropped (output.c); a failed close of a file written is a failure.
+ */
 static int finish(const struct run_opts *o, struct run_state *rs, struct run_outputs *out, int ret)
 {
-	if (out->report && out->report != stderr && fclose(out->report) && ret == 0) {
-		pvt_err("cannot write the report to %s: %s", o->output, strerror(errno));
+	if (!out->written)
+		output_abort(&out->report);
+	else if (output_commit(&out->report) && ret == 0)
 		ret = PVT_EXIT_FAILURE;
-	}
-	if (rs->ev.failed)
+	if (rs->ev.failed) {
 		pvt_warn("the event stream stopped at a write error (%s)",
 			 o->events_path ? o->events_path : "stderr");
-	if (rs->ev.f && rs->ev.f != stderr && fclose(rs->ev.f) && ret == 0) {
-		pvt_err("cannot write the events to %s: %s", o->events_path, strerror(errno));
+		output_abort(&out->events); /* said: not a failure of the run */
+	} else if (output_commit(&out->events) && ret == 0) {
 		ret = PVT_EXIT_FAILURE;
 	}
 	free(out->path);
@@ -428,7 +425,8 @@ int cmd_run(int argc, char **argv)
 			pvt_err("out of memory building the report");
 			ret = PVT_EXIT_FAILURE;
 		} else {
-			ret = report(&o, &col, out.report) ? PVT_EXIT_FAILURE : launch_exit_status(wstatus);
+			out.written = !report(&o, &col, out.report.f);
+			ret = out.written ? launch_exit_status(wstatus) : PVT_EXIT_FAILURE;
 		}
 	}
 	tracer_close(rs.tr);

@@ -21,6 +21,9 @@ struct pvt_switch_cost model_switch_cost(const struct pvt_calibration *cal, uint
 	c.same_as = in - as_change;
 	c.estimated_ns = cal ? (double)as_change * cal->as_change_ns +
 			       (double)c.same_as * cal->same_as_ns : -1;
+	/* The views convert it to an integer: keep it one (2^64 ns is 584 years). */
+	if (c.estimated_ns > 0x1p63)
+		c.estimated_ns = 0x1p63;
 	return c;
 }
 

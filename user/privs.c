@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,11 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include "common.h"
+#include "escape.h"
 #include "privs.h"
 
 /* Numeric ids: plain decimals (lib/parse.c), and not (uid_t)-1, which means "unchanged". */
+/* A decimal id: digits only, below (uid_t)-1, which means "no id".  0 or -1. */
 static int parse_id(const char *s, uint32_t *id)
 {
 	uint64_t v;
@@ -202,21 +205,46 @@ bool privs_note_root_under_sudo(void)
 	return true;
 }
 
-int privs_sudo_owner(const char *sudo_uid, const char *sudo_gid, uid_t euid, uid_t *uid,
-		     gid_t *gid)
+int privs_parse_owner(const char *suid, const char *sgid, uid_t *uid, gid_t *gid)
 {
 	uint32_t u, g;
 
-	if (euid != 0 || parse_id(sudo_uid, &u) || parse_id(sudo_gid, &g) || u == 0)
+	if (!suid && !sgid)
 		return 0;
+	if (parse_id(suid, &u) || parse_id(sgid, &g))
+		return -1;
+	if (u == 0)
+		return 0; /* root ran sudo: root's files already */
 	*uid = u;
 	*gid = g;
 	return 1;
 }
 
+int privs_sudo_owner(const char *sudo_uid, const char *sudo_gid, uid_t euid, uid_t *uid,
+		     gid_t *gid)
+{
+	return euid == 0 && privs_parse_owner(sudo_uid, sudo_gid, uid, gid) > 0;
+}
+
 int pvt_owner_for_new_files(uid_t *uid, gid_t *gid)
 {
-	return privs_sudo_owner(getenv("SUDO_UID"), getenv("SUDO_GID"), geteuid(), uid, gid);
+	static bool warned;
+	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
+	int r;
+
+	if (geteuid() != 0)
+		return 0;
+	r = privs_parse_owner(su, sg, uid, gid);
+	if (r < 0 && !warned) {
+		char a[TERM_ESCAPE_BUFSZ(24)], b[TERM_ESCAPE_BUFSZ(24)];
+
+		warned = true;
+		term_escape(a, sizeof(a), su ? su : "(unset)", su ? strnlen(su, 24) : 7);
+		term_escape(b, sizeof(b), sg ? sg : "(unset)", sg ? strnlen(sg, 24) : 7);
+		pvt_warn("SUDO_UID=%s SUDO_GID=%s are not a user and group id: the files pvtrace "
+			 "creates stay root's", a, b);
+	}
+	return r > 0;
 }
 
 int privs_chown_new_file(int fd, const char *path)

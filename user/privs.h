@@ -82,6 +82,15 @@ bool privs_note_root_under_sudo(void);
  */
 int pvt_owner_for_new_files(uid_t *uid, gid_t *gid);
 
+/*
+ * The rule above without the environment and euid: @suid, @sgid the values of
+ * SUDO_UID and SUDO_GID (NULL: unset).  1 (a user other than root, *uid and
+ * *gid set), 0 (unset, or root), -1 (not a user and group id: decimal digits
+ * only, below 2^32 - 1, the value that means "no id").  pvt_owner_for_new_files()
+ * warns once about -1.
+ */
+int privs_parse_owner(const char *suid, const char *sgid, uid_t *uid, gid_t *gid);
+
 /* The same from explicit values (@sudo_uid, @sudo_gid: the variables' text or NULL). */
 int privs_sudo_owner(const char *sudo_uid, const char *sudo_gid, uid_t euid, uid_t *uid,
 		     gid_t *gid);

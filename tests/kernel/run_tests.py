@@ -21,6 +21,8 @@ them run: this runner finds them); what they share is in helpers.py:
     test_memory.py    process and thread memory
     test_user.py      --user, the note under sudo, files given to the sudo user
     test_signals.py   Ctrl-C on a terminal (the command in pvtrace's group or not), the third signal
+    test_files.py     the files pvtrace writes and reads: descriptors, -o -, replace, links,
+                      sudo ownership, untrusted calibration files
 
 Needs root.  Without root every test reports itself skipped (run.sh counts a
 skip as a failure under CI=true).  Prints one line per test and writes

@@ -351,6 +351,182 @@ static void test_load_truncated(void **state)
 	assert_int_equal(calibration_load(write_tmp("trunc.json", valid_json, len - 1), &c), 0);
 }
 
+/*
+ * Every time read is a finite number within physical bounds: a switch cost
+ * 0 <= ns < 1e9, a round trip 0 < ns < 1e9.  1e300 once reached the report's
+ * integer conversions (undefined behaviour).
+ */
+static void test_load_out_of_range(void **state)
+{
+	static const struct {
+		const char *from, *to;
+	} bad[] = {
+		{ "\"same_address_space\":900.1", "\"same_address_space\":1e300" },
+		{ "\"address_space_change\":1800", "\"address_space_change\":1e300" },
+		{ "\"address_space_change\":1800", "\"address_space_change\":1e400" },
+		{ "\"address_space_change\":1800", "\"address_space_change\":-1e400" },
+		{ "\"address_space_change\":1800", "\"address_space_change\":1e9" },
+		{ "\"address_space_change\":1800", "\"address_space_change\":99999999999999999999" },
+		{ "\"address_space_change\":1800", "\"address_space_change\":-0.5" },
+		{ "\"address_space_change\":1800", "\"address_space_change\":NaN" },
+		{ "\"address_space_change\":1800", "\"address_space_change\":Infinity" },
+		{ "\"roundtrip_ns\":5000,", "\"roundtrip_ns\":1e300," },
+		{ "\"roundtrip_ns\":5000,", "\"roundtrip_ns\":0," },
+		{ "\"roundtrip_ns\":5000,", "\"roundtrip_ns\":-3," },
+		{ "\"roundtrip_ns\":5000,", "\"roundtrip_ns\":2e9," },
+	};
+	static const struct {
+		const char *from, *to;
+	} good[] = {
+		{ "\"same_address_space\":900.1", "\"same_address_space\":0" },   /* the writer's floor */
+		{ "\"address_space_change\":1800", "\"address_space_change\":999999999.9" },
+		{ "\"roundtrip_ns\":5000,", "\"roundtrip_ns\":0.1," },
+		{ "\"roundtrip_p10_ns\":5000,", "\"roundtrip_p10_ns\":1e300," }, /* informative only */
+	};
+	struct pvt_calibration c;
+	int q = quiet_begin();
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *s = replace(valid_json, bad[i].from, bad[i].to);
+		int err = load_str(s, &c);
+
+		free(s);
+		if (err != -EINVAL || c.same_as_ns != 0 || c.as_change_ns != 0) {
+			quiet_end(q);
+			fail_msg("%s: got %d (costs %g, %g), want -EINVAL and no costs", bad[i].to,
+				 err, c.same_as_ns, c.as_change_ns);
+		}
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char *s = replace(valid_json, good[i].from, good[i].to);
+		int err = load_str(s, &c);
+
+		free(s);
+		if (err) {
+			quiet_end(q);
+			fail_msg("%s: got %d, want 0", good[i].to, err);
+		}
+	}
+	quiet_end(q);
+}
+
+/* What pvt_err printed while @fn ran, in @buf. */
+static void capture_stderr(char *buf, size_t size, void (*fn)(void *), void *arg)
+{
+	char path[512];
+	int saved, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s", tpath("stderr.txt"));
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	n = pread(fd, buf, size - 1, 0);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+static int last_err;
+
+static void load_it(void *arg)
+{
+	struct pvt_calibration c;
+
+	last_err = calibration_load(arg, &c);
+}
+
+/* The messages: one line naming the file and the value; what the file says is escaped. */
+static void test_load_messages(void **state)
+{
+	char msg[2048], p[512], *s;
+
+	s = replace(valid_json, "\"same_address_space\":900.1", "\"same_address_space\":1e300");
+	snprintf(p, sizeof(p), "%s", write_tmp("huge.json", s, strlen(s))); /* tpath's buffer is reused */
+	free(s);
+	capture_stderr(msg, sizeof(msg), load_it, (void *)p);
+	assert_int_equal(last_err, -EINVAL);
+	assert_non_null(strstr(msg, "huge.json"));
+	assert_non_null(strstr(msg, "switch_cost_ns.same_address_space is 1e+300: out of range"));
+	assert_non_null(strchr(msg, '\n'));
+	assert_null(strchr(msg, '\n') + 1 < msg + strlen(msg) ? msg : NULL); /* one line */
+
+	s = replace(valid_json, "pvtrace.calibration/1", "\\u001b]0;owned\\u0007\\u001b[2J");
+	snprintf(p, sizeof(p), "%s", write_tmp("evil.json", s, strlen(s)));
+	free(s);
+	capture_stderr(msg, sizeof(msg), load_it, (void *)p);
+	assert_int_equal(last_err, -EINVAL);
+	assert_null(strchr(msg, '\x1b'));
+	assert_null(strchr(msg, '\x07'));
+	assert_non_null(strstr(msg, "\\x1b]0;owned\\x07"));
+}
+
+/*
+ * Only a regular file is read: a FIFO (which once blocked pvtrace after the
+ * command ended), a directory, a device are refused by their type at once; a
+ * file over 1 MiB by its size; a symbolic link to a good file is followed.
+ */
+static void test_load_not_a_file(void **state)
+{
+	struct pvt_calibration c;
+	char fifo[512], big[512], link[512], good[512];
+	FILE *f;
+	int q;
+
+	snprintf(good, sizeof(good), "%s", write_tmp("good.json", valid_json, strlen(valid_json)));
+	snprintf(fifo, sizeof(fifo), "%s", tpath("fifo.json"));
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	snprintf(big, sizeof(big), "%s", tpath("big.json"));
+	f = fopen(big, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(valid_json, 1, strlen(valid_json), f), strlen(valid_json));
+	for (int i = 0; i < 2 * 1024 * 1024 / 64; i++)
+		fputs("                                                              \n", f);
+	assert_int_equal(fclose(f), 0);
+	snprintf(link, sizeof(link), "%s", tpath("link.json"));
+	assert_int_equal(symlink(good, link), 0);
+
+	q = quiet_begin();
+	assert_int_equal(calibration_load(fifo, &c), -EINVAL);   /* returns: no writer needed */
+	assert_int_equal(calibration_load(tmpdir, &c), -EINVAL);
+	assert_int_equal(calibration_load("/dev/zero", &c), -EINVAL);
+	assert_int_equal(calibration_load("/dev/null", &c), -EINVAL);
+	assert_int_equal(calibration_load(big, &c), -EINVAL);
+	quiet_end(q);
+	assert_int_equal(calibration_load(link, &c), 0);
+	assert_near(c.same_as_ns, 900.1, 1e-9);
+}
+
+/* The parser reads @len bytes and no more: a buffer without a NUL, and NULs inside. */
+static void test_parse_buffer(void **state)
+{
+	size_t len = strlen(valid_json);
+	char *buf = malloc(len);
+	struct pvt_calibration c;
+	int q;
+
+	assert_non_null(buf);
+	memcpy(buf, valid_json, len);
+	assert_int_equal(calibration_parse(buf, len, "buf", &c), 0);
+	assert_string_equal(c.path, "buf");
+	assert_near(c.as_change_ns, 1800, 1e-9);
+	q = quiet_begin();
+	assert_int_equal(calibration_parse(buf, len - 2, "buf", &c), -EINVAL);
+	buf[len - 1] = '\0';  /* a NUL where the newline was */
+	assert_int_equal(calibration_parse(buf, len, "buf", &c), -EINVAL);
+	buf[10] = '\0';
+	assert_int_equal(calibration_parse(buf, len, "buf", &c), -EINVAL);
+	assert_int_equal(calibration_parse(buf, 0, "buf", &c), -EINVAL);
+	assert_int_equal(calibration_parse(buf, (size_t)PVT_CAL_MAX_FILE + 1, "buf", &c), -EINVAL);
+	quiet_end(q);
+	free(buf);
+}
+
 /* ---- writing ---- */
 
 static int count_entries(const char *dir)
@@ -439,6 +615,18 @@ static void test_write_fails(void **state)
 	assert_true(calibration_save(tmpdir, &r) < 0);     /* target is a directory */
 	quiet_end(q);
 	assert_int_equal(access(path, F_OK), -1);
+
+	/* a measurement the loader would refuse is not written */
+	snprintf(path, sizeof(path), "%s", tpath("range/cal.json"));
+	r.results[PVT_CAL_PIPE_PROCESSES].roundtrip_ns = 2e9;
+	q = quiet_begin();
+	assert_int_equal(calibration_save(path, &r), -EINVAL);
+	made_up_run(&r, 1);
+	r.as_change_ns = NAN;
+	assert_int_equal(calibration_save(path, &r), -EINVAL);
+	quiet_end(q);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(count_entries(tpath("range")), 0);
 }
 
 /* ---- measurement and command ---- */
@@ -591,6 +779,10 @@ int main(void)
 		cmocka_unit_test(test_load_wrong_schema),
 		cmocka_unit_test(test_load_missing_fields),
 		cmocka_unit_test(test_load_truncated),
+		cmocka_unit_test(test_load_out_of_range),
+		cmocka_unit_test(test_load_messages),
+		cmocka_unit_test(test_load_not_a_file),
+		cmocka_unit_test(test_parse_buffer),
 		cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_write_format),
 		cmocka_unit_test(test_write_fails),

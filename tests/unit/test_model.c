@@ -348,6 +348,11 @@ static void test_switch_cost(void **state)
 	assert_int_equal(c.as_change, 3);
 	assert_int_equal(c.same_as, 0);
 	assert_true(model_switch_cost(NULL, 3, 1).estimated_ns == -1);
+	/* an estimate the views could not convert to an integer is capped at 2^63 ns */
+	cal.same_as_ns = cal.as_change_ns = 9e8;
+	c = model_switch_cost(&cal, UINT64_MAX, 1);
+	assert_true(c.estimated_ns == 0x1p63);
+	assert_true((uint64_t)(c.estimated_ns + 0.5) == 1ull << 63);
 }
 
 int main(void)
