@@ -18,6 +18,7 @@ them run: this runner finds them); what they share is in helpers.py:
     test_creation.py  creation and exec costs, renames, the syscall hooks
     test_events.py    the --events stream
     test_memory.py    process and thread memory
+    test_bounded.py   pvtrace's own memory bounded under churn (--keep-tasks), sums intact
 
 Needs root.  Without root every test reports itself skipped (run.sh counts a
 skip as a failure under CI=true).  Prints one line per test and writes

@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 
 #include "escape.h"
+#include "fold.h"
 #include "model.h"
 #include "report.h"
 #include "tasktable.h"
@@ -583,7 +584,69 @@ static void test_text_contents(void **state)
 	assert_true(line_ends_with(out, "    300     300 ", " *"));
 	assert_false(line_ends_with(out, "    102     100 ", " !"));
 	assert_false(line_ends_with(out, "    102     100 ", " *"));
+	assert_null(strstr(out, "FOLDED")); /* nothing folded: no word of it */
+	assert_null(strstr(out, "folded"));
 	free(out);
+}
+
+/* Tasks beyond --keep-tasks: counted in the header, the tables' titles, FOLDED and summary.folded. */
+static void test_folded(void **state)
+{
+	struct fixture *fx = *state;
+	struct pvt_collected r = fx->rep;
+	struct pvt_table tb;
+	struct pvt_fold f;
+	char *out;
+	json_object *j;
+
+	table_init(&tb);
+	fold_init(&f, &tb, 4, 0, 64);
+	fold_set_slab(&f, &(struct pvt_slab_sizes){ .task_struct = 5952 });
+	for (uint32_t tid = 101; tid <= 130; tid++) {
+		struct pvt_task t = mk(tid, 100, DEAD_OK | PVT_F_BORN, tid % 2 ? "odd" : "even");
+
+		fold_add_task(&f, &tb, NULL, &t);
+	}
+	{
+		struct pvt_task t = mk(100, 100, DEAD_OK | PVT_F_ROOT | PVT_F_GROUP_DEAD, "server");
+
+		fold_add_task(&f, &tb, NULL, &t);
+	}
+	r.tb = &tb;
+	out = render(report_text, &r, NULL);
+	/* 4 held, and the root (never folded) */
+	assert_contains(out, "31 tasks in 1 processes (0 still alive)");
+	assert_contains(out, "  26 ended task(s) and 0 process(es) folded into sums beyond --keep-tasks 4 "
+			     "(FOLDED below)\n");
+	assert_contains(out, "\nTASKS by switches (5 of 5; 26 folded)");
+	assert_contains(out, "verified 31/31 tasks exact");
+	assert_contains(out, "\nFOLDED: 26 ended tasks (26 threads) and 0 processes beyond --keep-tasks 4,");
+	/* three of the four held are even: the most switches (tid % 7 + tid % 5) */
+	assert_contains(out, "\n      14       14      0 odd ");
+	assert_contains(out, "\n      12       12      0 even ");
+	free(out);
+	out = render(report_json, &r, NULL);
+	j = parse(out);
+	assert_int_equal(at_int(j, "tracer.keep_tasks"), 4);
+	assert_int_equal(at_int(j, "tracer.tasks_folded"), 26);
+	assert_int_equal(at_int(j, "tracer.processes_folded"), 0);
+	assert_int_equal(json_object_array_length(at(j, "tasks")), 5);
+	assert_int_equal(at_int(j, "processes[0].threads"), 31);
+	assert_int_equal(at_int(j, "summary.threads.tasks"), 30);
+	assert_int_equal(at_int(j, "verified.tasks"), 31);
+	assert_int_equal(at_int(j, "summary.folded.tasks"), 26);
+	/* by tasks, then by name */
+	assert_string_equal(at_str(j, "summary.folded.by_name[0].comm"), "odd");
+	assert_int_equal(at_int(j, "summary.folded.by_name[0].tasks"), 14);
+	assert_string_equal(at_str(j, "summary.folded.by_name[1].comm"), "even");
+	assert_int_equal(at_int(j, "summary.folded.by_name[1].threads"), 12);
+	assert_null_at(j, "summary.folded.other");
+	assert_int_equal(at_int(j, "summary.folded.out_of_memory.records_lost"), 0);
+	assert_int_equal(at_int(j, "summary.memory.threads.count"), 30);
+	json_object_put(j);
+	free(out);
+	table_free(&tb);
+	fold_free(&f);
 }
 
 static void test_text_no_warning_when_exact(void **state)
@@ -649,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_text_no_warning_when_exact),
 		cmocka_unit_test(test_text_top),
 		cmocka_unit_test(test_text_root_signal),
+		cmocka_unit_test(test_folded),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, setup, teardown);
