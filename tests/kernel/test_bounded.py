@@ -2,14 +2,16 @@
 short threads and of 20,000 short processes, pvtrace's own peak RSS stays bounded with
 --keep-tasks 1000 while without the bound it grows with every task, and the report's sums
 still equal the workload's own counts: every task and process created, verified, exited.
+Out of memory, pvtrace folds more and still writes the whole report.
 """
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 
-from helpers import PVLOAD, PVTRACE, TIMEOUT, assert_consistent, assert_exact
+from helpers import PVLOAD, PVTRACE, TIMEOUT, assert_consistent, assert_exact, trace
 from testlib import check, test
 
 MIB = 1024 * 1024
@@ -115,6 +117,31 @@ def churn_of_20k_processes_keeps_memory_bounded():
           % s["memory"]["processes"])
     c = s["creation"]["processes"]["syscall"]
     check(c["p50_ns"] <= c["p99_ns"] <= c["max_ns"] and c["count"] <= n, "quantiles in order: %s" % c)
+
+
+@test
+def out_of_memory_folds_more_and_still_reports():
+    # Every record asked to be held (--keep-tasks 0) within 64 MiB of address space
+    # (RLIMIT_AS, inherited by the churn, whose threads' stacks are small): growing the task
+    # table fails.  pvtrace halves the bound, folds down to it and goes on; the report is
+    # whole, the failure counted (before: "out of memory building the report", no report).
+    n = 50000
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (64 * MIB, 64 * MIB))
+
+    p, r = trace([PVLOAD, "churn", "--threads=%d" % n, "--concurrency", "64", "--quiet"],
+                 extra=["--keep-tasks", "0"], preexec_fn=limit)
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr.decode()[-2000:]))
+    fo, tr = r["summary"]["folded"], r["tracer"]
+    print("  out of memory %d time(s): keep %d, %d held, %d folded, %d lost" % (
+        fo["out_of_memory"]["folds"], fo["keep_tasks"], len(r["tasks"]), tr["tasks_folded"],
+        fo["out_of_memory"]["records_lost"]))
+    check(fo["out_of_memory"]["folds"] >= 1 and fo["keep_tasks"] > 0, "folded for memory: %s" % fo)
+    check(fo["out_of_memory"]["records_lost"] == 0, "nothing lost: %s" % fo["out_of_memory"])
+    check(len(r["tasks"]) + tr["tasks_folded"] == n + 1, "every task held or folded")
+    check(r["verified"]["tasks"] == n + 1 and r["verified"]["exact"] == n + 1, "%s" % r["verified"])
+    check(r["summary"]["threads"]["tasks"] == n, "threads summed")
 
 
 if __name__ == "__main__":
