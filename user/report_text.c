@@ -81,9 +81,8 @@ static const char *cal_date(char *buf, size_t sz, const struct pvt_calibration *
 static void folded_line(FILE *f, const struct pvt_fold *x)
 {
 	if (x && x->tasks)
-		fprintf(f, "  %llu ended task(s) and %llu process(es) folded into sums beyond "
-			   "--keep-tasks %zu (FOLDED below)\n", (unsigned long long)x->tasks,
-			(unsigned long long)x->processes, x->keep);
+		fprintf(f, "  folded beyond --keep-tasks %zu: %llu ended tasks, %llu processes (FOLDED)\n",
+			x->keep, (unsigned long long)x->tasks, (unsigned long long)x->processes);
 	if (x && (x->records_lost || x->oom_folds))
 		fprintf(f, "  WARNING: out of memory %llu time(s): more folded; %llu record(s) lost\n",
 			(unsigned long long)x->oom_folds, (unsigned long long)x->records_lost);
@@ -692,9 +691,8 @@ static void folded(FILE *f, const struct pvt_model *m)
 
 	if (!x || !x->tasks)
 		return;
-	fprintf(f, "\nFOLDED: %llu ended tasks (%llu threads) and %llu processes beyond --keep-tasks "
-		   "%zu,\ncounted in every sum and summary above, not listed (%zu of %zu names%s)\n",
-		(unsigned long long)x->tasks, (unsigned long long)x->threads,
+	fprintf(f, "\nFOLDED: %llu ended tasks (%llu threads), %llu processes\n"
+		   "  beyond --keep-tasks %zu, in the sums above; by name (%zu of %zu%s)\n", (unsigned long long)x->tasks, (unsigned long long)x->threads,
 		(unsigned long long)x->processes, x->keep, rows, m->nfolded_names,
 		rows < m->nfolded_names ? "; --top N for more" : "");
 	fprintf(f, "%8s %8s %6s %-15s %9s %8s %9s %9s\n", "TASKS", "THREADS", "PROCS", "COMM",

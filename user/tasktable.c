@@ -202,16 +202,17 @@ static int create_sums_folded(struct pvt_table *tb, bool threads, struct pvt_cre
 	cs->execed = fc->execed;
 	for (size_t i = 0; !err && i < tb->fold->npending; i++) {
 		const struct pvt_fold_pending *pd = &tb->fold->pending[i];
-		const struct pvt_late_cost *l = pd->thread == threads ?
-						late_find(tb, pd->tid, pd->start_time) : NULL;
+		const struct pvt_late_cost *l;
 		struct pvt_create_vals cv;
 
 		if (pd->thread != threads)
 			continue;
+		l = late_find(tb, pd->tid, pd->start_time);
 		if (!l) {
 			cs->cost_missing++;
 			continue;
 		}
+		/* the syscall's figures only: the rest was folded with the task */
 		pvt_create_vals(&(struct pvt_task){ .flags = 0 }, &l->cost, false, &cv);
 		for (int k = 0; !err && k < PVT_CS__MAX; k++)
 			if (cv.has[k] && qs_add(&sk[k], cv.v[k], 1))
@@ -509,34 +510,6 @@ void table_proc_add(struct pvt_proc *p, const struct pvt_rec *r, ssize_t idx)
 	pvt_sums_add(&p->sums, t);
 }
 
-void table_proc_merge(struct pvt_proc *p, const struct pvt_proc *part)
-{
-	p->threads += part->threads;
-	p->alive += part->alive;
-	if (part->leader_seen && leader_wins(p, part->leader_first_ns)) {
-		p->leader = -1;
-		p->leader_seen = true;
-		p->leader_first_ns = part->leader_first_ns;
-		p->leader_kstack = part->leader_kstack;
-		p->ppid = part->ppid;
-		memcpy(p->comm, part->comm, sizeof(p->comm));
-	}
-	if (part->first_ns < p->first_ns)
-		p->first_ns = part->first_ns;
-	if (part->end_ns > p->end_ns)
-		p->end_ns = part->end_ns;
-	if (part->exit.known) {
-		p->exit = part->exit;
-		p->exit_tid = part->exit_tid;
-	}
-	pvt_sums_merge(&p->sums, &part->sums);
-	p->collateral += part->collateral;
-	p->exited_self += part->exited_self;
-	p->killed += part->killed;
-	first_merge(&p->sig_first, &part->sig_first);
-	first_merge(&p->group_first, &part->group_first);
-}
-
 /* Process instances in table order: by the leader's start_time, then by pid. */
 static int key_cmp(uint64_t lst_a, uint32_t pid_a, uint64_t lst_b, uint32_t pid_b)
 {
@@ -582,7 +555,7 @@ static int sort_records(struct pvt_table *tb)
 	return 0;
 }
 
-/* The folded parts in table order (positions into f->parts); NULL on ENOMEM. */
+/* The fold whose parts are being sorted (reports are single-threaded). */
 static const struct pvt_fold *sort_parts_f;
 
 static int part_cmp(const void *a, const void *b)
@@ -593,6 +566,7 @@ static int part_cmp(const void *a, const void *b)
 	return key_cmp(x->leader_start_time, x->pid, y->leader_start_time, y->pid);
 }
 
+/* The folded parts in table order (positions into f->parts); NULL on ENOMEM. */
 static size_t *parts_in_order(const struct pvt_fold *f, size_t n)
 {
 	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
@@ -620,6 +594,7 @@ static void group(struct pvt_table *tb, const size_t *pord, size_t nparts)
 		struct pvt_proc *p = &tb->procs[tb->nprocs++];
 
 		if (c >= 0) {
+			/* the folded part first: its sums, counts, exit, candidates and leader */
 			*p = *part;
 			p->leader = -1;
 			j++;

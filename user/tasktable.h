@@ -168,8 +168,6 @@ void table_proc_start(struct pvt_proc *p, const struct pvt_task *t);
 void table_proc_add(struct pvt_proc *p, const struct pvt_rec *r, ssize_t idx);
 /* How the task ended, into its process: collateral, killed, exited_self, origin candidates. */
 void table_proc_exit_add(struct pvt_proc *p, const struct pvt_rec *r);
-/* A process's folded part (fold.c) into its row. */
-void table_proc_merge(struct pvt_proc *p, const struct pvt_proc *part);
 
 /* The creation figures of one born task (docs/METRICS.md "Creation summary"). */
 enum pvt_create_series {

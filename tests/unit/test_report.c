@@ -616,11 +616,11 @@ static void test_folded(void **state)
 	out = render(report_text, &r, NULL);
 	/* 4 held, and the root (never folded) */
 	assert_contains(out, "31 tasks in 1 processes (0 still alive)");
-	assert_contains(out, "  26 ended task(s) and 0 process(es) folded into sums beyond --keep-tasks 4 "
-			     "(FOLDED below)\n");
+	assert_contains(out, "  folded beyond --keep-tasks 4: 26 ended tasks, 0 processes (FOLDED)\n");
 	assert_contains(out, "\nTASKS by switches (5 of 5; 26 folded)");
 	assert_contains(out, "verified 31/31 tasks exact");
-	assert_contains(out, "\nFOLDED: 26 ended tasks (26 threads) and 0 processes beyond --keep-tasks 4,");
+	assert_contains(out, "\nFOLDED: 26 ended tasks (26 threads), 0 processes\n  beyond --keep-tasks 4, "
+			     "in the sums above; by name (2 of 2)\n");
 	/* three of the four held are even: the most switches (tid % 7 + tid % 5) */
 	assert_contains(out, "\n      14       14      0 odd ");
 	assert_contains(out, "\n      12       12      0 even ");
@@ -644,6 +644,19 @@ static void test_folded(void **state)
 	assert_int_equal(at_int(j, "summary.folded.out_of_memory.records_lost"), 0);
 	assert_int_equal(at_int(j, "summary.memory.threads.count"), 30);
 	json_object_put(j);
+	free(out);
+	/* 100 columns with the largest counts, the out-of-memory warning, a long name */
+	assert_int_equal(check_width(&r), 0);
+	f.tasks = f.threads = f.processes = 10000000000ull;
+	f.keep = 1u << 30;
+	f.nnames = 1024; /* (20 of 1024; --top N for more) */
+	r.top = 20;
+	f.oom_folds = f.records_lost = 1000000;
+	memcpy(f.names[0].comm, "\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b", 16);
+	f.names[0].tasks = f.names[0].vol = f.names[0].invol = 10000000000ull;
+	assert_int_equal(check_width(&r), 0);
+	out = render(report_text, &r, NULL);
+	assert_contains(out, "  WARNING: out of memory 1000000 time(s): more folded; 1000000 record(s) lost\n");
 	free(out);
 	table_free(&tb);
 	fold_free(&f);
