@@ -5,7 +5,8 @@
 #   make fuzz            libFuzzer (clang) on the calibration file's parser and on run's
 #                        options, FUZZ_SECONDS each (default 30); not part of make check,
 #                        which replays their seed corpus (tests/fuzz/corpus/) only
-#   make bench           tracer overhead on perf bench sched pipe, then pvtrace bench
+#   make bench           tracer overhead on perf bench sched pipe, pvtrace's own peak memory
+#                        under a churn of 1,000,000 tasks, then pvtrace bench
 #                        (creation, switch, IPC, memory, scale: processes vs threads)
 #   make demo            deps, build, and a demo report
 #   make install PREFIX=/usr/local
@@ -78,7 +79,7 @@ TOOLS := $(OUTPUT)/pvbench $(OUTPUT)/pvload $(PROGS)
 # objects listed in test_NAME_OBJS below: the module under test and what it
 # calls, nothing else.  Tests of lib/ modules (test_escape, test_json_writer,
 # test_machine, test_pingpong, test_parse, test_quantile, test_vec,
-# test_fileio, test_child, test_clock) list none.
+# test_fileio, test_child, test_clock, test_qsketch, test_keyindex) list none.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(UNIT_SRCS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
@@ -90,7 +91,7 @@ test_creation_OBJS := $(call u,creation)
 test_hist_OBJS := $(call u,hist)
 test_memory_OBJS := $(call u,memory tasktable creation hist)
 test_memory_table_OBJS := $(test_memory_OBJS)
-test_report_OBJS := $(call u,model report_json report_text status memory tasktable creation hist common)
+test_report_OBJS := $(call u,model report_json report_text status fold memory tasktable creation hist common)
 test_model_OBJS := $(call u,model status memory tasktable creation hist common)
 test_events_OBJS := $(call u,events creation tasktable hist common)
 # the tracer's hooks logic, and its options through run_parse_args (cmd_run.c and what it calls)
@@ -101,6 +102,7 @@ test_sigfwd_OBJS := $(call u,sigfwd common)
 test_output_OBJS := $(call u,output privs common)
 test_tasktable_OBJS := $(call u,tasktable creation hist)
 test_tasktable_sums_OBJS := $(test_tasktable_OBJS)
+test_fold_OBJS := $(call u,fold tasktable memory creation hist)
 test_pvbench_OBJS := $(call b,bench seed text json)
 # Each unit test's libraries: libbpf for user/common.o and user/memory.o (BTF),
 # json-c to read JSON back.
@@ -108,6 +110,7 @@ test_args_LIBS := $(LDLIBS)
 test_calibrate_LIBS := $(LDLIBS)
 test_memory_LIBS := $(LDLIBS)
 test_memory_table_LIBS := $(LDLIBS)
+test_fold_LIBS := $(LDLIBS)
 test_report_LIBS := $(LDLIBS)
 test_model_LIBS := $(LDLIBS)
 test_events_LIBS := $(LDLIBS)
@@ -252,6 +255,7 @@ fuzz: fuzz-runtime
 
 bench: all
 	$(Q)bash tools/bench-overhead.sh
+	$(Q)bash tools/bench-memory.sh
 	$(Q)./pvtrace bench
 
 demo:

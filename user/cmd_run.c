@@ -50,6 +50,9 @@ void run_usage(FILE *f)
 		"                         0 shows all)\n"
 		"      --max-tasks N      task map capacity: tasks alive at once (default %u); tasks beyond\n"
 		"                         it, and all they create, are counted and reported as untracked\n"
+		"      --keep-tasks N     hold at most N ended tasks' records (default %u; 0: no bound);\n"
+		"                         beyond, the least interesting are folded into per-process and\n"
+		"                         per-name sums, counted and shown, so memory stays bounded\n"
 		"      --ringbuf-kb N     ring buffer for creations and exits, in KiB: a power of two,\n"
 		"                         at least 4 (default %u); drops are counted and reported\n"
 		"      --events[=FILE]    print each creation, exec, rename and exit of the traced tree\n"
@@ -90,11 +93,12 @@ void run_usage(FILE *f)
 		"reaches CMD once, in pvtrace's process group or not); the report is still written.\n"
 		"The third such signal stops pvtrace at once, without a report.\n"
 		"Metric definitions: docs/METRICS.md.\n",
-		PVT_DEFAULT_MAX_TASKS, RINGBUF_KB_DEFAULT, INTERVAL_MS_DEFAULT, PVT_CAL_DEFAULT_PATH);
+		PVT_DEFAULT_MAX_TASKS, PVT_DEFAULT_KEEP_TASKS, RINGBUF_KB_DEFAULT, INTERVAL_MS_DEFAULT,
+		PVT_CAL_DEFAULT_PATH);
 }
 
 enum { OPT_MAX_TASKS = 256, OPT_RINGBUF_KB, OPT_STATUS, OPT_NO_STATUS, OPT_NULL, OPT_HIST,
-       OPT_CALIBRATION, OPT_EVENTS, OPT_NO_SYSCALLS, OPT_SYSCALLS, OPT_BPF_STATS };
+       OPT_CALIBRATION, OPT_EVENTS, OPT_NO_SYSCALLS, OPT_SYSCALLS, OPT_BPF_STATS, OPT_KEEP_TASKS };
 
 /* One option of `run` with its argument (@arg: optarg).  0 or PVT_EXIT_USAGE. */
 static int run_option(int c, const char *optarg, struct run_opts *o)
@@ -131,6 +135,12 @@ static int run_option(int c, const char *optarg, struct run_opts *o)
 			return usage_error("--max-tasks needs a number from 1 to 4194304, not '%s'",
 					   optarg);
 		o->max_tasks = v;
+		break;
+	case OPT_KEEP_TASKS:
+		if (pvt_parse_u64(optarg, 0, 1u << 30, &v))
+			return usage_error("--keep-tasks needs a number from 0 (no bound) to 1073741824, "
+					   "not '%s'", optarg);
+		o->keep_tasks = v;
 		break;
 	case OPT_RINGBUF_KB:
 		if (pvt_parse_u64(optarg, 4, 1u << 20, &v) || (v & (v - 1)))
@@ -194,6 +204,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 		{ "format", required_argument, NULL, 'f' },
 		{ "top", required_argument, NULL, 't' },
 		{ "max-tasks", required_argument, NULL, OPT_MAX_TASKS },
+		{ "keep-tasks", required_argument, NULL, OPT_KEEP_TASKS },
 		{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB },
 		{ "status", no_argument, NULL, OPT_STATUS },
 		{ "no-status", no_argument, NULL, OPT_NO_STATUS },
@@ -216,6 +227,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 	o->format = PVT_FMT_TEXT;
 	o->top = 20;
 	o->max_tasks = PVT_DEFAULT_MAX_TASKS;
+	o->keep_tasks = PVT_DEFAULT_KEEP_TASKS;
 	o->ringbuf_bytes = RINGBUF_KB_DEFAULT * 1024;
 	o->status = -1;
 	o->interval_ms = INTERVAL_MS_DEFAULT;
@@ -343,7 +355,8 @@ static void load_calibration(const struct run_opts *o, struct pvt_collected *c,
 }
 
 /* Build the model of what was collected and write it.  0 or -1. */
-static int report(const struct run_opts *o, struct pvt_collected *c, FILE *out)
+static int report(const struct run_opts *o, struct run_state *rs, struct pvt_collected *c,
+		  FILE *out)
 {
 	struct pvt_calibration cal;
 	struct pvt_model m;
@@ -355,9 +368,9 @@ static int report(const struct run_opts *o, struct pvt_collected *c, FILE *out)
 	c->hist = o->hist;
 	c->interval_ms = o->interval_ms;
 	load_calibration(o, c, &cal);
-	if (model_build(&m, c)) {
+	if (run_build_model(rs, &m, c)) {
 		model_free(&m);
-		pvt_err("out of memory building the report");
+		pvt_err("out of memory building the report, with every ended task folded");
 		return -1;
 	}
 	err = o->format == PVT_FMT_JSON ? report_json(out, &m) : report_text(out, &m);
@@ -411,6 +424,7 @@ int cmd_run(int argc, char **argv)
 	pvt_setup_libbpf_print();
 	table_init(&rs.tb);
 	memtab_init(&rs.mt);
+	fold_init(&rs.fold, &rs.tb, o.keep_tasks, o.top, o.max_tasks);
 	rs.mt.skip_unchanged = true;
 
 	ret = launch_set_user(&launch, o.user); /* --user: looked up before anything starts */
@@ -421,19 +435,16 @@ int cmd_run(int argc, char **argv)
 	if (!ret) {
 		col.root_pid = launch.pid;
 		col.root_wstatus = wstatus;
-		if (run_collect(&rs, &col)) {
-			pvt_err("out of memory building the report");
-			ret = PVT_EXIT_FAILURE;
-		} else {
-			out.written = !report(&o, &col, out.report.f);
-			ret = out.written ? launch_exit_status(wstatus) : PVT_EXIT_FAILURE;
-		}
+		run_collect(&rs, &col);
+		out.written = !report(&o, &rs, &col, out.report.f);
+		ret = out.written ? launch_exit_status(wstatus) : PVT_EXIT_FAILURE;
 	}
 	tracer_close(rs.tr);
 	launch_cleanup(&launch);
 	ret = finish(&o, &rs, &out, ret);
 	table_free(&rs.tb);
 	memtab_free(&rs.mt);
+	fold_free(&rs.fold);
 	free((void *)col.progs);
 	return ret;
 }

@@ -15,6 +15,7 @@ struct run_opts {
 	enum pvt_format format;
 	size_t top;             /* --top N: per-TID rows in text, 0 = all */
 	uint32_t max_tasks;     /* --max-tasks N */
+	size_t keep_tasks;      /* --keep-tasks N: ended tasks' records held, 0 = all (fold.h) */
 	uint32_t ringbuf_bytes; /* --ringbuf-kb N */
 	int status;             /* -1 auto (tty), 0 off, 1 on */
 	bool null_programs;

@@ -10,83 +10,10 @@
 #include <bpf/libbpf.h>
 #include "memory.h"
 #include "creation.h"
+#include "fold.h"
+#include "keyindex.h"
+#include "qsketch.h"
 #include "vec.h"
-
-/* ---- an index keyed by (id, start_time): open addressing, linear probing ---- */
-
-struct pvt_index {
-	size_t cap;        /* power of two */
-	size_t used;
-	struct slot { uint64_t start; uint32_t id; uint32_t idx1; } *slots; /* idx1 = index + 1, 0 free */
-};
-
-static uint64_t ix_hash(uint32_t id, uint64_t start)
-{
-	uint64_t h = start ^ ((uint64_t)id * 0x9e3779b97f4a7c15ull);
-
-	h ^= h >> 31;
-	h *= 0xbf58476d1ce4e5b9ull;
-	return h ^ (h >> 29);
-}
-
-static long ix_find(const struct pvt_index *ix, uint32_t id, uint64_t start)
-{
-	size_t i;
-
-	if (!ix)
-		return -1;
-	for (i = ix_hash(id, start) & (ix->cap - 1);; i = (i + 1) & (ix->cap - 1)) {
-		const struct slot *s = &ix->slots[i];
-
-		if (!s->idx1)
-			return -1;
-		if (s->id == id && s->start == start)
-			return (long)s->idx1 - 1;
-	}
-}
-
-static int ix_put(struct pvt_index **pix, uint32_t id, uint64_t start, size_t idx)
-{
-	struct pvt_index *ix = *pix;
-	size_t i;
-
-	if (!ix || (ix->used + 1) * 2 > ix->cap) {
-		size_t ncap = ix ? ix->cap * 2 : 256;
-		struct pvt_index *n = calloc(1, sizeof(*n));
-
-		if (!n || !(n->slots = calloc(ncap, sizeof(*n->slots)))) {
-			free(n);
-			return -ENOMEM;
-		}
-		n->cap = ncap;
-		for (size_t j = 0; ix && j < ix->cap; j++) {
-			const struct slot *s = &ix->slots[j];
-
-			if (!s->idx1)
-				continue;
-			for (i = ix_hash(s->id, s->start) & (ncap - 1); n->slots[i].idx1; i = (i + 1) & (ncap - 1))
-				;
-			n->slots[i] = *s;
-			n->used++;
-		}
-		if (ix)
-			free(ix->slots);
-		free(ix);
-		*pix = ix = n;
-	}
-	for (i = ix_hash(id, start) & (ix->cap - 1); ix->slots[i].idx1; i = (i + 1) & (ix->cap - 1))
-		;
-	ix->slots[i] = (struct slot){ .start = start, .id = id, .idx1 = (uint32_t)idx + 1 };
-	ix->used++;
-	return 0;
-}
-
-static void ix_free(struct pvt_index *ix)
-{
-	if (ix)
-		free(ix->slots);
-	free(ix);
-}
 
 void memtab_init(struct pvt_mem_table *mt)
 {
@@ -98,15 +25,15 @@ void memtab_free(struct pvt_mem_table *mt)
 	free(mt->bpf);
 	free(mt->procs);
 	free(mt->stacks);
-	ix_free(mt->bpf_ix);
-	ix_free(mt->procs_ix);
-	ix_free(mt->stacks_ix);
+	pvt_index_free(mt->bpf_ix);
+	pvt_index_free(mt->procs_ix);
+	pvt_index_free(mt->stacks_ix);
 	memset(mt, 0, sizeof(*mt));
 }
 
 int memtab_add_bpf(struct pvt_mem_table *mt, const struct pvt_mem *m)
 {
-	long i = ix_find(mt->bpf_ix, m->pid, m->leader_start_time);
+	long i = pvt_index_find(mt->bpf_ix, m->pid, m->leader_start_time);
 
 	if (i >= 0) {
 		/* The map's copy after the exit event's: keep the one read at exit. */
@@ -115,7 +42,7 @@ int memtab_add_bpf(struct pvt_mem_table *mt, const struct pvt_mem *m)
 		return 0;
 	}
 	if (VEC_RESERVE(mt->bpf, mt->bpf_cap, mt->nbpf + 1) ||
-	    ix_put(&mt->bpf_ix, m->pid, m->leader_start_time, mt->nbpf))
+	    pvt_index_put(&mt->bpf_ix, m->pid, m->leader_start_time, mt->nbpf))
 		return -ENOMEM;
 	mt->bpf[mt->nbpf++] = *m;
 	return 0;
@@ -123,7 +50,7 @@ int memtab_add_bpf(struct pvt_mem_table *mt, const struct pvt_mem *m)
 
 const struct pvt_mem *memtab_find_bpf(const struct pvt_mem_table *mt, uint32_t pid, uint64_t leader_start)
 {
-	long i = mt ? ix_find(mt->bpf_ix, pid, leader_start) : -1;
+	long i = mt ? pvt_index_find(mt->bpf_ix, pid, leader_start) : -1;
 
 	return i >= 0 ? &mt->bpf[i] : NULL;
 }
@@ -131,7 +58,7 @@ const struct pvt_mem *memtab_find_bpf(const struct pvt_mem_table *mt, uint32_t p
 const struct pvt_proc_smaps *memtab_find_smaps(const struct pvt_mem_table *mt, uint32_t pid,
 					       uint64_t leader_start)
 {
-	long i = mt ? ix_find(mt->procs_ix, pid, leader_start) : -1;
+	long i = mt ? pvt_index_find(mt->procs_ix, pid, leader_start) : -1;
 
 	return i >= 0 ? &mt->procs[i] : NULL;
 }
@@ -139,9 +66,39 @@ const struct pvt_proc_smaps *memtab_find_smaps(const struct pvt_mem_table *mt, u
 const struct pvt_task_stack *memtab_find_stack(const struct pvt_mem_table *mt, uint32_t tid,
 					       uint64_t start_time)
 {
-	long i = mt ? ix_find(mt->stacks_ix, tid, start_time) : -1;
+	long i = mt ? pvt_index_find(mt->stacks_ix, tid, start_time) : -1;
 
 	return i >= 0 ? &mt->stacks[i] : NULL;
+}
+
+/* Drop element @i of (@arr, *@n), the last moved into its place and its key re-pointed. */
+#define FORGET(arr, n, ix, i, idfield, startfield)                                        \
+	do {                                                                              \
+		pvt_index_del((ix), (arr)[i].idfield, (arr)[i].startfield);               \
+		if ((size_t)(i) != --(n)) {                                               \
+			(arr)[i] = (arr)[n];                                              \
+			/* a key already there: replaced in place, nothing allocated */  \
+			pvt_index_put(&(ix), (arr)[i].idfield, (arr)[i].startfield, (size_t)(i)); \
+		}                                                                         \
+	} while (0)
+
+void memtab_forget_stack(struct pvt_mem_table *mt, uint32_t tid, uint64_t start_time)
+{
+	long i = pvt_index_find(mt->stacks_ix, tid, start_time);
+
+	if (i >= 0)
+		FORGET(mt->stacks, mt->nstacks, mt->stacks_ix, i, tid, start_time);
+}
+
+void memtab_forget_proc(struct pvt_mem_table *mt, uint32_t pid, uint64_t leader_start)
+{
+	long i = pvt_index_find(mt->bpf_ix, pid, leader_start);
+
+	if (i >= 0)
+		FORGET(mt->bpf, mt->nbpf, mt->bpf_ix, i, pid, leader_start_time);
+	i = pvt_index_find(mt->procs_ix, pid, leader_start);
+	if (i >= 0)
+		FORGET(mt->procs, mt->nprocs, mt->procs_ix, i, pid, leader_start_time);
 }
 
 /* ---- /proc/PID/smaps ---- */
@@ -297,12 +254,12 @@ static int by_process(const void *a, const void *b)
 
 static struct pvt_task_stack *stack_slot(struct pvt_mem_table *mt, const struct pvt_iter_rec *r)
 {
-	long i = ix_find(mt->stacks_ix, r->tid, r->start_time);
+	long i = pvt_index_find(mt->stacks_ix, r->tid, r->start_time);
 
 	if (i >= 0)
 		return &mt->stacks[i];
 	if (VEC_RESERVE(mt->stacks, mt->stacks_cap, mt->nstacks + 1) ||
-	    ix_put(&mt->stacks_ix, r->tid, r->start_time, mt->nstacks))
+	    pvt_index_put(&mt->stacks_ix, r->tid, r->start_time, mt->nstacks))
 		return NULL;
 	mt->stacks[mt->nstacks] = (struct pvt_task_stack){ .tid = r->tid, .start_time = r->start_time };
 	return &mt->stacks[mt->nstacks++];
@@ -310,12 +267,12 @@ static struct pvt_task_stack *stack_slot(struct pvt_mem_table *mt, const struct 
 
 static struct pvt_proc_smaps *proc_slot(struct pvt_mem_table *mt, uint32_t pid, uint64_t start)
 {
-	long i = ix_find(mt->procs_ix, pid, start);
+	long i = pvt_index_find(mt->procs_ix, pid, start);
 
 	if (i >= 0)
 		return &mt->procs[i];
 	if (VEC_RESERVE(mt->procs, mt->procs_cap, mt->nprocs + 1) ||
-	    ix_put(&mt->procs_ix, pid, start, mt->nprocs))
+	    pvt_index_put(&mt->procs_ix, pid, start, mt->nprocs))
 		return NULL;
 	mt->procs[mt->nprocs] = (struct pvt_proc_smaps){ .pid = pid, .leader_start_time = start };
 	return &mt->procs[mt->nprocs++];
@@ -515,9 +472,30 @@ static uint64_t median(uint64_t *v, size_t n)
 	return cs.p50_ns;
 }
 
+/*
+ * The median of @v (@n values) and of the folded ones' sketch (fold.h):
+ * exact with nothing folded; else as lib/qsketch.h defines it.
+ */
+static uint64_t median_with(const struct pvt_qsketch *folded, uint64_t *v, size_t n)
+{
+	struct pvt_qsketch s;
+	uint64_t m;
+
+	if (!folded || !folded->count)
+		return median(v, n);
+	if (qs_copy(&s, folded))
+		return qs_quantile(folded, 0.50); /* the folded ones alone: better than nothing */
+	for (size_t i = 0; i < n; i++)
+		qs_add(&s, v[i], 1);
+	m = qs_quantile(&s, 0.50);
+	qs_free(&s);
+	return m;
+}
+
 void memory_summary(const struct pvt_table *tb, const struct pvt_mem_table *mt,
 		    const struct pvt_slab_sizes *sl, struct pvt_mem_summary *out)
 {
+	const struct pvt_fold_mem *fm = tb->fold ? &tb->fold->mem : NULL;
 	size_t n = tb->n > tb->nprocs ? tb->n : tb->nprocs;
 	uint64_t *kern = calloc(n + 1, sizeof(uint64_t)), *res = calloc(n + 1, sizeof(uint64_t));
 	uint64_t *rsv = calloc(n + 1, sizeof(uint64_t)), *priv = calloc(n + 1, sizeof(uint64_t));
@@ -541,9 +519,13 @@ void memory_summary(const struct pvt_table *tb, const struct pvt_mem_table *mt,
 			rsv[nv++] = tm.stack_reserved;
 	}
 	out->threads_resident = nr;
-	out->thread_kernel = median(kern, nk);
-	out->thread_stack_resident = median(res, nr);
-	out->thread_stack_reserved = median(rsv, nv);
+	out->thread_kernel = median_with(fm ? &fm->thread_kernel : NULL, kern, nk);
+	out->thread_stack_resident = median_with(fm ? &fm->thread_resident : NULL, res, nr);
+	out->thread_stack_reserved = median_with(fm ? &fm->thread_reserved : NULL, rsv, nv);
+	if (fm) {
+		out->threads += fm->threads;
+		out->threads_resident += fm->threads_resident;
+	}
 	out->thread_bytes = out->thread_kernel + out->thread_stack_resident;
 
 	nk = nr = nv = 0;
@@ -551,22 +533,25 @@ void memory_summary(const struct pvt_table *tb, const struct pvt_mem_table *mt,
 		const struct pvt_proc *p = &tb->procs[i];
 		const struct pvt_mem *m = memtab_find_bpf(mt, p->pid, p->leader_start_time);
 		const struct pvt_proc_smaps *ps = memtab_find_smaps(mt, p->pid, p->leader_start_time);
-		uint64_t kstack = p->leader >= 0 ? tb->recs[p->leader].t.kstack_bytes : 0;
 
 		if (!m)
 			continue;
 		out->processes++;
 		res[nr++] = m->rss_peak;
 		rsv[nv++] = m->peak.page_tables;
-		kern[nk++] = sl->task_struct + kstack + memory_proc_kernel_bytes(sl, m);
+		kern[nk++] = sl->task_struct + p->leader_kstack + memory_proc_kernel_bytes(sl, m);
 		if (ps && ps->samples)
 			priv[np++] = ps->at_peak.private_;
 	}
 	out->processes_private = np;
-	out->proc_rss_peak = median(res, nr);
-	out->proc_page_tables = median(rsv, nv);
-	out->proc_kernel = median(kern, nk);
-	out->proc_private = median(priv, np);
+	out->proc_rss_peak = median_with(fm ? &fm->proc_rss_peak : NULL, res, nr);
+	out->proc_page_tables = median_with(fm ? &fm->proc_page_tables : NULL, rsv, nv);
+	out->proc_kernel = median_with(fm ? &fm->proc_kernel : NULL, kern, nk);
+	out->proc_private = median_with(fm ? &fm->proc_private : NULL, priv, np);
+	if (fm) {
+		out->processes += fm->processes;
+		out->processes_private += fm->processes_private;
+	}
 	out->process_bytes = out->proc_private + out->proc_kernel;
 out:
 	free(kern);

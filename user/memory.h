@@ -107,6 +107,14 @@ const struct pvt_proc_smaps *memtab_find_smaps(const struct pvt_mem_table *mt, u
 const struct pvt_task_stack *memtab_find_stack(const struct pvt_mem_table *mt, uint32_t tid,
 					       uint64_t start_time);
 
+/*
+ * Forget a folded task's stack samples, a folded process's records (user/fold.c:
+ * what they held is summed by then), so that the table holds what the report
+ * still shows.  Nothing there: nothing done.
+ */
+void memtab_forget_stack(struct pvt_mem_table *mt, uint32_t tid, uint64_t start_time);
+void memtab_forget_proc(struct pvt_mem_table *mt, uint32_t pid, uint64_t leader_start);
+
 typedef int (*pvt_smaps_reader)(pid_t pid, struct pvt_smaps *sum, struct pvt_stack_range *stacks,
 				size_t n);
 

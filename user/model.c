@@ -66,11 +66,14 @@ static uint64_t origin_ns(const struct pvt_table *tb)
 	for (size_t i = 0; i < tb->n; i++) {
 		const struct pvt_task *t = &tb->recs[i].t;
 
-		if ((t->flags & PVT_F_ROOT) || !t0 || t->first_ns < t0)
-			t0 = t->first_ns;
 		if (t->flags & PVT_F_ROOT)
-			break;
+			return t->first_ns;
+		if (!t0 || t->first_ns < t0)
+			t0 = t->first_ns;
 	}
+	/* the root is never folded; the earliest task may have been */
+	if (tb->fold && tb->fold->first_ns && (!t0 || tb->fold->first_ns < t0))
+		t0 = tb->fold->first_ns;
 	return t0;
 }
 
@@ -92,12 +95,6 @@ static void build_task(struct pvt_model *m, struct pvt_model_task *x, const stru
 	struct hist h = {};
 
 	x->rec = rec;
-	x->sw = (struct pvt_sums){
-		.tasks = 1, .vol = t->sw_vol, .invol = t->sw_invol, .in = t->sw_in,
-		.in_unseen = t->sw_in_unseen, .as_change = t->sw_as_change, .oncpu_ns = t->oncpu_ns,
-	};
-	memcpy(x->sw.from, t->sw_from, sizeof(x->sw.from));
-	memcpy(x->sw.out_state, t->sw_out_state, sizeof(x->sw.out_state));
 	hist_add_u32(&h, t->runq_hist);
 	x->runq = runq_stats(t->runq_count, t->runq_total_ns, t->runq_max_ns, &h);
 	x->blocked_ns = pvt_blocked_ns(t);
@@ -112,13 +109,24 @@ static void build_task(struct pvt_model *m, struct pvt_model_task *x, const stru
 	memory_task(in->mt, &in->slab, t, &x->mem);
 }
 
+void model_task_sums(const struct pvt_model_task *x, struct pvt_sums *out)
+{
+	const struct pvt_task *t = &x->rec->t;
+
+	*out = (struct pvt_sums){
+		.tasks = 1, .vol = t->sw_vol, .invol = t->sw_invol, .in = t->sw_in,
+		.in_unseen = t->sw_in_unseen, .as_change = t->sw_as_change, .oncpu_ns = t->oncpu_ns,
+	};
+	memcpy(out->from, t->sw_from, sizeof(out->from));
+	memcpy(out->out_state, t->sw_out_state, sizeof(out->out_state));
+}
+
 static void build_proc(struct pvt_model *m, struct pvt_model_proc *x, size_t k)
 {
 	const struct pvt_collected *in = m->in;
 	const struct pvt_table *tb = m->tb;
 	const struct pvt_proc *p = &tb->procs[k];
 	const struct pvt_sums *s = &p->sums;
-	uint64_t kstack = p->leader >= 0 ? tb->recs[p->leader].t.kstack_bytes : 0;
 
 	x->p = p;
 	x->runq = runq_stats(s->runq_count, s->runq_total_ns, s->runq_max_ns, &s->runq_hist);
@@ -132,7 +140,7 @@ static void build_proc(struct pvt_model *m, struct pvt_model_proc *x, size_t k)
 	x->smaps = memtab_find_smaps(in->mt, p->pid, p->leader_start_time);
 	if (x->mem) {
 		x->rss_peak = x->mem->rss_peak;
-		x->kernel_bytes = in->slab.task_struct + kstack +
+		x->kernel_bytes = in->slab.task_struct + p->leader_kstack +
 				  memory_proc_kernel_bytes(&in->slab, x->mem);
 	}
 }
@@ -250,6 +258,16 @@ static int by_stack(const void *a, const void *b)
 	return c ? c : (x->rec->t.tid > y->rec->t.tid) - (x->rec->t.tid < y->rec->t.tid);
 }
 
+/* Folded names by tasks descending; name ascending on ties. */
+static int by_folded_tasks(const void *a, const void *b)
+{
+	const struct pvt_fold_name *x = &sort_m->tb->fold->names[*(const size_t *)a];
+	const struct pvt_fold_name *y = &sort_m->tb->fold->names[*(const size_t *)b];
+	int c = cmp_u64_desc(x->tasks, y->tasks);
+
+	return c ? c : strncmp(x->comm, y->comm, sizeof(x->comm));
+}
+
 static size_t *identity(size_t n)
 {
 	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
@@ -268,8 +286,10 @@ static int build_orders(struct pvt_model *m)
 	m->created_by_cost = malloc((tb->n ? tb->n : 1) * sizeof(size_t));
 	m->procs_by_rss_peak = identity(tb->nprocs);
 	m->tasks_by_stack = identity(tb->n);
+	m->nfolded_names = tb->fold ? tb->fold->nnames : 0;
+	m->folded_names = identity(m->nfolded_names);
 	if (!m->tasks_by_switches || !m->procs_by_switches || !m->created_by_cost ||
-	    !m->procs_by_rss_peak || !m->tasks_by_stack)
+	    !m->procs_by_rss_peak || !m->tasks_by_stack || !m->folded_names)
 		return -ENOMEM;
 	for (size_t i = 0; i < tb->n; i++)
 		if (tb->recs[i].t.flags & PVT_F_BORN)
@@ -278,6 +298,7 @@ static int build_orders(struct pvt_model *m)
 	qsort(m->created_by_cost, m->ncreated, sizeof(size_t), by_cost);
 	qsort(m->procs_by_rss_peak, tb->nprocs, sizeof(size_t), by_rss_peak);
 	qsort(m->tasks_by_stack, tb->n, sizeof(size_t), by_stack);
+	qsort(m->folded_names, m->nfolded_names, sizeof(size_t), by_folded_tasks);
 	sort_m = NULL;
 	return 0;
 }
@@ -332,5 +353,6 @@ void model_free(struct pvt_model *m)
 	free(m->created_by_cost);
 	free(m->procs_by_rss_peak);
 	free(m->tasks_by_stack);
+	free(m->folded_names);
 	memset(m, 0, sizeof(*m));
 }

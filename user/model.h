@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include "calibrate.h"
 #include "hist.h"
+#include "fold.h"
 #include "memory.h"
 #include "tasktable.h"
 
@@ -88,8 +89,7 @@ struct pvt_switch_cost {
 };
 
 struct pvt_model_task {
-	const struct pvt_rec *rec;
-	struct pvt_sums sw;         /* its switch figures, in the shape of a sum */
+	const struct pvt_rec *rec;  /* its switch figures in the shape of a sum: model_task_sums() */
 	struct pvt_runq_stats runq;
 	uint64_t blocked_ns;
 	uint64_t start_ns, end_ns;  /* relative to the model's t0; end_ns 0 while alive */
@@ -156,6 +156,7 @@ struct pvt_model {
 	size_t *tasks_by_switches, *procs_by_switches;
 	size_t *created_by_cost, ncreated; /* born tasks, costliest creation (on the CPU) first */
 	size_t *procs_by_rss_peak, *tasks_by_stack;
+	size_t *folded_names, nfolded_names; /* folded tasks by name, most tasks first (fold.h) */
 	/* summaries */
 	struct pvt_model_sums threads, processes;
 	struct pvt_model_class classes[PVT_FROM__MAX];
@@ -175,6 +176,9 @@ struct pvt_model {
  */
 int model_build(struct pvt_model *m, const struct pvt_collected *in);
 void model_free(struct pvt_model *m);
+
+/* A task's switch figures in the shape of a sum (a struct pvt_sums of one task, no histogram). */
+void model_task_sums(const struct pvt_model_task *x, struct pvt_sums *out);
 
 /* Rows a view shows of @n under --top. */
 static inline size_t model_rows(const struct pvt_model *m, size_t n)

@@ -323,6 +323,8 @@ static void task_obj(json_writer_t *jw, const struct pvt_model *m, const struct 
 {
 	const struct pvt_rec *rec = x->rec;
 	const struct pvt_task *t = &rec->t;
+	struct pvt_sums sw;
+
 	jw_start_object(jw);
 	jw_uint_field(jw, "tid", t->tid);
 	jw_uint_field(jw, "pid", t->pid);
@@ -337,7 +339,8 @@ static void task_obj(json_writer_t *jw, const struct pvt_model *m, const struct 
 	jw_uint_or_null_field(jw, "end_ns", !rec->alive, x->end_ns);
 	jw_bool_field(jw, "alive", rec->alive);
 	jw_uint_field(jw, "oncpu_ns", t->oncpu_ns);
-	switches_obj(jw, &x->sw);
+	model_task_sums(x, &sw);
+	switches_obj(jw, &sw);
 	jw_name(jw, "kernel");
 	if (rec->verified) {
 		jw_start_object(jw);
@@ -546,6 +549,9 @@ static void tracer_obj(json_writer_t *jw, const struct pvt_model *m)
 	} else {
 		jw_null(jw);
 	}
+	jw_uint_field(jw, "keep_tasks", m->tb->fold ? m->tb->fold->keep : 0);
+	jw_uint_field(jw, "tasks_folded", m->tb->fold ? m->tb->fold->tasks : 0);
+	jw_uint_field(jw, "processes_folded", m->tb->fold ? m->tb->fold->processes : 0);
 	jw_end_object(jw);
 }
 
@@ -588,6 +594,56 @@ static void switch_classes_obj(json_writer_t *jw, const struct pvt_model *m)
 	jw_end_object(jw);
 }
 
+static void folded_name_obj(json_writer_t *jw, const struct pvt_fold_name *nm)
+{
+	jw_start_object(jw);
+	jw_name(jw, "comm");
+	jw_string_n(jw, nm->comm, sizeof(nm->comm));
+	jw_uint_field(jw, "tasks", nm->tasks);
+	jw_uint_field(jw, "threads", nm->threads);
+	jw_uint_field(jw, "processes", nm->processes);
+	jw_uint_field(jw, "voluntary", nm->vol);
+	jw_uint_field(jw, "involuntary", nm->invol);
+	jw_uint_field(jw, "oncpu_ns", nm->oncpu_ns);
+	jw_uint_field(jw, "runq_ns", nm->runq_total_ns);
+	jw_uint_field(jw, "lifetime_ns", nm->lifetime_ns);
+	jw_end_object(jw);
+}
+
+/* summary.folded: the records folded beyond --keep-tasks (docs/METRICS.md "Folded tasks"). */
+static void folded_obj(json_writer_t *jw, const struct pvt_model *m)
+{
+	const struct pvt_fold *x = m->tb->fold;
+	static const struct pvt_fold none;
+
+	if (!x)
+		x = &none;
+	jw_name(jw, "folded");
+	jw_start_object(jw);
+	jw_uint_field(jw, "keep_tasks", x->keep);
+	jw_uint_field(jw, "tasks", x->tasks);
+	jw_uint_field(jw, "threads", x->threads);
+	jw_uint_field(jw, "processes", x->processes);
+	jw_uint_field(jw, "batches", x->batches);
+	jw_name(jw, "by_name");
+	jw_start_array(jw);
+	for (size_t k = 0; k < m->nfolded_names; k++)
+		folded_name_obj(jw, &x->names[m->folded_names[k]]);
+	jw_end_array(jw);
+	jw_name(jw, "other");
+	if (x->other.tasks || x->other.processes)
+		folded_name_obj(jw, &x->other);
+	else
+		jw_null(jw);
+	jw_name(jw, "out_of_memory");
+	jw_start_object(jw);
+	jw_uint_field(jw, "folds", x->oom_folds);
+	jw_uint_field(jw, "records_lost", x->records_lost);
+	jw_uint_field(jw, "values_lost", x->values_lost);
+	jw_end_object(jw);
+	jw_end_object(jw);
+}
+
 static void summary_obj(json_writer_t *jw, const struct pvt_model *m)
 {
 	const struct pvt_exit_sums *x = &m->tb->exits;
@@ -611,6 +667,7 @@ static void summary_obj(json_writer_t *jw, const struct pvt_model *m)
 	jw_end_object(jw);
 	mem_summary_obj(jw, m);
 	switch_classes_obj(jw, m);
+	folded_obj(jw, m);
 	jw_end_object(jw);
 }
 

@@ -93,6 +93,27 @@ static void untracked_warning(FILE *f, const struct pvt_model *m)
 			   "are not counted\n", (unsigned long long)c[PVT_C_UNTRACKED_UNMARKED]);
 }
 
+/* What --keep-tasks folded, and what running out of memory cost (fold.h). */
+static void folded_line(FILE *f, const struct pvt_fold *x)
+{
+	if (x && x->tasks)
+		fprintf(f, "  folded beyond --keep-tasks %zu: %llu ended tasks, %llu processes (FOLDED)\n",
+			x->keep, (unsigned long long)x->tasks, (unsigned long long)x->processes);
+	if (x && (x->records_lost || x->oom_folds))
+		fprintf(f, "  WARNING: out of memory %llu time(s): more folded; %llu record(s) lost\n",
+			(unsigned long long)x->oom_folds, (unsigned long long)x->records_lost);
+}
+
+/* ", N folded" when some were */
+static const char *fmt_folded(char *buf, size_t sz, uint64_t n)
+{
+	if (n)
+		snprintf(buf, sz, "; %llu folded", (unsigned long long)n);
+	else
+		buf[0] = '\0';
+	return buf;
+}
+
 static void header(FILE *f, const struct pvt_model *m)
 {
 	const struct pvt_collected *r = m->in;
@@ -106,8 +127,10 @@ static void header(FILE *f, const struct pvt_model *m)
 		fprintf(f, "killed by signal %d", m->root_exit.signal);
 	else
 		fprintf(f, "exit %d", m->root_exit.code);
-	fprintf(f, ", traced %s, %zu tasks in %zu processes (%zu still alive)\n",
-		pvt_fmt_ns(b1, sizeof(b1), r->duration_ns), tb->n, tb->nprocs, tb->alive);
+	fprintf(f, ", traced %s, %llu tasks in %llu processes (%zu still alive)\n",
+		pvt_fmt_ns(b1, sizeof(b1), r->duration_ns), (unsigned long long)table_tasks(tb),
+		(unsigned long long)table_processes(tb), tb->alive);
+	folded_line(f, tb->fold);
 	if (r->null_programs)
 		fprintf(f, "  empty programs attached (--null-programs): nothing was measured\n");
 	fprintf(f, "  verified %zu/%zu tasks exact against the kernel's own switch counters\n",
@@ -115,8 +138,9 @@ static void header(FILE *f, const struct pvt_model *m)
 	if (tb->alive)
 		fprintf(f, "  (%zu task(s) still alive at the end cannot be verified)\n", tb->alive);
 	if (tb->exact != tb->verified) {
-		fprintf(f, "  WARNING: %zu task(s) differ from the kernel's nvcsw/nivcsw:\n",
-			tb->verified - tb->exact);
+		fprintf(f, "  WARNING: %zu task(s) differ from the kernel's nvcsw/nivcsw%s:\n",
+			tb->verified - tb->exact, tb->fold && tb->fold->verified != tb->fold->exact ?
+			" (the folded ones not listed)" : "");
 		for (size_t i = 0; i < tb->n; i++) {
 			const struct pvt_rec *x = &tb->recs[i];
 
@@ -167,10 +191,11 @@ static void processes(FILE *f, const struct pvt_model *m)
 	const struct pvt_table *tb = m->tb;
 	size_t rows = model_rows(m, tb->nprocs);
 	const size_t *idx = m->procs_by_switches;
-	char c[80], t1[32], e1[32];
+	char c[80], t1[32], e1[32], fo[40];
 
-	fprintf(f, "\nPROCESSES by switches (%zu of %zu%s)\n", rows, tb->nprocs,
-		rows < tb->nprocs ? "; --top N for more" : "");
+	fprintf(f, "\nPROCESSES by switches (%zu of %zu%s%s)\n", rows, tb->nprocs,
+		rows < tb->nprocs ? "; --top N for more" : "",
+		fmt_folded(fo, sizeof(fo), tb->fold ? tb->fold->processes : 0));
 	fprintf(f, "%7s %7s %-15s %4s %9s %8s %7s %8s %8s %8s %s\n", "PID", "PPID", "COMM",
 		"THR", "ONCPU", "VOLUNT", "INVOL", "SW-IN", "FROM-OTH", "AS-CHG", "EXIT");
 	for (size_t k = 0; k < rows; k++) {
@@ -191,10 +216,11 @@ static void tids(FILE *f, const struct pvt_model *m)
 	const struct pvt_table *tb = m->tb;
 	const size_t *idx = m->tasks_by_switches;
 	size_t rows = model_rows(m, tb->n);
-	char c[80], t1[32];
+	char c[80], t1[32], fo[40];
 
-	fprintf(f, "\nTASKS by switches (%zu of %zu%s)\n", rows, tb->n,
-		rows < tb->n ? "; --top N for more" : "");
+	fprintf(f, "\nTASKS by switches (%zu of %zu%s%s)\n", rows, tb->n,
+		rows < tb->n ? "; --top N for more" : "",
+		fmt_folded(fo, sizeof(fo), tb->fold ? tb->fold->tasks : 0));
 	fprintf(f, "%7s %7s %1s %-15s %8s %7s %6s %7s %6s %6s %5s %4s %6s\n", "TID", "PID",
 		"K", "COMM", "ONCPU", "VOLUNT", "INVOL", "SW-IN", "SAME", "OTHER", "IDLE", "KERN",
 		"ASCHG");
@@ -661,6 +687,38 @@ static void memory(FILE *f, const struct pvt_model *m)
 		fprintf(f, "  A process cost %.1fx a thread in memory here.\n", m->mem_process_to_thread);
 }
 
+static void folded_row(FILE *f, const struct pvt_fold_name *nm)
+{
+	char c[80], a[24], b[24];
+
+	fprintf(f, "%8llu %8llu %6llu %-15s %9llu %8llu %9s %9s\n", (unsigned long long)nm->tasks,
+		(unsigned long long)nm->threads, (unsigned long long)nm->processes,
+		fmt_comm(c, sizeof(c), nm->comm, 15), (unsigned long long)nm->vol,
+		(unsigned long long)nm->invol, pvt_fmt_ns(a, sizeof(a), nm->oncpu_ns),
+		pvt_fmt_ns(b, sizeof(b), nm->tasks ? nm->lifetime_ns / nm->tasks : 0));
+}
+
+/* FOLDED: the tasks beyond --keep-tasks, by name (docs/METRICS.md "Folded tasks"). */
+static void folded(FILE *f, const struct pvt_model *m)
+{
+	const struct pvt_fold *x = m->tb->fold;
+	size_t rows = model_rows(m, m->nfolded_names);
+
+	if (!x || !x->tasks)
+		return;
+	fprintf(f, "\nFOLDED: %llu ended tasks (%llu threads), %llu processes\n"
+		   "  beyond --keep-tasks %zu, in the sums above; by name (%zu of %zu%s)\n", (unsigned long long)x->tasks, (unsigned long long)x->threads,
+		(unsigned long long)x->processes, x->keep, rows, m->nfolded_names,
+		rows < m->nfolded_names ? "; --top N for more" : "");
+	fprintf(f, "%8s %8s %6s %-15s %9s %8s %9s %9s\n", "TASKS", "THREADS", "PROCS", "COMM",
+		"VOLUNT", "INVOL", "ONCPU", "LIFETIME~");
+	for (size_t k = 0; k < rows; k++)
+		folded_row(f, &x->names[m->folded_names[k]]);
+	if (x->other.tasks || x->other.processes)
+		folded_row(f, &x->other);
+	fprintf(f, "  PROCS: process rows folded (ended, none of its tasks kept); LIFETIME~: mean\n");
+}
+
 /* --bpf-stats: what each program cost, by the kernel's own statistics. */
 static void bpf_programs(FILE *f, const struct pvt_model *m)
 {
@@ -699,6 +757,7 @@ int report_text(FILE *f, const struct pvt_model *m)
 	created_tasks(f, m);
 	exits(f, m);
 	memory(f, m);
+	folded(f, m);
 	bpf_programs(f, m);
 	if (r->hist)
 		histograms(f, m);

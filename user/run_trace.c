@@ -33,14 +33,12 @@ void run_on_event(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, siz
 	}
 	switch (hdr->kind) {
 	case PVT_EV_EXIT:
-		if (size >= sizeof(struct pvt_ev_exit) &&
-		    table_add(&rs->tb, &((const struct pvt_ev_exit *)data)->task))
-			rs->oom = 1;
+		if (size >= sizeof(struct pvt_ev_exit))
+			fold_add_task(&rs->fold, &rs->tb, &rs->mt, &((const struct pvt_ev_exit *)data)->task);
 		break;
 	case PVT_EV_MEM:
-		if (size >= sizeof(struct pvt_ev_mem) &&
-		    memtab_add_bpf(&rs->mt, &((const struct pvt_ev_mem *)data)->mem))
-			rs->oom = 1;
+		if (size >= sizeof(struct pvt_ev_mem))
+			fold_add_mem(&rs->fold, &rs->tb, &rs->mt, &((const struct pvt_ev_mem *)data)->mem);
 		break;
 	default:
 		break; /* a newer kind: ignore */
@@ -61,8 +59,9 @@ void run_sample_memory(struct run_state *rs)
 			pvt_warn("memory sampling failed: %s", strerror(-err));
 		return;
 	}
+	/* Out of memory: the pass is skipped, records folded to make room (counted). */
 	if (err || memtab_pass(&rs->mt, recs, n, memory_read_proc))
-		rs->oom = 1;
+		fold_shrink(&rs->fold, &rs->tb, &rs->mt);
 	free(recs);
 	if (rs->mt.read_error && !rs->sample_warned++)
 		pvt_warn("cannot read /proc/PID/smaps_rollup of a traced process (%s): its PSS, shared "
@@ -236,16 +235,14 @@ static void add_from_map(void *ctx, const struct pvt_task *t)
 {
 	struct run_state *rs = ctx;
 
-	if (table_add(&rs->tb, t))
-		rs->oom = 1;
+	fold_add_task(&rs->fold, &rs->tb, &rs->mt, t);
 }
 
 static void add_proc_mem(void *ctx, const struct pvt_mem *m)
 {
 	struct run_state *rs = ctx;
 
-	if (memtab_add_bpf(&rs->mt, m))
-		rs->oom = 1;
+	fold_add_mem(&rs->fold, &rs->tb, &rs->mt, m);
 }
 
 static void add_late_cost(void *ctx, uint32_t tid, uint64_t start_time,
@@ -253,8 +250,12 @@ static void add_late_cost(void *ctx, uint32_t tid, uint64_t start_time,
 {
 	struct run_state *rs = ctx;
 
-	if (table_add_late_cost(&rs->tb, tid, start_time, c))
-		rs->oom = 1;
+	while (table_add_late_cost(&rs->tb, tid, start_time, c)) {
+		if (!fold_shrink(&rs->fold, &rs->tb, &rs->mt)) {
+			rs->fold.records_lost++;
+			return;
+		}
+	}
 }
 
 int run_collect(struct run_state *rs, struct pvt_collected *c)
@@ -266,7 +267,7 @@ int run_collect(struct run_state *rs, struct pvt_collected *c)
 	tracer_consume(tr);
 	tracer_sys_hooks_stats(tr, pvt_now_ns(), &c->hooks);
 	if (tracer_prog_stats(tr, &progs, &c->nprogs))
-		return -ENOMEM;
+		pvt_warn("out of memory reading the BPF programs' statistics: left out");
 	c->progs = progs;
 	tracer_for_each_proc_mem(tr, add_proc_mem, rs);
 	tracer_read_counters(tr, c->counters);
@@ -277,6 +278,21 @@ int run_collect(struct run_state *rs, struct pvt_collected *c)
 	c->t0_kt = tracer_root_first_kt(tr);
 	c->tb = &rs->tb;
 	c->mt = &rs->mt;
-	memory_slab_sizes(&c->slab);
-	return rs->oom ? -ENOMEM : 0;
+	if (!rs->fold.slab_known) { /* read when the first record was folded, else now */
+		memory_slab_sizes(&c->slab);
+		fold_set_slab(&rs->fold, &c->slab);
+	}
+	c->slab = rs->fold.slab;
+	return 0;
+}
+
+int run_build_model(struct run_state *rs, struct pvt_model *m, const struct pvt_collected *c)
+{
+	while (model_build(m, c)) {
+		model_free(m);
+		/* no memory for the report: fold more records (counted in it), try again */
+		if (!fold_shrink(&rs->fold, &rs->tb, &rs->mt))
+			return -ENOMEM;
+	}
+	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "events.h"
+#include "fold.h"
 #include "memory.h"
 #include "model.h"
 #include "status.h"
@@ -19,9 +20,9 @@
 struct run_state {
 	struct pvt_table tb;
 	struct pvt_mem_table mt;
+	struct pvt_fold fold;       /* tb's records beyond --keep-tasks, folded (fold_init) */
 	struct pvt_events ev;       /* --events: ev.f set */
 	struct pvt_tracer *tr;
-	int oom;                    /* a record could not be kept: the report is not written */
 	int sample_warned;
 };
 
@@ -47,8 +48,13 @@ void run_sample_memory(struct run_state *rs);
 /*
  * Collect: detach, drain the ring buffer and the maps into @rs and @c (the
  * task table, memory, counters, class statistics, hooks and program
- * statistics, slab sizes).  c->progs is the caller's to free.  0 or -ENOMEM.
+ * statistics, slab sizes).  c->progs is the caller's to free.  Out of
+ * memory, records are folded (fold.h) or counted lost, never the report.
+ * Returns 0.
  */
 int run_collect(struct run_state *rs, struct pvt_collected *c);
+
+/* model_build(), with records folded to make room if memory runs out.  0 or -ENOMEM. */
+int run_build_model(struct run_state *rs, struct pvt_model *m, const struct pvt_collected *c);
 
 #endif /* PVT_RUN_TRACE_H */

@@ -46,6 +46,13 @@ struct pvt_sums {
 	struct hist runq_hist;
 };
 
+/* The first task of a process, in record order (leader first, then by first_ns and tid), of some kind. */
+struct pvt_first {
+	bool set, nonleader;
+	uint64_t first_ns;
+	uint32_t tid;
+};
+
 struct pvt_proc {
 	uint32_t pid, ppid;
 	uint64_t leader_start_time; /* with pid, names the process instance */
@@ -60,7 +67,12 @@ struct pvt_proc {
 				     * that took siblings down (0: none; docs/METRICS.md) */
 	uint32_t collateral;        /* threads taken down by another thread's exit or signal */
 	uint32_t exited_self, killed; /* threads that ended by exit, by a signal aimed at them */
-	ssize_t leader;             /* index of the leader's record, -1 if unseen */
+	ssize_t leader;             /* index of the leader's record, -1 if unseen or folded */
+	/* The leader as last seen (latest first_ns: a thread that execs becomes it), kept or folded. */
+	bool leader_seen;
+	uint64_t leader_first_ns;
+	uint64_t leader_kstack;     /* its kernel stack (kstack_bytes) */
+	struct pvt_first sig_first, group_first; /* origin_tid's candidates (exit_how signal, group exit) */
 };
 
 /* Creation costs of the tasks born under tracing, of one class (CLONE_THREAD or not). */
@@ -100,14 +112,18 @@ static inline uint64_t pvt_create_oncpu_ns(const struct pvt_create_cost *c)
 	return c->syscall_ns > off ? c->syscall_ns - off : 0;
 }
 
+struct pvt_fold; /* fold.h: the records folded into sums (--keep-tasks) */
+
 struct pvt_table {
-	struct pvt_rec *recs;
+	struct pvt_rec *recs;       /* the records held: alive, or exited and kept */
 	size_t n, cap;
+	size_t ndead;               /* of which with their final switch (PVT_F_DEAD): foldable */
+	const struct pvt_fold *fold; /* what was folded, added by table_finish(); NULL: nothing */
 	struct pvt_proc *procs;
 	size_t nprocs;
 	/* filled by table_finish() */
 	bool finished;
-	size_t verified, exact, alive;
+	size_t verified, exact, alive; /* folded tasks included (never alive) */
 	struct pvt_sums threads, processes; /* by kind: tid != pid, tid == pid */
 	struct pvt_create_sums create_threads, create_procs; /* by CLONE_THREAD */
 	struct pvt_exit_sums exits;
@@ -126,8 +142,46 @@ int table_add(struct pvt_table *tb, const struct pvt_task *t);
 int table_add_late_cost(struct pvt_table *tb, uint32_t tid, uint64_t start_time,
 			const struct pvt_create_cost *c);
 
-/* Group into processes, verify, sum.  Call once, after the last table_add. 0 or -ENOMEM. */
+/*
+ * Group into processes, verify, sum, with tb->fold's folded records added.
+ * Call after the last table_add; again after more records were folded
+ * (each call starts over). 0 or -ENOMEM.
+ */
 int table_finish(struct pvt_table *tb);
+
+/* Tasks and processes in all, held or folded (after table_finish). */
+uint64_t table_tasks(const struct pvt_table *tb);
+uint64_t table_processes(const struct pvt_table *tb);
+
+/*
+ * What table_finish() derives from each record, one record at a time:
+ * fold.c folds records with the same functions, so a folded record counts
+ * as it would have held.
+ */
+/* alive, verified, exact, exit: from the record's own fields. */
+void table_rec_derive(struct pvt_rec *r);
+void pvt_sums_add(struct pvt_sums *s, const struct pvt_task *t);
+void pvt_sums_merge(struct pvt_sums *dst, const struct pvt_sums *src);
+/* A new process row named by its first task @t. */
+void table_proc_start(struct pvt_proc *p, const struct pvt_task *t);
+/* A task (derived) into its process; @idx: its record's index, -1 for a folded one. */
+void table_proc_add(struct pvt_proc *p, const struct pvt_rec *r, ssize_t idx);
+/* How the task ended, into its process: collateral, killed, exited_self, origin candidates. */
+void table_proc_exit_add(struct pvt_proc *p, const struct pvt_rec *r);
+
+/* The creation figures of one born task (docs/METRICS.md "Creation summary"). */
+enum pvt_create_series {
+	PVT_CS_SYSCALL, PVT_CS_COPY, PVT_CS_FIRST_RUN, PVT_CS_EXEC,
+	PVT_CS_ONCPU, PVT_CS_OFFCPU, PVT_CS_TRACER, PVT_CS__MAX,
+};
+struct pvt_create_vals {
+	bool in_syscall, not_timed, execed, cost_missing;
+	bool has[PVT_CS__MAX];      /* value present (counted in its series) */
+	uint64_t v[PVT_CS__MAX];
+};
+/* @cost: the creating syscall's cost found for it (its own or kept apart); @cost_missing likewise. */
+void pvt_create_vals(const struct pvt_task *t, const struct pvt_create_cost *cost, bool cost_missing,
+		     struct pvt_create_vals *out);
 
 /* wait(2) status bits of task->exit_code. */
 struct pvt_exit pvt_decode_exit(int32_t exit_code);

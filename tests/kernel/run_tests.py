@@ -23,6 +23,7 @@ them run: this runner finds them); what they share is in helpers.py:
     test_signals.py   Ctrl-C on a terminal (the command in pvtrace's group or not), the third signal
     test_files.py     the files pvtrace writes and reads: descriptors, -o -, replace, links,
                       sudo ownership, untrusted calibration files
+    test_bounded.py   pvtrace's own memory bounded under churn (--keep-tasks), sums intact
 
 Needs root.  Without root every test reports itself skipped (run.sh counts a
 skip as a failure under CI=true).  Prints one line per test and writes

@@ -23,6 +23,7 @@
 #include "launch.h"
 #include "cmd_run.h"
 #include "pvtrace.h"
+#include "fold.h"
 
 /* Parse a NULL-terminated argv (argv[0] = "run"). */
 static int parse_v(struct run_opts *o, char **argv)
@@ -50,6 +51,7 @@ static void test_defaults(void **state)
 	assert_int_equal(o.format, PVT_FMT_TEXT);
 	assert_int_equal(o.top, 20);
 	assert_int_equal(o.max_tasks, PVT_DEFAULT_MAX_TASKS);
+	assert_int_equal(o.keep_tasks, PVT_DEFAULT_KEEP_TASKS);
 	assert_int_equal(o.ringbuf_bytes, 8192 * 1024);
 	assert_int_equal(o.status, -1);
 	assert_false(o.null_programs);
@@ -216,6 +218,22 @@ static void test_max_tasks(void **state)
 	assert_int_equal(PARSE(&o, "--max-tasks", "4194305", "cmd"), PVT_EXIT_USAGE);
 	assert_int_equal(PARSE(&o, "--max-tasks", "-5", "cmd"), PVT_EXIT_USAGE);
 	assert_int_equal(PARSE(&o, "--max-tasks", "1k", "cmd"), PVT_EXIT_USAGE);
+}
+
+static void test_keep_tasks(void **state)
+{
+	struct run_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "--keep-tasks", "0", "cmd"), 0); /* no bound */
+	assert_int_equal(o.keep_tasks, 0);
+	assert_int_equal(PARSE(&o, "--keep-tasks=1000", "cmd"), 0);
+	assert_int_equal(o.keep_tasks, 1000);
+	assert_int_equal(PARSE(&o, "--keep-tasks", "1073741824", "cmd"), 0);
+	assert_int_equal(PARSE(&o, "--keep-tasks", "1073741825", "cmd"), PVT_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "--keep-tasks", "-1", "cmd"), PVT_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "--keep-tasks", "10k", "cmd"), PVT_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "--keep-tasks"), PVT_EXIT_USAGE);
 }
 
 static void test_ringbuf_kb(void **state)
@@ -509,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_top),
 		cmocka_unit_test(test_max_tasks),
+		cmocka_unit_test(test_keep_tasks),
 		cmocka_unit_test(test_ringbuf_kb),
 		cmocka_unit_test(test_status_flags),
 		cmocka_unit_test(test_null_programs),

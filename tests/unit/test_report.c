@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 
 #include "escape.h"
+#include "fold.h"
 #include "model.h"
 #include "report.h"
 #include "tasktable.h"
@@ -589,7 +590,82 @@ static void test_text_contents(void **state)
 	assert_true(line_ends_with(out, "    300     300 ", " *"));
 	assert_false(line_ends_with(out, "    102     100 ", " !"));
 	assert_false(line_ends_with(out, "    102     100 ", " *"));
+	assert_null(strstr(out, "FOLDED")); /* nothing folded: no word of it */
+	assert_null(strstr(out, "folded"));
 	free(out);
+}
+
+/* Tasks beyond --keep-tasks: counted in the header, the tables' titles, FOLDED and summary.folded. */
+static void test_folded(void **state)
+{
+	struct fixture *fx = *state;
+	struct pvt_collected r = fx->rep;
+	struct pvt_table tb;
+	struct pvt_fold f;
+	char *out;
+	json_object *j;
+
+	table_init(&tb);
+	fold_init(&f, &tb, 4, 0, 64);
+	fold_set_slab(&f, &(struct pvt_slab_sizes){ .task_struct = 5952 });
+	for (uint32_t tid = 101; tid <= 130; tid++) {
+		struct pvt_task t = mk(tid, 100, DEAD_OK | PVT_F_BORN, tid % 2 ? "odd" : "even");
+
+		fold_add_task(&f, &tb, NULL, &t);
+	}
+	{
+		struct pvt_task t = mk(100, 100, DEAD_OK | PVT_F_ROOT | PVT_F_GROUP_DEAD, "server");
+
+		fold_add_task(&f, &tb, NULL, &t);
+	}
+	r.tb = &tb;
+	out = render(report_text, &r, NULL);
+	/* 4 held, and the root (never folded) */
+	assert_contains(out, "31 tasks in 1 processes (0 still alive)");
+	assert_contains(out, "  folded beyond --keep-tasks 4: 26 ended tasks, 0 processes (FOLDED)\n");
+	assert_contains(out, "\nTASKS by switches (5 of 5; 26 folded)");
+	assert_contains(out, "verified 31/31 tasks exact");
+	assert_contains(out, "\nFOLDED: 26 ended tasks (26 threads), 0 processes\n  beyond --keep-tasks 4, "
+			     "in the sums above; by name (2 of 2)\n");
+	/* three of the four held are even: the most switches (tid % 7 + tid % 5) */
+	assert_contains(out, "\n      14       14      0 odd ");
+	assert_contains(out, "\n      12       12      0 even ");
+	free(out);
+	out = render(report_json, &r, NULL);
+	j = parse(out);
+	assert_int_equal(at_int(j, "tracer.keep_tasks"), 4);
+	assert_int_equal(at_int(j, "tracer.tasks_folded"), 26);
+	assert_int_equal(at_int(j, "tracer.processes_folded"), 0);
+	assert_int_equal(json_object_array_length(at(j, "tasks")), 5);
+	assert_int_equal(at_int(j, "processes[0].threads"), 31);
+	assert_int_equal(at_int(j, "summary.threads.tasks"), 30);
+	assert_int_equal(at_int(j, "verified.tasks"), 31);
+	assert_int_equal(at_int(j, "summary.folded.tasks"), 26);
+	/* by tasks, then by name */
+	assert_string_equal(at_str(j, "summary.folded.by_name[0].comm"), "odd");
+	assert_int_equal(at_int(j, "summary.folded.by_name[0].tasks"), 14);
+	assert_string_equal(at_str(j, "summary.folded.by_name[1].comm"), "even");
+	assert_int_equal(at_int(j, "summary.folded.by_name[1].threads"), 12);
+	assert_null_at(j, "summary.folded.other");
+	assert_int_equal(at_int(j, "summary.folded.out_of_memory.records_lost"), 0);
+	assert_int_equal(at_int(j, "summary.memory.threads.count"), 30);
+	json_object_put(j);
+	free(out);
+	/* 100 columns with the largest counts, the out-of-memory warning, a long name */
+	assert_int_equal(check_width(&r), 0);
+	f.tasks = f.threads = f.processes = 10000000000ull;
+	f.keep = 1u << 30;
+	f.nnames = 1024; /* (20 of 1024; --top N for more) */
+	r.top = 20;
+	f.oom_folds = f.records_lost = 1000000;
+	memcpy(f.names[0].comm, "\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b", 16);
+	f.names[0].tasks = f.names[0].vol = f.names[0].invol = 10000000000ull;
+	assert_int_equal(check_width(&r), 0);
+	out = render(report_text, &r, NULL);
+	assert_contains(out, "  WARNING: out of memory 1000000 time(s): more folded; 1000000 record(s) lost\n");
+	free(out);
+	table_free(&tb);
+	fold_free(&f);
 }
 
 static void test_text_no_warning_when_exact(void **state)
@@ -696,6 +772,7 @@ int main(void)
 		cmocka_unit_test(test_untracked),
 		cmocka_unit_test(test_text_top),
 		cmocka_unit_test(test_text_root_signal),
+		cmocka_unit_test(test_folded),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, setup, teardown);
