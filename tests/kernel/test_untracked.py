@@ -23,13 +23,14 @@ def untracked(r):
 def check_counts_add_up(r, n):
     """Tracked and untracked add up to the workload's own count of the tasks it created."""
     tr = r["tracer"]
-    born = sum(1 for t in r["tasks"] if t["created"] is not None)
-    print("  created %d: %d tracked, %d untracked (map full %d, descendants %d), %d exited"
-          % (n, born, untracked(r), tr["tasks_untracked_map_full"],
-             tr["tasks_untracked_descendants"], tr["tasks_untracked_exited"]))
+    # Tracked: listed, or folded beyond --keep-tasks (counted, not listed; never the root).
+    born = sum(1 for t in r["tasks"] if t["created"] is not None) + tr["tasks_folded"]
+    print("  created %d: %d tracked (%d folded), %d untracked (map full %d, descendants %d), "
+          "%d exited" % (n, born, tr["tasks_folded"], untracked(r), tr["tasks_untracked_map_full"],
+                         tr["tasks_untracked_descendants"], tr["tasks_untracked_exited"]))
     check(r["tasks_created"] == n, "tasks_created %d, the workload created %d"
           % (r["tasks_created"], n))
-    check(born + untracked(r) == n, "%d reported + %d untracked != %d created"
+    check(born + untracked(r) == n, "%d tracked (reported or folded) + %d untracked != %d created"
           % (born, untracked(r), n))
     check(tr["tasks_lost"] == 0 and tr["tasks_untracked_unfollowed"] == 0, "nothing else: %s" % tr)
     check(r["lost_events"] >= untracked(r), "lost_events %d counts the %d untracked"
