@@ -200,19 +200,22 @@ static int open_replace(struct pvt_output *o)
 	return 0;
 }
 
+/* No path: @dflt; "-": stdout.  true when one of them was taken. */
+static bool std_stream(struct pvt_output *o, const char *path, const char *what, FILE *dflt)
+{
+	init(o, path, what);
+	if (path && strcmp(path, "-"))
+		return false;
+	o->f = path ? stdout : dflt;
+	return true;
+}
+
 int output_open_report(struct pvt_output *o, const char *path, FILE *dflt)
 {
 	struct stat st;
 
-	init(o, path, "report");
-	if (!path) {
-		o->f = dflt;
+	if (std_stream(o, path, "report", dflt))
 		return 0;
-	}
-	if (!strcmp(path, "-")) {
-		o->f = stdout;
-		return 0;
-	}
 	if (lstat(path, &st) == 0)
 		return S_ISREG(st.st_mode) ? open_replace(o) : open_in_place(o, &st, false);
 	if (errno != ENOENT)
@@ -224,15 +227,8 @@ int output_open_stream(struct pvt_output *o, const char *path, FILE *dflt)
 {
 	struct stat st;
 
-	init(o, path, "events");
-	if (!path) {
-		o->f = dflt;
+	if (std_stream(o, path, "events", dflt))
 		return 0;
-	}
-	if (!strcmp(path, "-")) {
-		o->f = stdout;
-		return 0;
-	}
 	for (int i = 0; i < TMP_TRIES; i++) {
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
 			      0666);

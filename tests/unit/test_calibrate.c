@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "quiet_stderr.h"
 #include <json-c/json.h>
 
 #include "calibrate.h"
@@ -88,24 +89,6 @@ static char *replace(const char *s, const char *from, const char *to)
 	assert_non_null(r);
 	sprintf(r, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
 	return r;
-}
-
-/* Silence stderr (the loader's one-line messages) around a block of calls. */
-static int quiet_begin(void)
-{
-	int saved = dup(STDERR_FILENO), nul = open("/dev/null", O_WRONLY);
-
-	fflush(stderr);
-	dup2(nul, STDERR_FILENO);
-	close(nul);
-	return saved;
-}
-
-static void quiet_end(int saved)
-{
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
 }
 
 #define RES(name, ipc, kind, rt, oh, sw)                                                     \

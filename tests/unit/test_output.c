@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "quiet_stderr.h"
 
 #include "output.h"
 #include "privs.h"
@@ -97,24 +98,6 @@ static int entries(const char *dir, char *first, size_t size)
 	}
 	closedir(d);
 	return n;
-}
-
-/* Silence stderr (the one-line failures) around a block of calls. */
-static int quiet_begin(void)
-{
-	int saved = dup(STDERR_FILENO), nul = open("/dev/null", O_WRONLY);
-
-	fflush(stderr);
-	dup2(nul, STDERR_FILENO);
-	close(nul);
-	return saved;
-}
-
-static void quiet_end(int saved)
-{
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
 }
 
 static void assert_cloexec(FILE *f)
