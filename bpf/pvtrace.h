@@ -30,6 +30,15 @@ enum pvt_task_flag {
 	PVT_F_ZAPPED = 1u << 8,     /* killed by its thread group's exit (SIGKILL from zap) */
 	PVT_F_GROUP_EXIT_ORIGIN = 1u << 9, /* began its thread group's exit (exit_group, fatal signal) */
 	PVT_F_IN_CREATE = 1u << 10, /* born inside a creating syscall: syscall_ns expected */
+	PVT_F_PREEXISTING = 1u << 11, /* existed before `attach`: found by the attach pass of the
+				       * task iterator (its creation is unknown) */
+	PVT_F_PENDING = 1u << 12,   /* registered by the attach pass, its baseline not yet read at
+				     * its first sight (kbase: the iterator's own read until then) */
+	PVT_F_FINAL_READ = 1u << 13,/* alive at the end: kfinal read by the final pass of the
+				     * iterator, at an instant when no switch of it was in flight */
+	PVT_F_FROZEN = 1u << 14,    /* no longer counted (its final read taken, or being taken) */
+	PVT_F_FROZEN_SKIP = 1u << 15, /* an event came while frozen by a final read that failed:
+				       * its counts can no longer be verified */
 };
 
 /* How a task ended (struct pvt_task.exit_how), decided at sched_process_exit. */
@@ -133,6 +142,12 @@ struct pvt_task {
 	__s32 exit_code;        /* task->exit_code at sched_process_exit (wait(2) status encoding) */
 	__u64 start_time;       /* task->start_time: with tid, names this task instance */
 	__u64 leader_start_time;/* group_leader->start_time: names the process instance */
+	__u64 cgroup_id;        /* its cgroup v2 at creation or first sight: the cgroup directory's
+				 * inode number (kernfs id); 0: unknown */
+	__u32 ns_tid;           /* its tid in its own PID namespace (== tid when ns_level is 0) */
+	__u32 ns_pid;           /* its process's pid there */
+	__u32 ns_level;         /* depth of its PID namespace (0: the initial one) */
+	__u32 pad_ns;
 	__u64 first_ns;         /* creation (born) or first sight */
 	__u64 exit_ns;          /* sched_process_exit */
 	__u64 end_ns;           /* final switch-out */
