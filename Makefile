@@ -105,6 +105,7 @@ test_tasktable_sums_OBJS := $(test_tasktable_OBJS)
 test_fold_OBJS := $(call u,fold tasktable memory creation hist)
 test_pvbench_OBJS := $(call b,bench seed text json)
 test_cgroup_OBJS := $(call u,cgroup)
+test_top_model_OBJS := $(call u,top_model hist)
 # Each unit test's libraries: libbpf for user/common.o and user/memory.o (BTF),
 # json-c to read JSON back.
 test_args_LIBS := $(LDLIBS)
@@ -120,6 +121,7 @@ test_privs_LIBS := $(LDLIBS)
 test_sigfwd_LIBS := $(LDLIBS)
 test_output_LIBS := $(LDLIBS)
 test_pvbench_LIBS := $(JSONC_LIBS) -lm
+test_top_model_LIBS := -lm
 
 # Fuzzing (tests/fuzz/): each target fuzz_NAME.c defines pvt_fuzz_one() and
 # LLVMFuzzerTestOneInput(), and links the modules it exercises (FUZZ_NAME_SRCS:
