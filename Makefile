@@ -106,6 +106,7 @@ test_fold_OBJS := $(call u,fold tasktable memory creation hist)
 test_pvbench_OBJS := $(call b,bench seed text json)
 test_cgroup_OBJS := $(call u,cgroup)
 test_top_model_OBJS := $(call u,top_model hist)
+test_top_text_OBJS := $(call u,top_text top_model hist common)
 # Each unit test's libraries: libbpf for user/common.o and user/memory.o (BTF),
 # json-c to read JSON back.
 test_args_LIBS := $(LDLIBS)
@@ -122,6 +123,7 @@ test_sigfwd_LIBS := $(LDLIBS)
 test_output_LIBS := $(LDLIBS)
 test_pvbench_LIBS := $(JSONC_LIBS) -lm
 test_top_model_LIBS := -lm
+test_top_text_LIBS := $(LDLIBS) -lm
 
 # Fuzzing (tests/fuzz/): each target fuzz_NAME.c defines pvt_fuzz_one() and
 # LLVMFuzzerTestOneInput(), and links the modules it exercises (FUZZ_NAME_SRCS:

@@ -515,7 +515,9 @@ int top_row_cmp(const struct top_row *x, const struct top_row *y, enum top_sort 
 	int c = 0;
 
 	if (sort == TOP_SORT_PID || sort == TOP_SORT_NAME) {
-		if (x->kind == TOP_CGROUP)
+		if (x->kind == TOP_CGROUP && sort == TOP_SORT_PID)
+			c = cmp_u64(y->processes, x->processes);
+		else if (x->kind == TOP_CGROUP)
 			c = cmp_str(x->cgroup, y->cgroup);
 		else if (sort == TOP_SORT_NAME)
 			c = strcmp(x->comm, y->comm);

@@ -130,9 +130,9 @@ void top_model_free(struct top_model *m);
 
 /* ---- the view: which rows, in which order ---- */
 
-/* Sort keys, in the order of the columns (top_text.h); numbers largest first. */
+/* Sort keys; numbers largest first, a row without the figure last. */
 enum top_sort {
-	TOP_SORT_PID,		/* pid (cgroup: path) ascending */
+	TOP_SORT_PID,		/* pid ascending (cgroups: their processes, most first) */
 	TOP_SORT_NAME,		/* name (cgroup: path) ascending */
 	TOP_SORT_THREADS,
 	TOP_SORT_SW,

@@ -403,6 +403,8 @@ static void test_expand_filter(void **state)
 	o.filter = NULL;
 	o.sort = TOP_SORT_NAME;
 	view_is(&f->m, &o, "1 2 .200 .300 ..300");
+	o.sort = TOP_SORT_PID;	/* cgroups: most processes first; processes by pid */
+	view_is(&f->m, &o, "2 .200 .300 ..300 1");
 	top_set_free(&pids);
 	top_set_free(&cgs);
 }
