@@ -49,6 +49,9 @@ DEPFLAGS = -MMD -MP
 LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf)
 JSONC_LIBS := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+# ncursesw: the live view (user/top_curses.c) only; what links it links these
+NCURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
+NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
 	  -DPVTRACE_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf -Iuser -Ilib $(LIBBPF_CFLAGS)
@@ -109,7 +112,7 @@ test_top_model_OBJS := $(call u,top_model hist)
 test_top_text_OBJS := $(call u,top_text top_model hist common)
 # Each unit test's libraries: libbpf for user/common.o and user/memory.o (BTF),
 # json-c to read JSON back.
-test_args_LIBS := $(LDLIBS)
+test_args_LIBS := $(LDLIBS) $(NCURSES_LIBS)
 test_calibrate_LIBS := $(LDLIBS)
 test_memory_LIBS := $(LDLIBS)
 test_memory_table_LIBS := $(LDLIBS)
@@ -117,7 +120,7 @@ test_fold_LIBS := $(LDLIBS)
 test_report_LIBS := $(LDLIBS)
 test_model_LIBS := $(LDLIBS)
 test_events_LIBS := $(LDLIBS)
-test_tracer_LIBS := $(LDLIBS)
+test_tracer_LIBS := $(LDLIBS) $(NCURSES_LIBS)
 test_privs_LIBS := $(LDLIBS)
 test_sigfwd_LIBS := $(LDLIBS)
 test_output_LIBS := $(LDLIBS)
@@ -177,6 +180,7 @@ $(OUTPUT)/%.o: %.c $(OUTPUT)/%.d
 # file names the skeletons it includes for every build after that).
 $(USER_OBJS): | $(SKELS)
 $(PVBENCH_OBJS) $(PVLOAD_OBJS) $(PROG_OBJS): CFLAGS += -pthread
+$(OUTPUT)/user/top_curses.o: CFLAGS += $(NCURSES_CFLAGS)
 $(OUTPUT)/tests/unit/test_pvbench.o: CFLAGS += -Itools/pvbench
 
 $(LIB): $(LIB_OBJS)
@@ -186,7 +190,7 @@ $(LIB): $(LIB_OBJS)
 
 pvtrace: $(USER_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(NCURSES_LIBS) -o $@
 
 $(OUTPUT)/pvbench: $(PVBENCH_OBJS) $(LIB)
 	$(call msg,LINK,$@)
@@ -196,9 +200,15 @@ $(OUTPUT)/pvload: $(PVLOAD_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -pthread $^ -o $@
 
+# A test program links libpvcommon.a, and the pvtrace objects and libraries
+# it lists itself (top_fake: the live view on a synthetic source).
 $(PROGS): $(OUTPUT)/%: $(OUTPUT)/tests/progs/%.o $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -pthread $^ -o $@
+	$(Q)$(CC) $(CFLAGS) -pthread $(filter-out $(LIB),$^) $(LIB) $(PROG_LIBS) -o $@
+
+TOP_VIEW_OBJS := $(call u,top top_curses top_text top_model hist cgroup common)
+$(OUTPUT)/top_fake: $(TOP_VIEW_OBJS)
+$(OUTPUT)/top_fake: PROG_LIBS = $(LDLIBS) $(NCURSES_LIBS)
 
 .SECONDEXPANSION:
 $(UNIT_BINS): $(OUTPUT)/tests/%: $(OUTPUT)/tests/unit/%.o $$(%_OBJS) $(LIB)
@@ -238,11 +248,11 @@ fuzz-runtime:
 
 $(FUZZ_BINS): $(OUTPUT)/fuzz/fuzz_%: $$(call fuzz_objs,%) $$(FUZZ_%_OBJS) $(LIB) | fuzz-runtime
 	$(call msg,LINK,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) $(NCURSES_LIBS) -o $@
 
 $(REPLAY_BINS): $(OUTPUT)/tests/replay_%: $(OUTPUT)/san/replay_%.o $$(call san_objs,%) $$(FUZZ_%_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(REPLAY_CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(REPLAY_CFLAGS) $^ $(LDLIBS) $(NCURSES_LIBS) -lcmocka -o $@
 
 # Each target for FUZZ_SECONDS from its seeds; what it finds is kept for the next run.
 fuzz: fuzz-runtime

@@ -227,24 +227,35 @@ static int put_fixed(char *buf, size_t sz, const struct top_line *l, enum top_by
 	return n;
 }
 
+size_t top_cut_cols(const char *s, int cols)
+{
+	const char *p = s;
+
+	/* term_escape's output is ASCII and whole UTF-8 sequences, one column each */
+	for (int w = 0; *p && w < cols; w++) {
+		size_t k = utf8_decode(p, strlen(p), NULL);
+
+		p += k ? k : 1;
+	}
+	return (size_t)(p - s);
+}
+
+int top_line_fixed(char *buf, size_t sz, const struct top_line *l, enum top_by by)
+{
+	return put_fixed(buf, sz, l, by);
+}
+
 /* One table line: the fixed columns, then the name cut to fit TOP_TEXT_COLS. */
 static void text_line(FILE *f, const struct top_line *l, enum top_by by)
 {
 	char buf[TOP_TEXT_COLS + 64], name[TERM_ESCAPE_BUFSZ(TOP_NAME_MAX) + 64];
-	const char *p;
-	int n = put_fixed(buf, sizeof(buf), l, by), room = TOP_TEXT_COLS - n, w = 0;
+	int n = put_fixed(buf, sizeof(buf), l, by);
 
 	if (l)
 		top_cell(name, sizeof(name), l, TOP_COL_NAME);
 	else
 		snprintf(name, sizeof(name), "%s", top_col_head(TOP_COL_NAME, by));
-	/* cut at a character: term_escape's output is ASCII and whole UTF-8 sequences */
-	for (p = name; *p && w < room; w++) {
-		size_t k = utf8_decode(p, strlen(p), NULL);
-
-		p += k ? k : 1;
-	}
-	fprintf(f, "%.*s%.*s\n", n, buf, (int)(p - name), name);
+	fprintf(f, "%.*s%.*s\n", n, buf, (int)top_cut_cols(name, TOP_TEXT_COLS - n), name);
 }
 
 int top_text_write(FILE *f, const struct top_model *m, const struct top_view *v, enum top_by by,

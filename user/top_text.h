@@ -16,6 +16,7 @@
 #define TOP_TEXT_COLS 120	/* the batch table's width */
 #define TOP_HEAD_MAX 160	/* a header line's buffer */
 #define TOP_NAME_MAX 512	/* a name cell shows at most this many bytes of a cgroup's path */
+#define TOP_CELL_MAX (TOP_NAME_MAX * 4 + 64) /* room for any cell */
 
 /* The columns, left to right; the last (the name) takes the rest of the line. */
 enum top_col {
@@ -43,6 +44,14 @@ enum top_col top_sort_col(enum top_sort s);
 
 /* The text of one cell of @l (no padding; "-" for a figure the row has not). */
 void top_cell(char *buf, size_t sz, const struct top_line *l, enum top_col c);
+
+/*
+ * The columns before the name, each right-aligned to its width and followed
+ * by a space (@l NULL: their heads); returns the length.  The name starts there.
+ */
+int top_line_fixed(char *buf, size_t sz, const struct top_line *l, enum top_by by);
+/* How many bytes of @s (a top_cell() text) fill at most @cols columns. */
+size_t top_cut_cols(const char *s, int cols);
 
 /*
  * The header's two lines, each cut to TOP_TEXT_COLS columns: the time (@now,
