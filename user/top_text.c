@@ -56,6 +56,41 @@ enum top_col top_sort_col(enum top_sort s)
 	return TOP_COL_SW;
 }
 
+static const struct {
+	const char *name;
+	enum top_sort sort;
+} sort_names[] = {
+	{ "pid", TOP_SORT_PID }, { "procs", TOP_SORT_PID }, { "comm", TOP_SORT_NAME },
+	{ "name", TOP_SORT_NAME }, { "cgroup", TOP_SORT_NAME }, { "thr", TOP_SORT_THREADS },
+	{ "threads", TOP_SORT_THREADS }, { "sw", TOP_SORT_SW }, { "switches", TOP_SORT_SW },
+	{ "vol", TOP_SORT_VOL }, { "invol", TOP_SORT_INVOL }, { "same", TOP_SORT_SAME },
+	{ "aschg", TOP_SORT_AS }, { "rq-p50", TOP_SORT_RQ_P50 }, { "rq-p99", TOP_SORT_RQ_P99 },
+	{ "cpu", TOP_SORT_ONCPU }, { "rss", TOP_SORT_RSS },
+};
+
+int top_sort_parse(const char *s, enum top_sort *out)
+{
+	char name[16];
+	size_t n = s ? strcspn(s, "/%") : 0;
+
+	/* a column's head as shown ("SW/s", "CPU%", "RQ-P99") or its name, any case */
+	if (!n || n >= sizeof(name) || (s[n] && strcmp(s + n, "/s") && strcmp(s + n, "%")))
+		return -1;
+	for (size_t i = 0; i <= n; i++)
+		name[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+	name[n] = '\0';
+	for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]); i++) {
+		if (!strcmp(name, sort_names[i].name)) {
+			*out = sort_names[i].sort;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char top_sort_names[] =
+	"pid, comm, thr, sw, vol, invol, same, aschg, rq-p50, rq-p99, cpu, rss";
+
 /* A rate: 0, one decimal below 10, whole numbers below a million, then M. */
 static void fmt_rate(char *buf, size_t sz, double v)
 {

@@ -42,6 +42,15 @@ enum top_sort top_col_sort(enum top_col c);
 /* The column of a sort key. */
 enum top_col top_sort_col(enum top_sort s);
 
+/*
+ * A sort key by its column's name (-s/--sort): a head as shown ("SW/s",
+ * "CPU%", "RQ-P99"), any case, or top_sort_names' (also "procs", "name",
+ * "cgroup", "threads", "switches").  0, or -1 if no column has that name.
+ */
+int top_sort_parse(const char *s, enum top_sort *out);
+/* The names it takes, for a help text: "pid, comm, thr, sw, ...". */
+extern const char top_sort_names[];
+
 /* The text of one cell of @l (no padding; "-" for a figure the row has not). */
 void top_cell(char *buf, size_t sz, const struct top_line *l, enum top_col c);
 

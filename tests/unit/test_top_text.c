@@ -399,6 +399,36 @@ static void test_header_parts(void **state)
 			    "(33.3%), idle/kernel 4000000000 (33.3%)  lost 1234567890");
 }
 
+static void test_sort_parse(void **state)
+{
+	enum top_sort k = TOP_SORT__MAX;
+
+	(void)state;
+	/* every column by its head, as shown */
+	for (int c = 0; c < TOP_COL__MAX; c++) {
+		k = TOP_SORT__MAX;
+		assert_int_equal(top_sort_parse(top_col_head(c, TOP_BY_PROCESS), &k), 0);
+		assert_int_equal(k, top_col_sort(c));
+		assert_int_equal(top_sort_parse(top_col_head(c, TOP_BY_CGROUP), &k), 0);
+		assert_int_equal(k, top_col_sort(c));
+	}
+	assert_int_equal(top_sort_parse("cpu", &k), 0);
+	assert_int_equal(k, TOP_SORT_ONCPU);
+	assert_int_equal(top_sort_parse("Rq-P99", &k), 0);
+	assert_int_equal(k, TOP_SORT_RQ_P99);
+	assert_int_equal(top_sort_parse("switches", &k), 0);
+	assert_int_equal(k, TOP_SORT_SW);
+	k = TOP_SORT_PID;
+	assert_int_equal(top_sort_parse("cpu%%", &k), -1);
+	assert_int_equal(top_sort_parse("sw/x", &k), -1);
+	assert_int_equal(top_sort_parse("", &k), -1);
+	assert_int_equal(top_sort_parse(NULL, &k), -1);
+	assert_int_equal(top_sort_parse("nosuchcolumnatall", &k), -1);
+	assert_int_equal(top_sort_parse("%", &k), -1);
+	assert_int_equal(k, TOP_SORT_PID);
+	assert_non_null(strstr(top_sort_names, "rq-p99"));
+}
+
 static void test_columns(void **state)
 {
 	(void)state;
@@ -424,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_cgroup),
 		cmocka_unit_test(test_header_parts),
+		cmocka_unit_test(test_sort_parse),
 		cmocka_unit_test(test_columns),
 	};
 
