@@ -326,10 +326,13 @@ static int trace(const struct run_opts *o, struct run_state *rs, struct run_outp
 	err = launch_release(launch, o->argv[0]);
 	if (err)
 		return err > 0 ? err : PVT_EXIT_FAILURE;
-	if (run_trace_loop(rs, &st, launch->pid, o->interval_ms, wstatus)) {
+	struct run_watch w = { .pid = launch->pid, .cg_events_fd = -1 };
+
+	if (run_trace_loop(rs, &st, &w, o->interval_ms)) {
 		launch_abort(launch);
 		return PVT_EXIT_FAILURE;
 	}
+	*wstatus = w.wstatus;
 	*duration_ns = pvt_now_ns() - t_start;
 	status_clear(&st);
 	run_wait_final_switches(rs->tr);
