@@ -23,7 +23,9 @@
 #include "run_trace.h"
 
 /* Usage errors of `pvtrace run` (common.c). */
-#define usage_error(...) pvt_usage_error("run", __VA_ARGS__)
+#define usage_error(...) pvt_usage_error(run_cmd_name, __VA_ARGS__)
+
+const char *run_cmd_name = "run";
 
 #define RINGBUF_KB_DEFAULT 8192
 #define INTERVAL_MS_DEFAULT 100
@@ -97,11 +99,7 @@ void run_usage(FILE *f)
 		PVT_CAL_DEFAULT_PATH);
 }
 
-enum { OPT_MAX_TASKS = 256, OPT_RINGBUF_KB, OPT_STATUS, OPT_NO_STATUS, OPT_NULL, OPT_HIST,
-       OPT_CALIBRATION, OPT_EVENTS, OPT_NO_SYSCALLS, OPT_SYSCALLS, OPT_BPF_STATS, OPT_KEEP_TASKS };
-
-/* One option of `run` with its argument (@arg: optarg).  0 or PVT_EXIT_USAGE. */
-static int run_option(int c, const char *optarg, struct run_opts *o)
+int run_option(int c, const char *optarg, struct run_opts *o)
 {
 	uint64_t v;
 
@@ -197,32 +195,8 @@ static int run_option(int c, const char *optarg, struct run_opts *o)
 	return 0;
 }
 
-int run_parse_args(int argc, char **argv, struct run_opts *o)
+void run_opts_init(struct run_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "top", required_argument, NULL, 't' },
-		{ "max-tasks", required_argument, NULL, OPT_MAX_TASKS },
-		{ "keep-tasks", required_argument, NULL, OPT_KEEP_TASKS },
-		{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB },
-		{ "status", no_argument, NULL, OPT_STATUS },
-		{ "no-status", no_argument, NULL, OPT_NO_STATUS },
-		{ "null-programs", no_argument, NULL, OPT_NULL },
-		{ "hist", no_argument, NULL, OPT_HIST },
-		{ "calibration", required_argument, NULL, OPT_CALIBRATION },
-		{ "events", optional_argument, NULL, OPT_EVENTS },
-		{ "no-syscall-costs", no_argument, NULL, OPT_NO_SYSCALLS },
-		{ "syscall-costs", required_argument, NULL, OPT_SYSCALLS },
-		{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	int c, err;
-
 	memset(o, 0, sizeof(*o));
 	o->format = PVT_FMT_TEXT;
 	o->top = 20;
@@ -232,6 +206,19 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 	o->status = -1;
 	o->interval_ms = INTERVAL_MS_DEFAULT;
 	o->sys_mode = PVT_SYS_BURSTS;
+}
+
+int run_parse_args(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		RUN_LONGOPTS,
+		{ "user", required_argument, NULL, 'u' },
+		{ "null-programs", no_argument, NULL, OPT_NULL },
+		{}
+	};
+	int c, err;
+
+	run_opts_init(o);
 
 	optind = 0; /* 0, not 1: a full getopt restart (glibc) */
 	opterr = 0;
@@ -262,13 +249,6 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 
 /* ---- prepare ---- */
 
-struct run_outputs {
-	struct pvt_output report;   /* stderr, stdout or -o FILE (output.c) */
-	struct pvt_output events;   /* --events */
-	bool written;               /* the report is whole: commit it, else leave FILE alone */
-	char *path;                 /* the command, resolved on $PATH; the launch's once started */
-};
-
 /* Everything that can fail before the command starts.  0, or an exit status. */
 static int prepare(const struct run_opts *o, struct run_state *rs, struct run_outputs *out)
 {
@@ -279,6 +259,11 @@ static int prepare(const struct run_opts *o, struct run_state *rs, struct run_ou
 	err = launch_resolve(o->argv[0], &out->path);
 	if (err)
 		return err;
+	return run_open_outputs(o, rs, out);
+}
+
+int run_open_outputs(const struct run_opts *o, struct run_state *rs, struct run_outputs *out)
+{
 	if (output_open_report(&out->report, o->output, stderr))
 		return PVT_EXIT_FAILURE;
 	if (o->events) {
@@ -357,8 +342,7 @@ static void load_calibration(const struct run_opts *o, struct pvt_collected *c,
 			 err == -ENOENT ? "no such file" : "unusable (see above)");
 }
 
-/* Build the model of what was collected and write it.  0 or -1. */
-static int report(const struct run_opts *o, struct run_state *rs, struct pvt_collected *c,
+int run_report(const struct run_opts *o, struct run_state *rs, struct pvt_collected *c,
 		  FILE *out)
 {
 	struct pvt_calibration cal;
@@ -391,7 +375,7 @@ static int report(const struct run_opts *o, struct run_state *rs, struct pvt_col
  * Close the outputs: a whole report takes its file's place, a failed run's
  * is dropped (output.c); a failed close of a file written is a failure.
  */
-static int finish(const struct run_opts *o, struct run_state *rs, struct run_outputs *out, int ret)
+int run_finish(const struct run_opts *o, struct run_state *rs, struct run_outputs *out, int ret)
 {
 	if (!out->written)
 		output_abort(&out->report);
@@ -439,12 +423,12 @@ int cmd_run(int argc, char **argv)
 		col.root_pid = launch.pid;
 		col.root_wstatus = wstatus;
 		run_collect(&rs, &col);
-		out.written = !report(&o, &rs, &col, out.report.f);
+		out.written = !run_report(&o, &rs, &col, out.report.f);
 		ret = out.written ? launch_exit_status(wstatus) : PVT_EXIT_FAILURE;
 	}
 	tracer_close(rs.tr);
 	launch_cleanup(&launch);
-	ret = finish(&o, &rs, &out, ret);
+	ret = run_finish(&o, &rs, &out, ret);
 	table_free(&rs.tb);
 	memtab_free(&rs.mt);
 	fold_free(&rs.fold);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include "common.h"
 #include "creation.h"
@@ -114,29 +115,66 @@ static const char *fmt_folded(char *buf, size_t sz, uint64_t n)
 	return buf;
 }
 
+/* attach: what was traced, from when, until what. */
+static void attach_header(FILE *f, const struct pvt_model *m)
+{
+	const struct pvt_collected *r = m->in;
+	const struct pvt_table *tb = m->tb;
+	char b1[32], when[64], who[256];
+	time_t secs = (time_t)(r->attached_at_ns / 1000000000ull);
+	struct tm tm;
+	size_t len = 0;
+
+	if (r->target_cgroup) {
+		snprintf(who, sizeof(who), "cgroup %.200s", r->target_cgroup);
+	} else {
+		len = (size_t)snprintf(who, sizeof(who), "process%s", r->ntarget_pids > 1 ? "es" : "");
+		for (size_t i = 0; i < r->ntarget_pids && len < sizeof(who) - 16; i++)
+			len += (size_t)snprintf(who + len, sizeof(who) - len, "%s %u", i ? "," : "",
+						r->target_pids[i]);
+	}
+	if (!localtime_r(&secs, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(when, sizeof(when), "?");
+	fprintf(f, "pvtrace %s: attached to %s\n", PVTRACE_VERSION, who);
+	fprintf(f, "  from %s for %s (ended: %s), %llu tasks in %llu processes (%zu still alive,"
+		   " %llu there before the attach)\n", when, pvt_fmt_ns(b1, sizeof(b1), r->duration_ns),
+		pvt_end_reason_name(r->end_reason), (unsigned long long)table_tasks(tb),
+		(unsigned long long)table_processes(tb), tb->alive,
+		(unsigned long long)(r->counters[PVT_C_ATTACHED] + r->counters[PVT_C_JOINED]));
+}
+
 static void header(FILE *f, const struct pvt_model *m)
 {
 	const struct pvt_collected *r = m->in;
 	const struct pvt_table *tb = m->tb;
 	char b1[32], cmd[1024];
 
-	fmt_command(cmd, sizeof(cmd), r->argv, 100 - strlen("pvtrace : ") - strlen(PVTRACE_VERSION));
-	fprintf(f, "pvtrace %s: %s\n", PVTRACE_VERSION, cmd);
-	fprintf(f, "  pid %d, ", r->root_pid);
-	if (m->root_exit.signal)
-		fprintf(f, "killed by signal %d", m->root_exit.signal);
-	else
-		fprintf(f, "exit %d", m->root_exit.code);
-	fprintf(f, ", traced %s, %llu tasks in %llu processes (%zu still alive)\n",
-		pvt_fmt_ns(b1, sizeof(b1), r->duration_ns), (unsigned long long)table_tasks(tb),
-		(unsigned long long)table_processes(tb), tb->alive);
+	if (r->mode == PVT_MODE_ATTACH) {
+		attach_header(f, m);
+	} else {
+		fmt_command(cmd, sizeof(cmd), r->argv,
+			    100 - strlen("pvtrace : ") - strlen(PVTRACE_VERSION));
+		fprintf(f, "pvtrace %s: %s\n", PVTRACE_VERSION, cmd);
+		fprintf(f, "  pid %d, ", r->root_pid);
+		if (m->root_exit.signal)
+			fprintf(f, "killed by signal %d", m->root_exit.signal);
+		else
+			fprintf(f, "exit %d", m->root_exit.code);
+		fprintf(f, ", traced %s, %llu tasks in %llu processes (%zu still alive)\n",
+			pvt_fmt_ns(b1, sizeof(b1), r->duration_ns), (unsigned long long)table_tasks(tb),
+			(unsigned long long)table_processes(tb), tb->alive);
+	}
 	folded_line(f, tb->fold);
 	if (r->null_programs)
 		fprintf(f, "  empty programs attached (--null-programs): nothing was measured\n");
 	fprintf(f, "  verified %zu/%zu tasks exact against the kernel's own switch counters\n",
 		tb->exact, tb->verified);
-	if (tb->alive)
-		fprintf(f, "  (%zu task(s) still alive at the end cannot be verified)\n", tb->alive);
+	if (tb->alive_verified)
+		fprintf(f, "  (%zu of them alive at the end: verified by a final read of their counters)\n",
+			tb->alive_verified);
+	if (tb->alive > tb->alive_verified)
+		fprintf(f, "  (%zu task(s) still alive at the end could not be verified)\n",
+			tb->alive - tb->alive_verified);
 	if (tb->exact != tb->verified) {
 		fprintf(f, "  WARNING: %zu task(s) differ from the kernel's nvcsw/nivcsw%s:\n",
 			tb->verified - tb->exact, tb->fold && tb->fold->verified != tb->fold->exact ?
