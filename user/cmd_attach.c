@@ -313,9 +313,9 @@ static int trace(struct attach_opts *o, struct run_state *rs, struct pvt_collect
 			" (the task map is full: --max-tasks)" : "");
 		return PVT_EXIT_FAILURE;
 	}
-	if (isatty(STDERR_FILENO) || pvt_verbose)
-		fprintf(stderr, "pvtrace: attached to %llu task(s); Ctrl-C to stop\n",
-			(unsigned long long)c[PVT_C_ATTACHED]);
+	/* As bcc's tools say "Tracing...": a person (and a script) knows when it began. */
+	fprintf(stderr, "pvtrace: attached to %llu task(s)%s\n", (unsigned long long)c[PVT_C_ATTACHED],
+		isatty(STDIN_FILENO) ? "; Ctrl-C to stop" : "");
 	col->attached_at_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 	if (ro->interval_ms)
 		run_sample_memory(rs); /* the first memory sample of every attached process */

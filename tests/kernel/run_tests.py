@@ -24,6 +24,7 @@ them run: this runner finds them); what they share is in helpers.py:
     test_files.py     the files pvtrace writes and reads: descriptors, -o -, replace, links,
                       sudo ownership, untrusted calibration files
     test_bounded.py   pvtrace's own memory bounded under churn (--keep-tasks), sums intact
+    test_attach.py    attach -p and --cgroup: deltas against /proc, tasks followed, one cgroup only
 
 Needs root.  Without root every test reports itself skipped (run.sh counts a
 skip as a failure under CI=true).  Prints one line per test and writes
