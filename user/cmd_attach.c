@@ -59,6 +59,8 @@ void attach_usage(FILE *f)
 		"  -t, --top N            text report: the N tasks with the most switches (default 20;\n"
 		"                         0 shows all)\n"
 		"      --hist             text report: run-queue latency histograms\n"
+		"      --by process|cgroup\n"
+		"                         text report: with cgroup, the tasks grouped by cgroup v2\n"
 		"      --events[=FILE]    each creation, exec, rename and exit as it happens\n"
 		"  -i, --interval MS      sample memory every MS ms (default 100; 0: off)\n"
 		"      --max-tasks N      task map capacity (default %u): beyond it, counted as untracked\n"
@@ -263,11 +265,6 @@ static size_t targets_alive(const struct attach_opts *o)
 	return n;
 }
 
-static const char *cgroup_path_cb(void *ctx, uint64_t id)
-{
-	return cgroup_names_path(ctx, id);
-}
-
 /* Open the tracer, register the running targets, trace until the end.  0 or an exit status. */
 static int trace(struct attach_opts *o, struct run_state *rs, struct pvt_collected *col)
 {
@@ -356,7 +353,7 @@ int cmd_attach(int argc, char **argv)
 	fold_init(&rs.fold, &rs.tb, o.run.keep_tasks, o.run.top, o.run.max_tasks);
 	rs.mt.skip_unchanged = true;
 	col.cgroup_ctx = cgroup_names_new();
-	col.cgroup_path = col.cgroup_ctx ? cgroup_path_cb : NULL;
+	col.cgroup_path = col.cgroup_ctx ? run_cgroup_path : NULL;
 
 	ret = tracer_preflight() ? PVT_EXIT_FAILURE : 0;
 	if (!ret)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cgroup.h"
 #include "cmd_run.h"
 #include "common.h"
 #include "launch.h"
@@ -78,6 +79,10 @@ void run_usage(FILE *f)
 		"                         every program run on the machine)\n"
 		"      --hist             text report: bcc-style histograms of run-queue latency for\n"
 		"                         threads, processes, and each of the top processes\n"
+		"      --by process|cgroup\n"
+		"                         text report: with cgroup, a table of the tasks grouped by\n"
+		"                         cgroup v2, threads and processes side by side (JSON: always,\n"
+		"                         cgroups[])\n"
 		"      --calibration FILE switch costs measured by 'pvtrace calibrate' (default:\n"
 		"                         $PVTRACE_CALIBRATION, else %s)\n"
 		"      --status, --no-status\n"
@@ -157,6 +162,14 @@ int run_option(int c, const char *optarg, struct run_opts *o)
 		break;
 	case OPT_HIST:
 		o->hist = true;
+		break;
+	case OPT_BY:
+		if (!strcmp(optarg, "cgroup"))
+			o->by_cgroup = true;
+		else if (!strcmp(optarg, "process"))
+			o->by_cgroup = false;
+		else
+			return usage_error("--by needs process or cgroup, not '%s'", optarg);
 		break;
 	case OPT_CALIBRATION:
 		if (!*optarg)
@@ -342,6 +355,11 @@ static void load_calibration(const struct run_opts *o, struct pvt_collected *c,
 			 err == -ENOENT ? "no such file" : "unusable (see above)");
 }
 
+const char *run_cgroup_path(void *ctx, uint64_t id)
+{
+	return cgroup_names_path(ctx, id);
+}
+
 int run_report(const struct run_opts *o, struct run_state *rs, struct pvt_collected *c,
 		  FILE *out)
 {
@@ -353,6 +371,7 @@ int run_report(const struct run_opts *o, struct run_state *rs, struct pvt_collec
 	c->top = o->top;
 	c->null_programs = o->null_programs;
 	c->hist = o->hist;
+	c->by_cgroup = o->by_cgroup;
 	c->interval_ms = o->interval_ms;
 	load_calibration(o, c, &cal);
 	if (run_build_model(rs, &m, c)) {
@@ -413,6 +432,8 @@ int cmd_run(int argc, char **argv)
 	memtab_init(&rs.mt);
 	fold_init(&rs.fold, &rs.tb, o.keep_tasks, o.top, o.max_tasks);
 	rs.mt.skip_unchanged = true;
+	col.cgroup_ctx = cgroup_names_new();
+	col.cgroup_path = col.cgroup_ctx ? run_cgroup_path : NULL;
 
 	ret = launch_set_user(&launch, o.user); /* --user: looked up before anything starts */
 	if (!ret)
@@ -433,5 +454,6 @@ int cmd_run(int argc, char **argv)
 	memtab_free(&rs.mt);
 	fold_free(&rs.fold);
 	free((void *)col.progs);
+	cgroup_names_free(col.cgroup_ctx);
 	return ret;
 }

@@ -23,6 +23,7 @@ struct run_opts {
 	int sys_mode;           /* --syscall-costs=WHEN: enum pvt_sys_mode (tracer.h) */
 	bool bpf_stats;         /* --bpf-stats */
 	bool hist;              /* --hist */
+	bool by_cgroup;         /* --by cgroup */
 	uint32_t interval_ms;   /* --interval: memory sampling period, 0 = off */
 	const char *calibration; /* --calibration FILE, NULL = default path */
 	bool events;            /* --events[=FILE] */
@@ -35,7 +36,7 @@ struct run_opts {
 /* The options `run` shares with `attach` and `top` (getopt_long's table). */
 enum { OPT_MAX_TASKS = 256, OPT_RINGBUF_KB, OPT_STATUS, OPT_NO_STATUS, OPT_NULL, OPT_HIST,
        OPT_CALIBRATION, OPT_EVENTS, OPT_NO_SYSCALLS, OPT_SYSCALLS, OPT_BPF_STATS, OPT_KEEP_TASKS,
-       OPT__RUN_END };
+       OPT_BY, OPT__RUN_END };
 #define RUN_LONGOPTS \
 	{ "output", required_argument, NULL, 'o' }, \
 	{ "format", required_argument, NULL, 'f' }, \
@@ -46,6 +47,7 @@ enum { OPT_MAX_TASKS = 256, OPT_RINGBUF_KB, OPT_STATUS, OPT_NO_STATUS, OPT_NULL,
 	{ "status", no_argument, NULL, OPT_STATUS }, \
 	{ "no-status", no_argument, NULL, OPT_NO_STATUS }, \
 	{ "hist", no_argument, NULL, OPT_HIST }, \
+	{ "by", required_argument, NULL, OPT_BY }, \
 	{ "calibration", required_argument, NULL, OPT_CALIBRATION }, \
 	{ "events", optional_argument, NULL, OPT_EVENTS }, \
 	{ "no-syscall-costs", no_argument, NULL, OPT_NO_SYSCALLS }, \
@@ -86,6 +88,8 @@ struct run_outputs {
 };
 /* Open the report (-o) and --events outputs.  0 or an exit status. */
 int run_open_outputs(const struct run_opts *o, struct run_state *rs, struct run_outputs *out);
+/* cgroup_names_path() as struct pvt_collected's cgroup_path (ctx: struct pvt_cgroup_names *). */
+const char *run_cgroup_path(void *ctx, uint64_t id);
 /* Build the model of what was collected and write it to @out.  0 or -1. */
 struct pvt_collected;
 int run_report(const struct run_opts *o, struct run_state *rs, struct pvt_collected *c, FILE *out);

@@ -106,6 +106,7 @@ struct pvt_collected {
 	size_t top;                 /* text: rows per table, 0 = all */
 	bool null_programs;
 	bool hist;                  /* text: --hist */
+	bool by_cgroup;             /* text: --by cgroup (the cgroups' table) */
 	uint32_t interval_ms;       /* --interval (0: no periodic sampling) */
 };
 

@@ -249,6 +249,39 @@ static void processes(FILE *f, const struct pvt_model *m)
 	}
 }
 
+/* --by cgroup: each cgroup's threads and processes side by side. */
+static void cgroups(FILE *f, const struct pvt_model *m)
+{
+	size_t rows = model_rows(m, m->ncgroups);
+	char t1[32], t2[32], p50[32], p99[32], path[TERM_ESCAPE_BUFSZ(40)];
+
+	fprintf(f, "\nBY CGROUP (%zu of %zu, by switch-ins; THR: threads, PRC: process leaders)\n",
+		rows, m->ncgroups);
+	fprintf(f, "%-40s %5s %5s %5s %9s %9s %7s %7s %9s %9s %8s %8s\n", "CGROUP", "PROCS", "THR",
+		"PRC", "THR-SW", "PRC-SW", "THR-SAME", "PRC-SAME", "THR-ONCPU", "PRC-ONCPU", "RQ-P50",
+		"RQ-P99");
+	for (size_t k = 0; k < rows; k++) {
+		const struct pvt_model_cgroup *g = &m->cgroups[k];
+		const struct pvt_sums *a = &g->threads, *b = &g->procs;
+
+		if (g->path)
+			term_escape(path, sizeof(path), g->path, strlen(g->path));
+		else
+			snprintf(path, sizeof(path), "id %llu", (unsigned long long)g->id);
+		fprintf(f, "%-40.40s %5llu %5llu %5llu %9llu %9llu %7.1f%% %7.1f%% %9s %9s %8s %8s\n",
+			path, (unsigned long long)g->processes, (unsigned long long)a->tasks,
+			(unsigned long long)b->tasks, (unsigned long long)(a->vol + a->invol),
+			(unsigned long long)(b->vol + b->invol),
+			a->in ? 100.0 * (double)a->from[PVT_FROM_SAME_PROCESS] / (double)a->in : 0.0,
+			b->in ? 100.0 * (double)b->from[PVT_FROM_SAME_PROCESS] / (double)b->in : 0.0,
+			pvt_fmt_ns(t1, sizeof(t1), a->oncpu_ns), pvt_fmt_ns(t2, sizeof(t2), b->oncpu_ns),
+			pvt_fmt_ns(p50, sizeof(p50), g->runq.p50_ns),
+			pvt_fmt_ns(p99, sizeof(p99), g->runq.p99_ns));
+	}
+	fprintf(f, "  SW: switch-outs; SAME: switch-ins from a thread of the same process; RQ: run-queue"
+		   " wait\n");
+}
+
 static void tids(FILE *f, const struct pvt_model *m)
 {
 	const struct pvt_table *tb = m->tb;
@@ -786,6 +819,8 @@ int report_text(FILE *f, const struct pvt_model *m)
 	const struct pvt_collected *r = m->in;
 
 	header(f, m);
+	if (r->by_cgroup)
+		cgroups(f, m);
 	processes(f, m);
 	tids(f, m);
 	waits(f, m);
