@@ -104,6 +104,7 @@ test_tasktable_OBJS := $(call u,tasktable creation hist)
 test_tasktable_sums_OBJS := $(test_tasktable_OBJS)
 test_fold_OBJS := $(call u,fold tasktable memory creation hist)
 test_pvbench_OBJS := $(call b,bench seed text json)
+test_cgroup_OBJS := $(call u,cgroup)
 # Each unit test's libraries: libbpf for user/common.o and user/memory.o (BTF),
 # json-c to read JSON back.
 test_args_LIBS := $(LDLIBS)
