@@ -230,7 +230,7 @@ def attach_refuses_bad_targets_with_one_line():
           "missing pid: %d %r" % (p.returncode, err))
     p = run([PVTRACE, "attach", "--cgroup", "/tmp"])
     err = p.stderr.decode()
-    check(p.returncode == 1 and err.count("\n") == 1 and "not a cgroup v2 directory" in err,
+    check(p.returncode == 1 and err.count("\n") == 1 and "not a cgroup" in err,
           "not a cgroup: %d %r" % (p.returncode, err))
     # A zombie: its pid exists, its only task has exited: nothing to attach to.
     z = subprocess.Popen(["sh", "-c", "exit 0"])
