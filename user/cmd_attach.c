@@ -28,7 +28,7 @@
 #include "parse.h"
 #include "run_trace.h"
 
-#define usage_error(...) pvt_usage_error("attach", __VA_ARGS__)
+#define usage_error(...) pvt_usage_error(run_cmd_name, __VA_ARGS__)
 
 void attach_usage(FILE *f)
 {
@@ -198,54 +198,53 @@ static int tgid_of(uint32_t pid)
 	return (int)v;
 }
 
-/* Open a pidfd on each target (a thread's id names its process).  0 or an exit status. */
-static int open_targets(struct attach_opts *o)
+int attach_open_targets(struct attach_opts *o)
 {
 	for (size_t i = 0; i < o->npids; i++) {
 		int tgid = tgid_of(o->pids[i]);
 
 		if (tgid < 0) {
-			pvt_err("attach: no process with pid %u", o->pids[i]);
+			pvt_err("%s: no process with pid %u", run_cmd_name, o->pids[i]);
 			return PVT_EXIT_FAILURE;
 		}
 		if ((uint32_t)tgid != o->pids[i]) {
-			pvt_warn("attach: %u is a thread of process %d: attaching to %d", o->pids[i],
-				 tgid, tgid);
+			pvt_warn("%s: %u is a thread of process %d: taking process %d", run_cmd_name,
+				 o->pids[i], tgid, tgid);
 			o->pids[i] = (uint32_t)tgid;
 		}
 		o->pidfds[i] = (int)syscall(SYS_pidfd_open, o->pids[i], 0);
 		if (o->pidfds[i] < 0) {
 			if (errno == ESRCH)
-				pvt_err("attach: process %u exited before the attach", o->pids[i]);
+				pvt_err("%s: process %u exited before the attach", run_cmd_name, o->pids[i]);
 			else
-				pvt_err("attach: cannot watch process %u: %s", o->pids[i], strerror(errno));
+				pvt_err("%s: cannot watch process %u: %s", run_cmd_name, o->pids[i],
+					strerror(errno));
 			return PVT_EXIT_FAILURE;
 		}
 	}
 	return 0;
 }
 
-/* The cgroup: resolved, and its cgroup.events opened.  0 or an exit status. */
-static int open_cgroup(struct attach_opts *o)
+int attach_open_cgroup(struct attach_opts *o)
 {
 	char err[512], path[2 * PVT_CGROUP_PATH_MAX + 32], mnt[PVT_CGROUP_PATH_MAX];
 
 	if (cgroup_resolve(o->cgroup, &o->cg, err, sizeof(err))) {
-		pvt_err("attach: %s", err);
+		pvt_err("%s: %s", run_cmd_name, err);
 		return PVT_EXIT_FAILURE;
 	}
 	if (cgroup_mount(mnt, sizeof(mnt))) {
-		pvt_err("attach: no cgroup v2 file system is mounted");
+		pvt_err("%s: no cgroup v2 file system is mounted", run_cmd_name);
 		return PVT_EXIT_FAILURE;
 	}
 	snprintf(path, sizeof(path), "%s%s/cgroup.events", mnt, strcmp(o->cg.path, "/") ? o->cg.path : "");
 	o->cg_events_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (o->cg_events_fd < 0) {
-		pvt_err("attach: cannot open %s: %s", path, strerror(errno));
+		pvt_err("%s: cannot open %s: %s", run_cmd_name, path, strerror(errno));
 		return PVT_EXIT_FAILURE;
 	}
 	if (run_cgroup_populated(o->cg_events_fd) == 0) {
-		pvt_err("attach: cgroup %s has no task", o->cg.path);
+		pvt_err("%s: cgroup %s has no task", run_cmd_name, o->cg.path);
 		return PVT_EXIT_FAILURE;
 	}
 	return 0;
@@ -357,7 +356,7 @@ int cmd_attach(int argc, char **argv)
 
 	ret = tracer_preflight() ? PVT_EXIT_FAILURE : 0;
 	if (!ret)
-		ret = o.cgroup ? open_cgroup(&o) : open_targets(&o);
+		ret = o.cgroup ? attach_open_cgroup(&o) : attach_open_targets(&o);
 	if (!ret)
 		ret = run_open_outputs(&o.run, &rs, &out);
 	if (!ret)

@@ -26,6 +26,10 @@ int attach_parse_args(int argc, char **argv, struct attach_opts *o);
 int attach_parse_pids(const char *arg, struct attach_opts *o);
 /* --duration's argument, seconds (decimal) into milliseconds.  0 or PVT_EXIT_USAGE. */
 int attach_parse_duration(const char *arg, uint64_t *ms);
+/* Check each of o->pids (a thread's id names its process) and open a pidfd on it.  0 or an exit status. */
+int attach_open_targets(struct attach_opts *o);
+/* Resolve o->cgroup into o->cg and open its cgroup.events (refused if empty).  0 or an exit status. */
+int attach_open_cgroup(struct attach_opts *o);
 void attach_usage(FILE *f);
 int cmd_attach(int argc, char **argv);
 
