@@ -25,9 +25,13 @@
  *   syscalls.bpf.h      creation and exec costs on raw_syscalls (`late_costs`)
  *   lifecycle.bpf.h     fork, exec, renames, signals, exit, and how a task
  *                       ended (exit classification, in one place)
+ *   attach.bpf.h        running tasks: the attach pass, the final read,
+ *                       tasks moved into the target cgroup
  *
  * Programs (tp_btf, BTF raw tracepoints: no tracefs needed; and one iterator):
  *   iter/task           every --interval: memory samples, stacks (memory)
+ *   iter/task           attach: register the running targets; at the end, the
+ *                       final read of every alive task (attach)
  *   sched_switch        the switch-out of prev and the switch-in of next (sched)
  *   sched_process_fork  a tracked task created a task: track the child (lifecycle)
  *   sched_process_exec  a tracked task exec'd: new name, maybe a new tid (lifecycle)
@@ -42,6 +46,7 @@
  *   signal_generate     the last signal aimed at a tracked task, and who sent it
  *                       (lifecycle)
  *   signal_deliver      a tracked thread taken down by its group's exit (lifecycle)
+ *   cgroup_attach_task  attach --cgroup: a task moved into the cgroup (attach)
  * Each program is a one-line entry here calling its module's on_*() (inlined):
  * the skeleton, and so `--bpf-stats`, lists the programs in the order they are
  * defined in this file, which stays the order above.
@@ -58,6 +63,14 @@ const volatile __u32 root_tid = 0; /* the gated command; tracked from its first 
 const volatile bool syscall_costs = true; /* sys_enter/sys_exit loaded (not --syscall-costs=never) */
 const volatile bool live_events = false;  /* --events: send creations, execs, renames as they happen */
 const volatile __u32 nr_cpus = 1;          /* possible CPUs (the per-CPU parts of RSS counters) */
+/* attach and top (attach.bpf.h): which running tasks the attach pass registers. */
+const volatile __u32 attach_mode = PVT_ATTACH_NONE;
+const volatile __u32 nr_targets = 0;
+const volatile __u32 target_tgids[PVT_MAX_TARGETS] = {};
+const volatile __u64 target_cgid = 0;     /* the cgroup v2 id (attach --cgroup) */
+const volatile __u32 target_cglevel = 0;  /* and its depth below the root */
+/* Set by userspace before each run of pvt_iter_attach: enum pvt_iter_pass. */
+__u32 iter_pass = 0;
 
 /*
  * The syscall hooks (syscalls.bpf.h) come and go (--syscall-costs=bursts,
@@ -90,6 +103,7 @@ __u32 untracked_any = 0;
 #include "sched.bpf.h"
 #include "syscalls.bpf.h"
 #include "lifecycle.bpf.h"
+#include "attach.bpf.h"
 
 /* ---- the programs, in the skeleton's order ---- */
 
@@ -97,6 +111,12 @@ SEC("iter/task")
 int pvt_iter_task(struct bpf_iter__task *ctx)
 {
 	return on_iter_task(ctx);
+}
+
+SEC("iter/task")
+int pvt_iter_attach(struct bpf_iter__task *ctx)
+{
+	return on_iter_attach(ctx);
 }
 
 SEC("tp_btf/sched_switch")
@@ -173,4 +193,11 @@ SEC("tp_btf/signal_deliver")
 int BPF_PROG(pvt_signal_deliver, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
 {
 	return on_signal_deliver(sig);
+}
+
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(pvt_cgroup_attach_task, struct cgroup *dst_cgrp, const char *path, struct task_struct *task,
+	     bool threadgroup)
+{
+	return on_cgroup_attach_task(dst_cgrp, task);
 }

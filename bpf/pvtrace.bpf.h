@@ -36,6 +36,7 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define PVT_TASK_RUNNING 0x00000000u
 #define PVT_TASK_DEAD 0x00000080u
 #define PVT_PF_KTHREAD 0x00200000u
+#define PVT_PF_EXITING 0x00000004u
 #define PVT_TASK_INTERRUPTIBLE 0x00000001u
 #define PVT_TASK_UNINTERRUPTIBLE 0x00000002u
 

@@ -387,7 +387,40 @@ enum pvt_counter {
 	PVT_C_UNTRACKED_EXITED = 19, /* sched_process_exit of those untracked tasks (marked ones) */
 	PVT_C_UNTRACKED_UNMARKED = 20, /* untracked tasks that could not be marked (task storage
 				   * allocation failed): their own descendants are not counted */
-	PVT_C__MAX = 21,
+	PVT_C_ATTACHED = 21,      /* running tasks registered by the attach pass (`attach`, `top`) */
+	PVT_C_JOINED = 22,        /* tasks registered when moved into the target cgroup (attach --cgroup) */
+	PVT_C_FINAL_LOST = 23,    /* alive tasks whose final read failed (an event came while frozen) */
+	PVT_C__MAX = 24,
+};
+
+/*
+ * `attach` and `top`: which running tasks the attach pass of the task
+ * iterator registers (rodata attach_mode; `run` registers only its command).
+ */
+enum pvt_attach_mode {
+	PVT_ATTACH_NONE = 0,   /* run: the command pvtrace started */
+	PVT_ATTACH_PIDS = 1,   /* every thread of the processes target_tgids[] */
+	PVT_ATTACH_CGROUP = 2, /* every task in the cgroup v2 target_cgid or below it */
+	PVT_ATTACH_ALL = 3,    /* every task of the machine (top without a filter) */
+};
+#define PVT_MAX_TARGETS 16
+
+/* What userspace asks of the pvt_iter_attach pass (bss iter_pass). */
+enum pvt_iter_pass {
+	PVT_PASS_ATTACH = 1,     /* register the targets that are not tracked yet */
+	PVT_PASS_FINAL = 2,      /* read the final counters of each alive tracked task */
+	PVT_PASS_FINAL_LAST = 3, /* the same, taking a stable read even if it disagrees */
+};
+
+/* What the final pass writes for each task it could not settle (else nothing). */
+enum pvt_final_status {
+	PVT_FINAL_RETRY = 1, /* a switch was in flight: try again */
+	PVT_FINAL_LOST = 2,  /* an event came while frozen: its counts cannot be verified */
+};
+struct pvt_final_rec {
+	__u32 tid;
+	__u32 status; /* enum pvt_final_status */
+	__u64 start_time;
 };
 
 #endif /* PVTRACE_H */

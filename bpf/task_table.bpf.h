@@ -52,6 +52,31 @@ static __always_inline void count(__u32 idx)
 		*c += 1;
 }
 
+/*
+ * Where @t lives: its cgroup v2 (the default hierarchy's cgroup: the id of its
+ * kernfs node, the directory's inode number) and, in a PID namespace below
+ * the initial one, its tid and its process's pid as seen there.
+ */
+static __always_inline void fill_place(struct pvt_task *pt, struct task_struct *t)
+{
+	struct pid *tp = pvt_ro(t)->thread_pid;
+	struct upid up;
+	__u32 level;
+
+	pt->cgroup_id = pvt_ro(t)->cgroups->dfl_cgrp->kn->id;
+	level = tp->level;
+	pt->ns_level = level;
+	pt->ns_tid = t->pid;
+	pt->ns_pid = t->tgid;
+	if (!level || level > 31)
+		return;
+	if (!bpf_probe_read_kernel(&up, sizeof(up), &tp->numbers[level]))
+		pt->ns_tid = up.nr;
+	tp = pvt_ro(t)->group_leader->thread_pid;
+	if (!bpf_probe_read_kernel(&up, sizeof(up), &tp->numbers[level]))
+		pt->ns_pid = up.nr;
+}
+
 /* Direct loads through the BTF pointer (no helper calls): this runs at every creation. */
 static __always_inline void fill_identity(struct pvt_task *pt, struct task_struct *t)
 {
@@ -62,6 +87,7 @@ static __always_inline void fill_identity(struct pvt_task *pt, struct task_struc
 	pt->leader_start_time = pvt_ro(t)->group_leader->start_time;
 	pvt_comm_copy(pt->comm, t->comm);
 	pt->kstack_bytes = pvt_kstack_bytes(t);
+	fill_place(pt, t);
 }
 
 /*
@@ -88,6 +114,26 @@ static __always_inline struct pvt_task *task_insert(struct task_struct *t)
 }
 
 /*
+ * The baseline of @t's kernel counters, read at its first sight in one of our
+ * programs: on its own CPU, or while it is not running, never in the middle of
+ * one of its switches (a switch-out's own increment is taken back by
+ * switch_out(), `fresh`).
+ */
+static __noinline void take_baseline(struct pvt_task *pt, struct task_struct *t)
+{
+	/* Atomic: the final pass of the iterator may be setting flags on another CPU. */
+	__sync_fetch_and_or(&pt->flags, PVT_F_BASELINE);
+	__sync_fetch_and_and(&pt->flags, ~PVT_F_PENDING);
+	pt->first_ns = pvt_rq_clock(t);
+	pvt_read_kcounters(t, &pt->kbase);
+	if (t == bpf_get_current_task_btf()) {
+		/* First seen on the CPU (a syscall, an exec, a fork): it is in a slice now. */
+		pt->last_in_ns = pt->first_ns;
+		pt->last_in_task_ns = t->se.exec_start;
+	}
+}
+
+/*
  * The root command was forked by pvtrace before tracing began, so it is
  * registered at its first sight, with a baseline of the kernel's counters.
  */
@@ -102,20 +148,33 @@ static __noinline struct pvt_task *register_root(struct task_struct *t)
 	root_first_kt = bpf_ktime_get_ns();
 	fill_identity(pt, t);
 	__builtin_memcpy(pt->comm_first, pt->comm, sizeof(pt->comm));
-	pt->flags = PVT_F_ROOT | PVT_F_BASELINE;
-	pt->first_ns = pvt_rq_clock(t);
-	pvt_read_kcounters(t, &pt->kbase);
-	if (t == bpf_get_current_task_btf()) {
-		/* First seen on the CPU (a syscall, an exec, a fork): it is in a slice now. */
-		pt->last_in_ns = pt->first_ns;
-		pt->last_in_task_ns = t->se.exec_start;
+	pt->flags = PVT_F_ROOT;
+	take_baseline(pt, t);
+	return pt;
+}
+
+/*
+ * An entry to look at twice: registered by the attach pass and not yet seen
+ * (PENDING: the baseline is read now), or frozen by the final pass (the trace
+ * of this task has ended: NULL, and an event while a final read is being
+ * taken spoils it).  One test of the flags for every tracked task.
+ */
+static __noinline struct pvt_task *task_special(struct pvt_task *pt, struct task_struct *t, bool *fresh)
+{
+	if (pt->flags & PVT_F_FROZEN) {
+		if (!(pt->flags & PVT_F_FINAL_READ))
+			__sync_fetch_and_or(&pt->flags, PVT_F_FROZEN_SKIP);
+		return NULL;
 	}
+	*fresh = true;
+	take_baseline(pt, t);
 	return pt;
 }
 
 /*
  * @t's entry, or NULL if it is not tracked.  The root's entry is made at its
- * first sight, here, and *@fresh set: its counters' baseline was just read.
+ * first sight, here, and *@fresh set: its counters' baseline was just read;
+ * likewise for a task the attach pass registered.
  */
 static __always_inline struct pvt_task *task_lookup(struct task_struct *t, bool *fresh)
 {
@@ -123,7 +182,12 @@ static __always_inline struct pvt_task *task_lookup(struct task_struct *t, bool 
 	struct pvt_task *pt;
 
 	pt = bpf_map_lookup_elem(&tasks, &key);
-	if (pt || root_registered || t->pid != root_tid || !root_tid)
+	if (pt) {
+		if (pt->flags & (PVT_F_PENDING | PVT_F_FROZEN))
+			return task_special(pt, t, fresh);
+		return pt;
+	}
+	if (root_registered || t->pid != root_tid || !root_tid)
 		return pt;
 	*fresh = true;
 	return register_root(t);

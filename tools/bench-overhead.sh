@@ -35,6 +35,11 @@
 #                        on the same tracepoints, the cost of the tracing mechanism itself
 #                        (the floors for pvtrace)
 #     no-sampling        pvtrace --interval 0: no periodic memory sampling
+#     attach             tools/bench-watch.sh attach -- CMD: `pvtrace attach --cgroup CG`
+#                        started first, CMD moving itself into CG (registered as it
+#                        joins, its tasks followed from their creation)
+#     top                tools/bench-watch.sh top -- CMD: `pvtrace top --batch -d 1` on
+#                        the whole machine (every task tracked) while CMD runs untraced
 #     perf-sched         perf sched record -o TMP/perf.data -- CMD (a point of comparison;
 #                        left out, with the reason, if it cannot run)
 #
@@ -144,7 +149,7 @@ note() { # key reason: print and keep for the JSON
 }
 
 VARIANTS=(untraced pvtrace pvtrace-syscall-costs-always pvtrace-no-syscall-costs empty-programs
-	empty-no-syscall-costs pvtrace-no-sampling perf-sched-record)
+	empty-no-syscall-costs pvtrace-no-sampling attach top perf-sched-record)
 
 # --- what can run --------------------------------------------------------------------
 redis_ok=1
@@ -218,6 +223,8 @@ variant_cmd() {
 	empty-programs) C=("${pv[@]}" --null-programs -- "${W[@]}") ;;
 	empty-no-syscall-costs) C=("${pv[@]}" --null-programs --no-syscall-costs -- "${W[@]}") ;;
 	pvtrace-no-sampling) C=("${pv[@]}" --interval 0 -- "${W[@]}") ;;
+	attach) C=(tools/bench-watch.sh attach -- "${W[@]}") ;;
+	top) C=(tools/bench-watch.sh top -- "${W[@]}") ;;
 	perf-sched-record) C=(perf sched record -o "$tmpdir/perf.data" -- "${W[@]}") ;;
 	bpf-stats) C=(./pvtrace run --bpf-stats --no-status -f json -o "$tmpdir/bpf-$2.json" -- "${W[@]}") ;;
 	esac
@@ -421,6 +428,8 @@ COLS = [  # variant, column header
     ("empty-programs", "empty"),
     ("empty-no-syscall-costs", "empty-no-sc"),
     ("pvtrace-no-sampling", "no-sampling"),
+    ("attach", "attach"),
+    ("top", "top"),
     ("perf-sched-record", "perf-sched"),
 ]
 rows = [r for r in ROWS if (r[0], "untraced") in runs]
@@ -466,6 +475,8 @@ print("columns: pvtrace = default options; sc-always = --syscall-costs=always; "
       "no-sc = --no-syscall-costs;")
 print("  empty, empty-no-sc = --null-programs [--no-syscall-costs] (floors); "
       "no-sampling = --interval 0;")
+print("  attach = pvtrace attach --cgroup on a cgroup the workload joins (tools/bench-watch.sh);")
+print("  top = pvtrace top --batch -d 1 on the whole machine beside the untraced workload;")
 print("  perf-sched = perf sched record")
 for n in notes:
     print(f"note: {n['note']}")

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cgroup.h"
 #include "cmd_run.h"
 #include "common.h"
 #include "launch.h"
@@ -23,7 +24,9 @@
 #include "run_trace.h"
 
 /* Usage errors of `pvtrace run` (common.c). */
-#define usage_error(...) pvt_usage_error("run", __VA_ARGS__)
+#define usage_error(...) pvt_usage_error(run_cmd_name, __VA_ARGS__)
+
+const char *run_cmd_name = "run";
 
 #define RINGBUF_KB_DEFAULT 8192
 #define INTERVAL_MS_DEFAULT 100
@@ -76,6 +79,10 @@ void run_usage(FILE *f)
 		"                         every program run on the machine)\n"
 		"      --hist             text report: bcc-style histograms of run-queue latency for\n"
 		"                         threads, processes, and each of the top processes\n"
+		"      --by process|cgroup\n"
+		"                         text report: with cgroup, a table of the tasks grouped by\n"
+		"                         cgroup v2, threads and processes side by side (JSON: always,\n"
+		"                         cgroups[])\n"
 		"      --calibration FILE switch costs measured by 'pvtrace calibrate' (default:\n"
 		"                         $PVTRACE_CALIBRATION, else %s)\n"
 		"      --status, --no-status\n"
@@ -97,11 +104,7 @@ void run_usage(FILE *f)
 		PVT_CAL_DEFAULT_PATH);
 }
 
-enum { OPT_MAX_TASKS = 256, OPT_RINGBUF_KB, OPT_STATUS, OPT_NO_STATUS, OPT_NULL, OPT_HIST,
-       OPT_CALIBRATION, OPT_EVENTS, OPT_NO_SYSCALLS, OPT_SYSCALLS, OPT_BPF_STATS, OPT_KEEP_TASKS };
-
-/* One option of `run` with its argument (@arg: optarg).  0 or PVT_EXIT_USAGE. */
-static int run_option(int c, const char *optarg, struct run_opts *o)
+int run_option(int c, const char *optarg, struct run_opts *o)
 {
 	uint64_t v;
 
@@ -160,6 +163,14 @@ static int run_option(int c, const char *optarg, struct run_opts *o)
 	case OPT_HIST:
 		o->hist = true;
 		break;
+	case OPT_BY:
+		if (!strcmp(optarg, "cgroup"))
+			o->by_cgroup = true;
+		else if (!strcmp(optarg, "process"))
+			o->by_cgroup = false;
+		else
+			return usage_error("--by needs process or cgroup, not '%s'", optarg);
+		break;
 	case OPT_CALIBRATION:
 		if (!*optarg)
 			return usage_error("--calibration needs a file name");
@@ -197,32 +208,8 @@ static int run_option(int c, const char *optarg, struct run_opts *o)
 	return 0;
 }
 
-int run_parse_args(int argc, char **argv, struct run_opts *o)
+void run_opts_init(struct run_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "top", required_argument, NULL, 't' },
-		{ "max-tasks", required_argument, NULL, OPT_MAX_TASKS },
-		{ "keep-tasks", required_argument, NULL, OPT_KEEP_TASKS },
-		{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB },
-		{ "status", no_argument, NULL, OPT_STATUS },
-		{ "no-status", no_argument, NULL, OPT_NO_STATUS },
-		{ "null-programs", no_argument, NULL, OPT_NULL },
-		{ "hist", no_argument, NULL, OPT_HIST },
-		{ "calibration", required_argument, NULL, OPT_CALIBRATION },
-		{ "events", optional_argument, NULL, OPT_EVENTS },
-		{ "no-syscall-costs", no_argument, NULL, OPT_NO_SYSCALLS },
-		{ "syscall-costs", required_argument, NULL, OPT_SYSCALLS },
-		{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	int c, err;
-
 	memset(o, 0, sizeof(*o));
 	o->format = PVT_FMT_TEXT;
 	o->top = 20;
@@ -232,6 +219,19 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 	o->status = -1;
 	o->interval_ms = INTERVAL_MS_DEFAULT;
 	o->sys_mode = PVT_SYS_BURSTS;
+}
+
+int run_parse_args(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		RUN_LONGOPTS,
+		{ "user", required_argument, NULL, 'u' },
+		{ "null-programs", no_argument, NULL, OPT_NULL },
+		{}
+	};
+	int c, err;
+
+	run_opts_init(o);
 
 	optind = 0; /* 0, not 1: a full getopt restart (glibc) */
 	opterr = 0;
@@ -262,13 +262,6 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 
 /* ---- prepare ---- */
 
-struct run_outputs {
-	struct pvt_output report;   /* stderr, stdout or -o FILE (output.c) */
-	struct pvt_output events;   /* --events */
-	bool written;               /* the report is whole: commit it, else leave FILE alone */
-	char *path;                 /* the command, resolved on $PATH; the launch's once started */
-};
-
 /* Everything that can fail before the command starts.  0, or an exit status. */
 static int prepare(const struct run_opts *o, struct run_state *rs, struct run_outputs *out)
 {
@@ -279,6 +272,11 @@ static int prepare(const struct run_opts *o, struct run_state *rs, struct run_ou
 	err = launch_resolve(o->argv[0], &out->path);
 	if (err)
 		return err;
+	return run_open_outputs(o, rs, out);
+}
+
+int run_open_outputs(const struct run_opts *o, struct run_state *rs, struct run_outputs *out)
+{
 	if (output_open_report(&out->report, o->output, stderr))
 		return PVT_EXIT_FAILURE;
 	if (o->events) {
@@ -326,10 +324,13 @@ static int trace(const struct run_opts *o, struct run_state *rs, struct run_outp
 	err = launch_release(launch, o->argv[0]);
 	if (err)
 		return err > 0 ? err : PVT_EXIT_FAILURE;
-	if (run_trace_loop(rs, &st, launch->pid, o->interval_ms, wstatus)) {
+	struct run_watch w = { .pid = launch->pid, .cg_events_fd = -1 };
+
+	if (run_trace_loop(rs, &st, &w, o->interval_ms)) {
 		launch_abort(launch);
 		return PVT_EXIT_FAILURE;
 	}
+	*wstatus = w.wstatus;
 	*duration_ns = pvt_now_ns() - t_start;
 	status_clear(&st);
 	run_wait_final_switches(rs->tr);
@@ -354,8 +355,12 @@ static void load_calibration(const struct run_opts *o, struct pvt_collected *c,
 			 err == -ENOENT ? "no such file" : "unusable (see above)");
 }
 
-/* Build the model of what was collected and write it.  0 or -1. */
-static int report(const struct run_opts *o, struct run_state *rs, struct pvt_collected *c,
+const char *run_cgroup_path(void *ctx, uint64_t id)
+{
+	return cgroup_names_path(ctx, id);
+}
+
+int run_report(const struct run_opts *o, struct run_state *rs, struct pvt_collected *c,
 		  FILE *out)
 {
 	struct pvt_calibration cal;
@@ -366,6 +371,7 @@ static int report(const struct run_opts *o, struct run_state *rs, struct pvt_col
 	c->top = o->top;
 	c->null_programs = o->null_programs;
 	c->hist = o->hist;
+	c->by_cgroup = o->by_cgroup;
 	c->interval_ms = o->interval_ms;
 	load_calibration(o, c, &cal);
 	if (run_build_model(rs, &m, c)) {
@@ -388,7 +394,7 @@ static int report(const struct run_opts *o, struct run_state *rs, struct pvt_col
  * Close the outputs: a whole report takes its file's place, a failed run's
  * is dropped (output.c); a failed close of a file written is a failure.
  */
-static int finish(const struct run_opts *o, struct run_state *rs, struct run_outputs *out, int ret)
+int run_finish(const struct run_opts *o, struct run_state *rs, struct run_outputs *out, int ret)
 {
 	if (!out->written)
 		output_abort(&out->report);
@@ -426,6 +432,8 @@ int cmd_run(int argc, char **argv)
 	memtab_init(&rs.mt);
 	fold_init(&rs.fold, &rs.tb, o.keep_tasks, o.top, o.max_tasks);
 	rs.mt.skip_unchanged = true;
+	col.cgroup_ctx = cgroup_names_new();
+	col.cgroup_path = col.cgroup_ctx ? run_cgroup_path : NULL;
 
 	ret = launch_set_user(&launch, o.user); /* --user: looked up before anything starts */
 	if (!ret)
@@ -436,15 +444,16 @@ int cmd_run(int argc, char **argv)
 		col.root_pid = launch.pid;
 		col.root_wstatus = wstatus;
 		run_collect(&rs, &col);
-		out.written = !report(&o, &rs, &col, out.report.f);
+		out.written = !run_report(&o, &rs, &col, out.report.f);
 		ret = out.written ? launch_exit_status(wstatus) : PVT_EXIT_FAILURE;
 	}
 	tracer_close(rs.tr);
 	launch_cleanup(&launch);
-	ret = finish(&o, &rs, &out, ret);
+	ret = run_finish(&o, &rs, &out, ret);
 	table_free(&rs.tb);
 	memtab_free(&rs.mt);
 	fold_free(&rs.fold);
 	free((void *)col.progs);
+	cgroup_names_free(col.cgroup_ctx);
 	return ret;
 }

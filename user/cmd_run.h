@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "output.h"
 
 enum pvt_format { PVT_FMT_TEXT, PVT_FMT_JSON };
 
@@ -22,6 +23,7 @@ struct run_opts {
 	int sys_mode;           /* --syscall-costs=WHEN: enum pvt_sys_mode (tracer.h) */
 	bool bpf_stats;         /* --bpf-stats */
 	bool hist;              /* --hist */
+	bool by_cgroup;         /* --by cgroup */
 	uint32_t interval_ms;   /* --interval: memory sampling period, 0 = off */
 	const char *calibration; /* --calibration FILE, NULL = default path */
 	bool events;            /* --events[=FILE] */
@@ -31,6 +33,43 @@ struct run_opts {
 	char **argv;            /* the command */
 };
 
+/* The options `run` shares with `attach` and `top` (getopt_long's table). */
+enum { OPT_MAX_TASKS = 256, OPT_RINGBUF_KB, OPT_STATUS, OPT_NO_STATUS, OPT_NULL, OPT_HIST,
+       OPT_CALIBRATION, OPT_EVENTS, OPT_NO_SYSCALLS, OPT_SYSCALLS, OPT_BPF_STATS, OPT_KEEP_TASKS,
+       OPT_BY, OPT__RUN_END };
+#define RUN_LONGOPTS \
+	{ "output", required_argument, NULL, 'o' }, \
+	{ "format", required_argument, NULL, 'f' }, \
+	{ "top", required_argument, NULL, 't' }, \
+	{ "max-tasks", required_argument, NULL, OPT_MAX_TASKS }, \
+	{ "keep-tasks", required_argument, NULL, OPT_KEEP_TASKS }, \
+	{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB }, \
+	{ "status", no_argument, NULL, OPT_STATUS }, \
+	{ "no-status", no_argument, NULL, OPT_NO_STATUS }, \
+	{ "hist", no_argument, NULL, OPT_HIST }, \
+	{ "by", required_argument, NULL, OPT_BY }, \
+	{ "calibration", required_argument, NULL, OPT_CALIBRATION }, \
+	{ "events", optional_argument, NULL, OPT_EVENTS }, \
+	{ "no-syscall-costs", no_argument, NULL, OPT_NO_SYSCALLS }, \
+	{ "syscall-costs", required_argument, NULL, OPT_SYSCALLS }, \
+	{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS }, \
+	{ "interval", required_argument, NULL, 'i' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "help", no_argument, NULL, 'h' }
+
+/* The command named in run_option()'s usage errors ("run", "attach", "top"). */
+extern const char *run_cmd_name;
+
+/* The defaults. */
+void run_opts_init(struct run_opts *o);
+
+/*
+ * One shared option @c with its argument (optarg) into @o.  0, or
+ * PVT_EXIT_USAGE after printing what is wrong (as `run`: attach and top
+ * print the same lines).
+ */
+int run_option(int c, const char *optarg, struct run_opts *o);
+
 /*
  * Parse `run`'s arguments (argv[0] is "run").  Returns 0, or PVT_EXIT_USAGE
  * after printing what is wrong.  opts->help is set for -h.
@@ -38,5 +77,23 @@ struct run_opts {
 int run_parse_args(int argc, char **argv, struct run_opts *opts);
 void run_usage(FILE *f);
 int cmd_run(int argc, char **argv);
+
+/* The report's and the event stream's outputs (output.c). */
+struct run_state;
+struct run_outputs {
+	struct pvt_output report;   /* stderr, stdout or -o FILE (output.c) */
+	struct pvt_output events;   /* --events */
+	bool written;               /* the report is whole: commit it, else leave FILE alone */
+	char *path;                 /* run: the command, resolved on $PATH; the launch's once started */
+};
+/* Open the report (-o) and --events outputs.  0 or an exit status. */
+int run_open_outputs(const struct run_opts *o, struct run_state *rs, struct run_outputs *out);
+/* cgroup_names_path() as struct pvt_collected's cgroup_path (ctx: struct pvt_cgroup_names *). */
+const char *run_cgroup_path(void *ctx, uint64_t id);
+/* Build the model of what was collected and write it to @out.  0 or -1. */
+struct pvt_collected;
+int run_report(const struct run_opts *o, struct run_state *rs, struct pvt_collected *c, FILE *out);
+/* Commit or drop the outputs; a failed close of a file written fails @ret.  The exit status. */
+int run_finish(const struct run_opts *o, struct run_state *rs, struct run_outputs *out, int ret);
 
 #endif /* PVT_CMD_RUN_H */

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "cmd_attach.h"
 #include "cmd_bench.h"
 #include "calibrate.h"
 #include "common.h"
@@ -21,6 +22,7 @@ static int cmd_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "run", cmd_run, "run a command and report its tasks' context switches" },
+	{ "attach", cmd_attach, "trace running processes or a cgroup, then report as run does" },
 	{ "bench", cmd_bench, "measure process vs thread costs on this machine, beside the seed articles" },
 	{ "calibrate", cmd_calibrate, "measure the direct cost of a context switch on this machine" },
 	{ "help", cmd_help, "show this help" },

@@ -107,6 +107,7 @@ static void build_task(struct pvt_model *m, struct pvt_model_task *x, const stru
 	x->cost = model_switch_cost(in->cal, t->sw_in, t->sw_as_change);
 	x->create_oncpu_ns = pvt_create_oncpu_ns(&rec->cost);
 	memory_task(in->mt, &in->slab, t, &x->mem);
+	x->cgroup = in->cgroup_path && t->cgroup_id ? in->cgroup_path(in->cgroup_ctx, t->cgroup_id) : NULL;
 }
 
 void model_task_sums(const struct pvt_model_task *x, struct pvt_sums *out)
@@ -314,6 +315,76 @@ static void build_untracked(struct pvt_model *m, const uint64_t c[PVT_C__MAX])
 	m->untracked_alive = m->untracked > not_alive ? m->untracked - not_alive : 0;
 }
 
+const char *pvt_end_reason_name(enum pvt_end_reason r)
+{
+	static const char *const names[] = {
+		[PVT_END_COMMAND] = "command exited", [PVT_END_SIGNAL] = "interrupted",
+		[PVT_END_DURATION] = "duration", [PVT_END_TARGETS_GONE] = "targets exited",
+		[PVT_END_CGROUP_EMPTY] = "cgroup empty",
+	};
+
+	return (size_t)r < sizeof(names) / sizeof(names[0]) && names[r] ? names[r] : "unknown";
+}
+
+static int by_cgroup_id(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	uint64_t x = sort_m->tasks[i].rec->t.cgroup_id, y = sort_m->tasks[j].rec->t.cgroup_id;
+
+	/* then in table order (processes together) */
+	return x != y ? (x < y ? -1 : 1) : (i > j) - (i < j);
+}
+
+static int by_cgroup_switches(const void *a, const void *b)
+{
+	const struct pvt_model_cgroup *x = a, *y = b;
+
+	return cmp_u64_desc(x->threads.in + x->procs.in, y->threads.in + y->procs.in);
+}
+
+/* Per-cgroup sums of the held tasks (docs/METRICS.md, "By cgroup"). */
+static int build_cgroups(struct pvt_model *m)
+{
+	size_t n = m->tb->n, *ord = identity(n), i = 0;
+
+	m->cgroups = calloc(n ? n : 1, sizeof(*m->cgroups));
+	if (!ord || !m->cgroups) {
+		free(ord);
+		return -ENOMEM;
+	}
+	sort_m = m;
+	qsort(ord, n, sizeof(*ord), by_cgroup_id);
+	sort_m = NULL;
+	while (i < n) {
+		struct pvt_model_cgroup *g = &m->cgroups[m->ncgroups++];
+		const struct pvt_model_task *x = &m->tasks[ord[i]];
+		struct hist h = {};
+		uint64_t last_pid = 0, last_lst = 0;
+
+		g->id = x->rec->t.cgroup_id;
+		g->path = x->cgroup;
+		for (; i < n && m->tasks[ord[i]].rec->t.cgroup_id == g->id; i++) {
+			const struct pvt_task *t = &m->tasks[ord[i]].rec->t;
+
+			pvt_sums_add(pvt_is_thread(t) ? &g->threads : &g->procs, t);
+			hist_add_u32(&h, t->runq_hist);
+			/* tasks sorted by id only: count a process once per run of its tasks */
+			if (t->pid != last_pid || t->leader_start_time != last_lst)
+				g->processes++;
+			last_pid = t->pid;
+			last_lst = t->leader_start_time;
+		}
+		g->runq = runq_stats(g->threads.runq_count + g->procs.runq_count,
+				     g->threads.runq_total_ns + g->procs.runq_total_ns,
+				     g->threads.runq_max_ns > g->procs.runq_max_ns ? g->threads.runq_max_ns :
+										    g->procs.runq_max_ns,
+				     &h);
+	}
+	free(ord);
+	qsort(m->cgroups, m->ncgroups, sizeof(*m->cgroups), by_cgroup_switches);
+	return 0;
+}
+
 int model_build(struct pvt_model *m, const struct pvt_collected *in)
 {
 	const struct pvt_table *tb = in->tb;
@@ -341,6 +412,8 @@ int model_build(struct pvt_model *m, const struct pvt_collected *in)
 	build_creation(m);
 	build_memory(m);
 	build_progs(m);
+	if (build_cgroups(m))
+		return -ENOMEM;
 	return build_orders(m);
 }
 
@@ -354,5 +427,6 @@ void model_free(struct pvt_model *m)
 	free(m->procs_by_rss_peak);
 	free(m->tasks_by_stack);
 	free(m->folded_names);
+	free(m->cgroups);
 	memset(m, 0, sizeof(*m));
 }

@@ -51,9 +51,43 @@ struct pvt_class_sum {
 	struct hist h;
 };
 
+/* How the traced tasks were chosen. */
+enum pvt_trace_mode {
+	PVT_MODE_RUN = 0,    /* run: the command pvtrace started, and all it created */
+	PVT_MODE_ATTACH = 1, /* attach: running processes or a cgroup, and all they created */
+};
+
+/* Why an attached trace ended. */
+enum pvt_end_reason {
+	PVT_END_COMMAND = 0,   /* run: the command exited */
+	PVT_END_SIGNAL,        /* SIGINT, SIGTERM, SIGHUP or SIGQUIT */
+	PVT_END_DURATION,      /* --duration */
+	PVT_END_TARGETS_GONE,  /* every target process has exited */
+	PVT_END_CGROUP_EMPTY,  /* the cgroup has no task left */
+};
+const char *pvt_end_reason_name(enum pvt_end_reason r);
+
+/* The final read of the tasks alive at the end (tracer.h: struct pvt_final_stats). */
+struct pvt_final_sums {
+	int passes;
+	uint64_t unsettled;         /* read as they were at the last pass */
+	uint64_t lost;              /* spoilt by an event while frozen: not verified */
+};
+
 /* What one trace collected, and how it is to be shown. */
 struct pvt_collected {
-	char *const *argv;          /* the command */
+	enum pvt_trace_mode mode;
+	char *const *argv;          /* run: the command; attach: NULL */
+	/* attach */
+	const uint32_t *target_pids;/* -p: the processes (NULL: none) */
+	size_t ntarget_pids;
+	const char *target_cgroup;  /* --cgroup: its path from the cgroup2 root (NULL: none) */
+	uint64_t attached_at_ns;    /* CLOCK_REALTIME when the trace began (ns since the epoch) */
+	enum pvt_end_reason end_reason;
+	struct pvt_final_sums final;
+	/* a cgroup id to its path (NULL: not known); model_build looks up each task's */
+	const char *(*cgroup_path)(void *ctx, uint64_t id);
+	void *cgroup_ctx;
 	int root_pid;
 	int root_wstatus;           /* wait(2) status of the command */
 	uint64_t duration_ns;
@@ -72,6 +106,7 @@ struct pvt_collected {
 	size_t top;                 /* text: rows per table, 0 = all */
 	bool null_programs;
 	bool hist;                  /* text: --hist */
+	bool by_cgroup;             /* text: --by cgroup (the cgroups' table) */
 	uint32_t interval_ms;       /* --interval (0: no periodic sampling) */
 };
 
@@ -100,6 +135,7 @@ struct pvt_model_task {
 	struct pvt_switch_cost cost;
 	uint64_t create_oncpu_ns;   /* created.oncpu_ns */
 	struct pvt_task_mem mem;
+	const char *cgroup;         /* its cgroup's path (NULL: unknown, or removed since) */
 };
 
 struct pvt_model_proc {
@@ -140,6 +176,15 @@ struct pvt_model_progs {
 	double cpu_share;           /* run time / duration: of one CPU */
 };
 
+/* The tasks of one cgroup v2 (held records: folded tasks are not in any). */
+struct pvt_model_cgroup {
+	uint64_t id;
+	const char *path;           /* NULL: unknown (removed since) */
+	uint64_t processes;         /* distinct processes among its tasks */
+	struct pvt_sums threads, procs; /* its tasks by kind (pvt_is_thread) */
+	struct pvt_runq_stats runq; /* all its tasks' run-queue waits */
+};
+
 struct pvt_model {
 	const struct pvt_collected *in;
 	const struct pvt_table *tb; /* in->tb, finished */
@@ -168,6 +213,8 @@ struct pvt_model {
 	double mem_process_to_thread;    /* marginal bytes ratio; 0: not both */
 	bool mem_ratio_sampled;     /* both sides from samples (stacks resident, smaps private) */
 	struct pvt_model_progs progs;
+	struct pvt_model_cgroup *cgroups; /* by switch-ins, most first */
+	size_t ncgroups;
 };
 
 /*

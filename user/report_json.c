@@ -334,6 +334,19 @@ static void task_obj(json_writer_t *jw, const struct pvt_model *m, const struct 
 	jw_string_n(jw, t->comm, sizeof(t->comm));
 	jw_string_field(jw, "kind", pvt_kind(t));
 	jw_bool_field(jw, "root", !!(t->flags & PVT_F_ROOT));
+	jw_bool_field(jw, "preexisting", !!(t->flags & PVT_F_PREEXISTING));
+	jw_uint_or_null_field(jw, "cgroup_id", t->cgroup_id, t->cgroup_id);
+	jw_string_or_null_field(jw, "cgroup", x->cgroup);
+	jw_name(jw, "namespace");
+	if (t->ns_level) {
+		jw_start_object(jw);
+		jw_uint_field(jw, "level", t->ns_level);
+		jw_uint_field(jw, "tid", t->ns_tid);
+		jw_uint_field(jw, "pid", t->ns_pid);
+		jw_end_object(jw);
+	} else {
+		jw_null(jw);
+	}
 	jw_bool_field(jw, "execed", !!(t->flags & PVT_F_EXECED));
 	jw_uint_field(jw, "start_ns", x->start_ns);
 	jw_uint_or_null_field(jw, "end_ns", !rec->alive, x->end_ns);
@@ -671,6 +684,64 @@ static void summary_obj(json_writer_t *jw, const struct pvt_model *m)
 	jw_end_object(jw);
 }
 
+/* attach: the targets, when, and why it ended. */
+static void attach_obj(json_writer_t *jw, const struct pvt_model *m)
+{
+	const struct pvt_collected *in = m->in;
+
+	jw_name(jw, "attach");
+	jw_start_object(jw);
+	jw_name(jw, "pids");
+	if (in->target_pids) {
+		jw_start_array(jw);
+		for (size_t i = 0; i < in->ntarget_pids; i++)
+			jw_uint(jw, in->target_pids[i]);
+		jw_end_array(jw);
+	} else {
+		jw_null(jw);
+	}
+	jw_string_or_null_field(jw, "cgroup", in->target_cgroup);
+	jw_uint_field(jw, "attached_at_ns", in->attached_at_ns);
+	jw_string_field(jw, "ended_by", pvt_end_reason_name(in->end_reason));
+	jw_uint_field(jw, "tasks_found", in->counters[PVT_C_ATTACHED]);
+	jw_uint_field(jw, "tasks_joined", in->counters[PVT_C_JOINED]);
+	jw_end_object(jw);
+}
+
+static void sums_kind_obj(json_writer_t *jw, const char *name, const struct pvt_sums *s)
+{
+	jw_name(jw, name);
+	jw_start_object(jw);
+	jw_uint_field(jw, "tasks", s->tasks);
+	jw_uint_field(jw, "voluntary", s->vol);
+	jw_uint_field(jw, "involuntary", s->invol);
+	jw_uint_field(jw, "in", s->in);
+	jw_uint_field(jw, "from_same_process", s->from[PVT_FROM_SAME_PROCESS]);
+	jw_uint_field(jw, "address_space_changes", s->as_change);
+	jw_uint_field(jw, "oncpu_ns", s->oncpu_ns);
+	jw_end_object(jw);
+}
+
+/* Per-cgroup sums (docs/METRICS.md, "By cgroup"). */
+static void cgroups_arr(json_writer_t *jw, const struct pvt_model *m)
+{
+	jw_name(jw, "cgroups");
+	jw_start_array(jw);
+	for (size_t i = 0; i < m->ncgroups; i++) {
+		const struct pvt_model_cgroup *g = &m->cgroups[i];
+
+		jw_start_object(jw);
+		jw_uint_field(jw, "id", g->id);
+		jw_string_or_null_field(jw, "path", g->path);
+		jw_uint_field(jw, "processes", g->processes);
+		sums_kind_obj(jw, "threads", &g->threads);
+		sums_kind_obj(jw, "process_tasks", &g->procs);
+		runq_obj(jw, &g->runq);
+		jw_end_object(jw);
+	}
+	jw_end_array(jw);
+}
+
 int report_json(FILE *f, const struct pvt_model *m)
 {
 	const struct pvt_table *tb = m->tb;
@@ -683,15 +754,30 @@ int report_json(FILE *f, const struct pvt_model *m)
 	jw_start_object(jw);
 	jw_string_field(jw, "schema", "pvtrace.report/1");
 	jw_string_field(jw, "pvtrace_version", PVTRACE_VERSION);
+	jw_string_field(jw, "mode", m->in->mode == PVT_MODE_ATTACH ? "attach" : "run");
 	jw_name(jw, "command");
-	jw_start_array(jw);
-	for (char *const *a = m->in->argv; *a; a++)
-		jw_string(jw, *a);
-	jw_end_array(jw);
-	jw_int_field(jw, "root_pid", m->in->root_pid);
+	if (m->in->argv) {
+		jw_start_array(jw);
+		for (char *const *a = m->in->argv; *a; a++)
+			jw_string(jw, *a);
+		jw_end_array(jw);
+	} else {
+		jw_null(jw);
+	}
+	if (m->in->mode == PVT_MODE_ATTACH) {
+		jw_name(jw, "root_pid");
+		jw_null(jw);
+	} else {
+		jw_int_field(jw, "root_pid", m->in->root_pid);
+	}
 	jw_uint_field(jw, "duration_ns", m->in->duration_ns);
-	if (exit_open(jw, "exit", &m->root_exit))
+	if (m->in->mode == PVT_MODE_ATTACH) {
+		jw_name(jw, "exit");
+		jw_null(jw);
+		attach_obj(jw, m);
+	} else if (exit_open(jw, "exit", &m->root_exit)) {
 		jw_end_object(jw);
+	}
 	jw_uint_field(jw, "lost_events", m->lost_events);
 	jw_uint_field(jw, "tasks_created", m->tasks_created);
 	jw_name(jw, "verified");
@@ -699,6 +785,13 @@ int report_json(FILE *f, const struct pvt_model *m)
 	jw_uint_field(jw, "tasks", tb->verified);
 	jw_uint_field(jw, "exact", tb->exact);
 	jw_uint_field(jw, "alive", tb->alive);
+	jw_uint_field(jw, "alive_verified", tb->alive_verified);
+	jw_name(jw, "final_read");
+	jw_start_object(jw);
+	jw_int_field(jw, "passes", m->in->final.passes);
+	jw_uint_field(jw, "unsettled", m->in->final.unsettled);
+	jw_uint_field(jw, "lost", m->in->final.lost);
+	jw_end_object(jw);
 	jw_end_object(jw);
 	tracer_obj(jw, m);
 	calibration_obj(jw, m->in->cal);
@@ -712,6 +805,7 @@ int report_json(FILE *f, const struct pvt_model *m)
 	for (size_t i = 0; i < tb->nprocs; i++)
 		proc_obj(jw, m, &m->procs[i]);
 	jw_end_array(jw);
+	cgroups_arr(jw, m);
 	summary_obj(jw, m);
 	jw_end_object(jw);
 	err = jw_flush(jw);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include "common.h"
 #include "creation.h"
@@ -114,29 +115,66 @@ static const char *fmt_folded(char *buf, size_t sz, uint64_t n)
 	return buf;
 }
 
+/* attach: what was traced, from when, until what. */
+static void attach_header(FILE *f, const struct pvt_model *m)
+{
+	const struct pvt_collected *r = m->in;
+	const struct pvt_table *tb = m->tb;
+	char b1[32], when[64], who[256];
+	time_t secs = (time_t)(r->attached_at_ns / 1000000000ull);
+	struct tm tm;
+	size_t len = 0;
+
+	if (r->target_cgroup) {
+		snprintf(who, sizeof(who), "cgroup %.200s", r->target_cgroup);
+	} else {
+		len = (size_t)snprintf(who, sizeof(who), "process%s", r->ntarget_pids > 1 ? "es" : "");
+		for (size_t i = 0; i < r->ntarget_pids && len < sizeof(who) - 16; i++)
+			len += (size_t)snprintf(who + len, sizeof(who) - len, "%s %u", i ? "," : "",
+						r->target_pids[i]);
+	}
+	if (!localtime_r(&secs, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(when, sizeof(when), "?");
+	fprintf(f, "pvtrace %s: attached to %s\n", PVTRACE_VERSION, who);
+	fprintf(f, "  from %s for %s (ended: %s), %llu tasks in %llu processes (%zu still alive,"
+		   " %llu there before the attach)\n", when, pvt_fmt_ns(b1, sizeof(b1), r->duration_ns),
+		pvt_end_reason_name(r->end_reason), (unsigned long long)table_tasks(tb),
+		(unsigned long long)table_processes(tb), tb->alive,
+		(unsigned long long)(r->counters[PVT_C_ATTACHED] + r->counters[PVT_C_JOINED]));
+}
+
 static void header(FILE *f, const struct pvt_model *m)
 {
 	const struct pvt_collected *r = m->in;
 	const struct pvt_table *tb = m->tb;
 	char b1[32], cmd[1024];
 
-	fmt_command(cmd, sizeof(cmd), r->argv, 100 - strlen("pvtrace : ") - strlen(PVTRACE_VERSION));
-	fprintf(f, "pvtrace %s: %s\n", PVTRACE_VERSION, cmd);
-	fprintf(f, "  pid %d, ", r->root_pid);
-	if (m->root_exit.signal)
-		fprintf(f, "killed by signal %d", m->root_exit.signal);
-	else
-		fprintf(f, "exit %d", m->root_exit.code);
-	fprintf(f, ", traced %s, %llu tasks in %llu processes (%zu still alive)\n",
-		pvt_fmt_ns(b1, sizeof(b1), r->duration_ns), (unsigned long long)table_tasks(tb),
-		(unsigned long long)table_processes(tb), tb->alive);
+	if (r->mode == PVT_MODE_ATTACH) {
+		attach_header(f, m);
+	} else {
+		fmt_command(cmd, sizeof(cmd), r->argv,
+			    100 - strlen("pvtrace : ") - strlen(PVTRACE_VERSION));
+		fprintf(f, "pvtrace %s: %s\n", PVTRACE_VERSION, cmd);
+		fprintf(f, "  pid %d, ", r->root_pid);
+		if (m->root_exit.signal)
+			fprintf(f, "killed by signal %d", m->root_exit.signal);
+		else
+			fprintf(f, "exit %d", m->root_exit.code);
+		fprintf(f, ", traced %s, %llu tasks in %llu processes (%zu still alive)\n",
+			pvt_fmt_ns(b1, sizeof(b1), r->duration_ns), (unsigned long long)table_tasks(tb),
+			(unsigned long long)table_processes(tb), tb->alive);
+	}
 	folded_line(f, tb->fold);
 	if (r->null_programs)
 		fprintf(f, "  empty programs attached (--null-programs): nothing was measured\n");
 	fprintf(f, "  verified %zu/%zu tasks exact against the kernel's own switch counters\n",
 		tb->exact, tb->verified);
-	if (tb->alive)
-		fprintf(f, "  (%zu task(s) still alive at the end cannot be verified)\n", tb->alive);
+	if (tb->alive_verified)
+		fprintf(f, "  (%zu of them alive at the end: verified by a final read of their counters)\n",
+			tb->alive_verified);
+	if (tb->alive > tb->alive_verified)
+		fprintf(f, "  (%zu task(s) still alive at the end could not be verified)\n",
+			tb->alive - tb->alive_verified);
 	if (tb->exact != tb->verified) {
 		fprintf(f, "  WARNING: %zu task(s) differ from the kernel's nvcsw/nivcsw%s:\n",
 			tb->verified - tb->exact, tb->fold && tb->fold->verified != tb->fold->exact ?
@@ -209,6 +247,39 @@ static void processes(FILE *f, const struct pvt_model *m)
 			(unsigned long long)p->sums.as_change,
 			fmt_exit(e1, sizeof(e1), &p->exit, p->alive > 0));
 	}
+}
+
+/* --by cgroup: each cgroup's threads and processes side by side. */
+static void cgroups(FILE *f, const struct pvt_model *m)
+{
+	size_t rows = model_rows(m, m->ncgroups);
+	char t1[32], t2[32], p50[32], p99[32], path[TERM_ESCAPE_BUFSZ(40)];
+
+	fprintf(f, "\nBY CGROUP (%zu of %zu, by switch-ins; THR: threads, PRC: process leaders)\n",
+		rows, m->ncgroups);
+	fprintf(f, "%-40s %5s %5s %5s %9s %9s %7s %7s %9s %9s %8s %8s\n", "CGROUP", "PROCS", "THR",
+		"PRC", "THR-SW", "PRC-SW", "THR-SAME", "PRC-SAME", "THR-ONCPU", "PRC-ONCPU", "RQ-P50",
+		"RQ-P99");
+	for (size_t k = 0; k < rows; k++) {
+		const struct pvt_model_cgroup *g = &m->cgroups[k];
+		const struct pvt_sums *a = &g->threads, *b = &g->procs;
+
+		if (g->path)
+			term_escape(path, sizeof(path), g->path, strlen(g->path));
+		else
+			snprintf(path, sizeof(path), "id %llu", (unsigned long long)g->id);
+		fprintf(f, "%-40.40s %5llu %5llu %5llu %9llu %9llu %7.1f%% %7.1f%% %9s %9s %8s %8s\n",
+			path, (unsigned long long)g->processes, (unsigned long long)a->tasks,
+			(unsigned long long)b->tasks, (unsigned long long)(a->vol + a->invol),
+			(unsigned long long)(b->vol + b->invol),
+			a->in ? 100.0 * (double)a->from[PVT_FROM_SAME_PROCESS] / (double)a->in : 0.0,
+			b->in ? 100.0 * (double)b->from[PVT_FROM_SAME_PROCESS] / (double)b->in : 0.0,
+			pvt_fmt_ns(t1, sizeof(t1), a->oncpu_ns), pvt_fmt_ns(t2, sizeof(t2), b->oncpu_ns),
+			pvt_fmt_ns(p50, sizeof(p50), g->runq.p50_ns),
+			pvt_fmt_ns(p99, sizeof(p99), g->runq.p99_ns));
+	}
+	fprintf(f, "  SW: switch-outs; SAME: switch-ins from a thread of the same process; RQ: run-queue"
+		   " wait\n");
 }
 
 static void tids(FILE *f, const struct pvt_model *m)
@@ -748,6 +819,8 @@ int report_text(FILE *f, const struct pvt_model *m)
 	const struct pvt_collected *r = m->in;
 
 	header(f, m);
+	if (r->by_cgroup)
+		cgroups(f, m);
 	processes(f, m);
 	tids(f, m);
 	waits(f, m);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -88,7 +89,14 @@ void run_forward_signals(pid_t pid)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-enum { TAG_RB = 1, TAG_CHILD, TAG_TIMER, TAG_SAMPLE, TAG_SIGNAL };
+enum { TAG_RB = 1, TAG_CHILD, TAG_TIMER, TAG_SAMPLE, TAG_SIGNAL, TAG_TARGET, TAG_CGROUP, TAG_END };
+
+static int epoll_add_ev(int ep, int fd, uint32_t tag, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.u32 = tag };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
 
 static int epoll_add(int ep, int fd, uint32_t tag)
 {
@@ -98,18 +106,17 @@ static int epoll_add(int ep, int fd, uint32_t tag)
 	 * quarter full, or --events' live records, do); level-triggered, the loop
 	 * would spin on a ring that a churn keeps non-empty.
 	 */
-	struct epoll_event ev = { .events = EPOLLIN | (tag == TAG_RB ? EPOLLET : 0), .data.u32 = tag };
-
-	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	return epoll_add_ev(ep, fd, tag, EPOLLIN | (tag == TAG_RB ? EPOLLET : 0));
 }
 
-
-static int timer_add(int ep, uint32_t tag, uint32_t ms)
+static int timer_add(int ep, uint32_t tag, uint64_t ms, bool once)
 {
 	struct itimerspec its = { .it_interval = { ms / 1000, (ms % 1000) * 1000000L } };
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 
 	its.it_value = its.it_interval;
+	if (once)
+		its.it_interval = (struct timespec){};
 	if (fd >= 0 && (timerfd_settime(fd, 0, &its, NULL) || epoll_add(ep, fd, tag))) {
 		close(fd);
 		fd = -1;
@@ -117,46 +124,156 @@ static int timer_add(int ep, uint32_t tag, uint32_t ms)
 	return fd;
 }
 
-/* Trace until the command exits; returns its wait status in *wstatus. 0 or -1. */
-int run_trace_loop(struct run_state *rs, struct pvt_status *st, pid_t pid, uint32_t interval_ms,
-		      int *wstatus)
+/* attach -p: have all the target processes exited?  Each one that has leaves the epoll set. */
+static bool targets_gone(int ep, struct run_watch *w)
+{
+	size_t alive = 0;
+
+	for (size_t i = 0; i < w->npidfds; i++) {
+		struct pollfd p = { .fd = w->pidfds[i], .events = POLLIN };
+
+		if (p.fd < 0)
+			continue;
+		if (poll(&p, 1, 0) == 1) {
+			epoll_ctl(ep, EPOLL_CTL_DEL, p.fd, NULL);
+			w->pidfds[i] = -1 - p.fd; /* still the caller's to close: -1 - fd */
+			continue;
+		}
+		alive++;
+	}
+	return alive == 0;
+}
+
+int run_cgroup_populated(int fd)
+{
+	char buf[256];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	const char *p;
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "populated ");
+	return p ? p[strlen("populated ")] == '1' : -1;
+}
+
+/* One turn's events; true when the trace is to end (w->end says why). */
+static bool on_events(struct run_state *rs, struct pvt_status *st, struct run_watch *w, int ep,
+		      const struct epoll_event *evs, int n, int tfd, int sfd)
+{
+	uint64_t c[PVT_C__MAX], ticks;
+	bool end = false;
+
+	for (int i = 0; i < n; i++) {
+		switch (evs[i].data.u32) {
+		case TAG_RB:
+			break; /* drained at every turn */
+		case TAG_CHILD:
+			w->end = PVT_END_COMMAND;
+			end = true;
+			break;
+		case TAG_SIGNAL:
+			if (w->pid > 0) {
+				sigfwd_drain(w->pidfd, w->pid);
+			} else if (sigfwd_discard() > 0) {
+				w->end = PVT_END_SIGNAL;
+				end = true;
+			}
+			break;
+		case TAG_TIMER:
+			if (read(tfd, &ticks, sizeof(ticks)) < 0) {
+				/* spurious wakeup */
+			}
+			tracer_read_counters(rs->tr, c);
+			status_update(st, c, pvt_now_ns());
+			break;
+		case TAG_SAMPLE:
+			/* Passes missed while one ran are skipped, not run back to back. */
+			if (read(sfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+				run_sample_memory(rs);
+			break;
+		case TAG_TARGET:
+			if (targets_gone(ep, w)) {
+				w->end = PVT_END_TARGETS_GONE;
+				end = true;
+			}
+			break;
+		case TAG_CGROUP:
+			if (run_cgroup_populated(w->cg_events_fd) == 0) {
+				w->end = PVT_END_CGROUP_EMPTY;
+				end = true;
+			}
+			break;
+		case TAG_END:
+			w->end = PVT_END_DURATION;
+			end = true;
+			break;
+		}
+	}
+	return end;
+}
+
+/* Watch what ends the trace: the command, or (attach) the targets, the cgroup, the duration. */
+static int watch_add(int ep, struct run_watch *w)
+{
+	if (w->pid > 0) {
+		if (epoll_add(ep, w->pidfd, TAG_CHILD))
+			return -1;
+		/* Signals pvtrace got are passed on from here, through the pidfd, until the command is reaped. */
+		sigfwd_attach(w->pidfd, w->pid);
+	}
+	for (size_t i = 0; i < w->npidfds; i++)
+		if (epoll_add(ep, w->pidfds[i], TAG_TARGET))
+			return -1;
+	/* cgroup.events: a change is notified as POLLPRI (kernfs_notify) */
+	if (w->cg_events_fd >= 0 && epoll_add_ev(ep, w->cg_events_fd, TAG_CGROUP, EPOLLPRI))
+		return -1;
+	return 0;
+}
+
+int run_trace_loop(struct run_state *rs, struct pvt_status *st, struct run_watch *w,
+		   uint32_t interval_ms)
 {
 	struct pvt_tracer *tr = rs->tr;
-	int ep, pidfd, tfd = -1, sfd = -1, rbfd, rc = -1;
-	uint64_t c[PVT_C__MAX];
+	int ep, tfd = -1, sfd = -1, efd = -1, rbfd, rc = -1;
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (ep < 0 || pidfd < 0) {
+	if (w->pid > 0)
+		w->pidfd = (int)syscall(SYS_pidfd_open, w->pid, 0);
+	if (ep < 0 || (w->pid > 0 && w->pidfd < 0)) {
 		pvt_err("cannot watch the command: %s", strerror(errno));
 		goto out;
 	}
 	rbfd = tracer_epoll_fd(tr);
-	if ((rbfd >= 0 && epoll_add(ep, rbfd, TAG_RB)) || epoll_add(ep, pidfd, TAG_CHILD) ||
+	if ((rbfd >= 0 && epoll_add(ep, rbfd, TAG_RB)) || watch_add(ep, w) ||
 	    (sigfwd_fd() >= 0 && epoll_add(ep, sigfwd_fd(), TAG_SIGNAL))) {
 		pvt_err("epoll: %s", strerror(errno));
 		goto out;
 	}
-	/* Signals pvtrace got are passed on from here, through the pidfd, until the command is reaped. */
-	sigfwd_attach(pidfd, pid);
 	if (st->enabled) {
-		tfd = timer_add(ep, TAG_TIMER, 1000);
+		tfd = timer_add(ep, TAG_TIMER, 1000, false);
 		if (tfd < 0)
 			st->enabled = false;
 	}
 	if (interval_ms) {
-		sfd = timer_add(ep, TAG_SAMPLE, interval_ms);
+		sfd = timer_add(ep, TAG_SAMPLE, interval_ms, false);
 		if (sfd < 0) {
 			pvt_err("cannot set the memory sampling timer: %s", strerror(errno));
 			goto out;
 		}
 	}
+	if (w->duration_ms) {
+		efd = timer_add(ep, TAG_END, w->duration_ms, true);
+		if (efd < 0) {
+			pvt_err("cannot set the --duration timer: %s", strerror(errno));
+			goto out;
+		}
+	}
 	for (;;) {
-		struct epoll_event evs[4];
+		struct epoll_event evs[8];
 		int hooks_ms = tracer_sys_hooks_tick(tr, pvt_now_ns());
 		int n = epoll_wait(ep, evs, ARRAY_SIZE(evs),
 				   hooks_ms >= 0 && hooks_ms < DRAIN_MS ? hooks_ms : DRAIN_MS);
-		bool child_done = false;
 
 		if (n < 0 && errno != EINTR) {
 			pvt_err("epoll_wait: %s", strerror(errno));
@@ -164,34 +281,13 @@ int run_trace_loop(struct run_state *rs, struct pvt_status *st, pid_t pid, uint3
 		}
 		/* Final records do not wake this loop until the ring fills (bpf/): drain it on time. */
 		tracer_consume(tr);
-		for (int i = 0; i < n; i++) {
-			if (evs[i].data.u32 == TAG_RB) {
-				/* drained above */
-			} else if (evs[i].data.u32 == TAG_CHILD) {
-				child_done = true;
-			} else if (evs[i].data.u32 == TAG_SIGNAL) {
-				sigfwd_drain(pidfd, pid);
-			} else if (evs[i].data.u32 == TAG_TIMER) {
-				uint64_t ticks;
-
-				if (read(tfd, &ticks, sizeof(ticks)) < 0) {
-					/* spurious wakeup */
-				}
-				tracer_read_counters(tr, c);
-				status_update(st, c, pvt_now_ns());
-			} else if (evs[i].data.u32 == TAG_SAMPLE) {
-				uint64_t ticks;
-
-				/* Passes missed while one ran are skipped, not run back to back. */
-				if (read(sfd, &ticks, sizeof(ticks)) == sizeof(ticks))
-					run_sample_memory(rs);
-			}
-		}
-		if (child_done)
+		if (n > 0 && on_events(rs, st, w, ep, evs, n, tfd, sfd))
+			break;
+		if (w->poll && w->poll(w->poll_ctx))
 			break;
 	}
 	sigfwd_detach(); /* the command has exited: nothing more is passed on */
-	while (waitpid(pid, wstatus, 0) < 0) {
+	while (w->pid > 0 && waitpid(w->pid, &w->wstatus, 0) < 0) {
 		if (errno != EINTR) {
 			pvt_err("waitpid: %s", strerror(errno));
 			goto out;
@@ -204,8 +300,10 @@ out:
 		close(tfd);
 	if (sfd >= 0)
 		close(sfd);
-	if (pidfd >= 0)
-		close(pidfd);
+	if (efd >= 0)
+		close(efd);
+	if (w->pid > 0 && w->pidfd >= 0)
+		close(w->pidfd);
 	if (ep >= 0)
 		close(ep);
 	return rc;
@@ -262,7 +360,12 @@ int run_collect(struct run_state *rs, struct pvt_collected *c)
 {
 	struct pvt_tracer *tr = rs->tr;
 	struct pvt_prog_stats *progs = NULL;
+	struct pvt_final_stats fs;
 
+	/* The tasks still alive: their counters read at a settled instant, then verified. */
+	if (tracer_final_read(tr, &fs))
+		pvt_warn("the final read of the tasks alive at the end failed: they are not verified");
+	c->final = (struct pvt_final_sums){ .passes = fs.passes, .unsettled = fs.retry, .lost = fs.lost };
 	tracer_detach(tr);
 	tracer_consume(tr);
 	tracer_sys_hooks_stats(tr, pvt_now_ns(), &c->hooks);

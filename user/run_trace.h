@@ -35,9 +35,30 @@ void run_on_event(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, siz
  */
 void run_forward_signals(pid_t pid);
 
-/* Trace until the command @pid exits; its wait status in *wstatus.  0 or -1. */
-int run_trace_loop(struct run_state *rs, struct pvt_status *st, pid_t pid, uint32_t interval_ms,
-		   int *wstatus);
+/*
+ * What ends a trace: run's command; attach's targets, cgroup, --duration; a
+ * signal (attach only: run passes signals on to its command).
+ */
+struct run_watch {
+	pid_t pid;              /* run: the command (0: attach) */
+	int pidfd;              /* its pidfd (set by run_trace_loop) */
+	int wstatus;            /* out: its wait status */
+	int *pidfds;            /* attach -p: the targets (the trace ends when all have exited);
+				 * an exited one's slot becomes -1 - fd (still to be closed) */
+	size_t npidfds;
+	int cg_events_fd;       /* attach --cgroup: its cgroup.events (ends when unpopulated), -1 */
+	uint64_t duration_ms;   /* --duration (0: none) */
+	bool (*poll)(void *ctx);/* called at every turn of the loop (at least every 100 ms): true ends it */
+	void *poll_ctx;
+	enum pvt_end_reason end;/* out: why it ended */
+};
+
+/* Trace until @w says it has ended.  0 or -1. */
+int run_trace_loop(struct run_state *rs, struct pvt_status *st, struct run_watch *w,
+		   uint32_t interval_ms);
+
+/* A cgroup.events file (@fd): 1 populated, 0 empty, -1 unreadable. */
+int run_cgroup_populated(int fd);
 
 /* Give the tasks that have exited a moment to make their final switch (up to 1 s). */
 void run_wait_final_switches(struct pvt_tracer *tr);

@@ -104,6 +104,16 @@ void sigfwd_detach(void)
 	cur_pidfd = -1;
 }
 
+int sigfwd_discard(void)
+{
+	struct sigfwd_rec r;
+	int n = 0;
+
+	while (pipe_fd[0] >= 0 && read(pipe_fd[0], &r, sizeof(r)) == sizeof(r))
+		n++;
+	return n;
+}
+
 int sigfwd_drain(int pidfd, pid_t pid)
 {
 	struct sigfwd_rec r;

@@ -50,6 +50,9 @@ void sigfwd_detach(void);
  */
 int sigfwd_drain(int pidfd, pid_t pid);
 
+/* Read and drop every signal noted (attach: a signal ends the trace).  How many. */
+int sigfwd_discard(void);
+
 /*
  * Has the command not had signal @sig (code @si_code) already?  @cmd_pgid:
  * the command's process group (< 0: unknown), @own_pgid: pvtrace's,

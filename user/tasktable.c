@@ -462,7 +462,8 @@ void table_rec_derive(struct pvt_rec *r)
 	const struct pvt_task *t = &r->t;
 
 	r->alive = !(t->flags & PVT_F_DEAD);
-	r->verified = !r->alive && (t->flags & PVT_F_BASELINE);
+	/* Ended (its final switch), or alive and read at the end (PVT_F_FINAL_READ). */
+	r->verified = (!r->alive || (t->flags & PVT_F_FINAL_READ)) && (t->flags & PVT_F_BASELINE);
 	r->exact = r->verified && t->sw_vol == pvt_kdelta_vol(r) && t->sw_invol == pvt_kdelta_invol(r);
 	r->exit = (t->flags & PVT_F_EXITED) ? pvt_decode_exit(t->exit_code) : (struct pvt_exit){};
 }
@@ -607,6 +608,7 @@ static void group(struct pvt_table *tb, const size_t *pord, size_t nparts)
 
 			table_rec_derive(r);
 			tb->alive += r->alive;
+			tb->alive_verified += r->alive && r->verified;
 			tb->verified += r->verified;
 			tb->exact += r->exact;
 			pvt_sums_add(pvt_is_thread(&r->t) ? &tb->threads : &tb->processes, &r->t);
@@ -632,7 +634,7 @@ int table_finish(struct pvt_table *tb)
 		return -ENOMEM;
 	}
 	tb->nprocs = 0;
-	tb->verified = tb->exact = tb->alive = 0;
+	tb->verified = tb->exact = tb->alive = tb->alive_verified = 0;
 	memset(&tb->threads, 0, sizeof(tb->threads));
 	memset(&tb->processes, 0, sizeof(tb->processes));
 	group(tb, pord, nparts);

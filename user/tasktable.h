@@ -25,7 +25,7 @@ struct pvt_exit {
 struct pvt_rec {
 	struct pvt_task t;
 	bool alive;     /* no final switch seen before the report */
-	bool verified;  /* kernel final counters available */
+	bool verified;  /* kernel final counters available (ended, or read at the end) */
 	bool exact;     /* event counts equal the kernel's deltas */
 	struct pvt_exit exit;
 	size_t proc;    /* index into table->procs */
@@ -124,6 +124,7 @@ struct pvt_table {
 	/* filled by table_finish() */
 	bool finished;
 	size_t verified, exact, alive; /* folded tasks included (never alive) */
+	size_t alive_verified;      /* alive at the end and verified by the final read */
 	struct pvt_sums threads, processes; /* by kind: tid != pid, tid == pid */
 	struct pvt_create_sums create_threads, create_procs; /* by CLONE_THREAD */
 	struct pvt_exit_sums exits;

@@ -217,6 +217,15 @@ int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 	}
 	/* Configure before load. */
 	tr->skel->rodata->root_tid = o->root_tid;
+	tr->skel->rodata->attach_mode = o->attach_mode;
+	tr->skel->rodata->nr_targets = o->ntargets;
+	for (size_t i = 0; i < o->ntargets && i < PVT_MAX_TARGETS; i++)
+		tr->skel->rodata->target_tgids[i] = o->targets[i];
+	tr->skel->rodata->target_cgid = o->cgroup_id;
+	tr->skel->rodata->target_cglevel = o->cgroup_level;
+	/* Only attach --cgroup follows tasks moved into a cgroup. */
+	if (o->attach_mode != PVT_ATTACH_CGROUP)
+		bpf_program__set_autoload(tr->skel->progs.pvt_cgroup_attach_task, false);
 	tr->skel->rodata->nr_cpus = tr->ncpus;
 	tr->skel->rodata->live_events = o->live_events;
 	if (o->sys_mode == PVT_SYS_NEVER) {
@@ -408,29 +417,38 @@ int tracer_for_each_late_cost(struct pvt_tracer *tr,
 	return n;
 }
 
-int tracer_sample(struct pvt_tracer *tr, struct pvt_iter_rec **recs, size_t *n)
+/*
+ * Run the iterator of @link once and read its whole output, records of @size
+ * bytes, into *out (caller frees), their number in *n.  0 or -errno (-ENOMEM:
+ * what was read stands).
+ */
+static int iter_read(struct bpf_link *link, size_t size, void **out, size_t *n)
 {
-	struct pvt_iter_rec *v = NULL;
-	size_t cap = 0, len = 0, bytes = 0;
+	char *v = NULL;
+	size_t cap = 0, bytes = 0;
 	int fd, err = 0;
 
-	*recs = NULL;
+	*out = NULL;
 	*n = 0;
-	if (!tr->skel || !tr->skel->links.pvt_iter_task)
-		return 0;
-	tr->skel->bss->sample_pass++;
-	fd = bpf_iter_create(bpf_link__fd(tr->skel->links.pvt_iter_task));
+	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd < 0)
 		return -errno;
 	for (;;) {
 		ssize_t r;
 
 		/* Room for one whole record more. */
-		if (VEC_RESERVE(v, cap, (bytes + sizeof(*v) - 1) / sizeof(*v) + 1)) {
-			err = -ENOMEM;
-			break;
+		if (bytes + size > cap) {
+			size_t ncap = cap ? cap * 2 : 64 * size;
+			char *nv = realloc(v, ncap);
+
+			if (!nv) {
+				err = -ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
 		}
-		r = read(fd, (char *)v + bytes, cap * sizeof(*v) - bytes);
+		r = read(fd, v + bytes, cap - bytes);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -443,13 +461,67 @@ int tracer_sample(struct pvt_tracer *tr, struct pvt_iter_rec **recs, size_t *n)
 		bytes += (size_t)r;
 	}
 	close(fd);
-	len = bytes / sizeof(*v);
 	if (err && err != -ENOMEM) {
 		free(v);
 		return err;
 	}
-	*recs = v;
-	*n = len;
+	*out = v;
+	*n = bytes / size;
+	return err;
+}
+
+int tracer_sample(struct pvt_tracer *tr, struct pvt_iter_rec **recs, size_t *n)
+{
+	*recs = NULL;
+	*n = 0;
+	if (!tr->skel || !tr->skel->links.pvt_iter_task)
+		return 0;
+	tr->skel->bss->sample_pass++;
+	return iter_read(tr->skel->links.pvt_iter_task, sizeof(**recs), (void **)recs, n);
+}
+
+int tracer_attach_pass(struct pvt_tracer *tr)
+{
+	void *out;
+	size_t n;
+	int err = 0;
+
+	if (!tr->skel || !tr->skel->links.pvt_iter_attach)
+		return 0;
+	tr->skel->bss->iter_pass = PVT_PASS_ATTACH;
+	/* Twice: what was created while the first pass walked the task list. */
+	for (int i = 0; i < 2 && !err; i++) {
+		err = iter_read(tr->skel->links.pvt_iter_attach, sizeof(struct pvt_final_rec), &out, &n);
+		free(out);
+	}
+	return err;
+}
+
+int tracer_final_read(struct pvt_tracer *tr, struct pvt_final_stats *st)
+{
+	struct pvt_final_rec *recs;
+	size_t n, i;
+	int err = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (!tr->skel || !tr->skel->links.pvt_iter_attach)
+		return 0;
+	for (int pass = 1; pass <= PVT_FINAL_PASSES; pass++) {
+		tr->skel->bss->iter_pass = pass < PVT_FINAL_PASSES ? PVT_PASS_FINAL : PVT_PASS_FINAL_LAST;
+		err = iter_read(tr->skel->links.pvt_iter_attach, sizeof(*recs), (void **)&recs, &n);
+		if (err && err != -ENOMEM)
+			return err;
+		st->passes = pass;
+		st->retry = st->lost = 0;
+		for (i = 0; i < n; i++) {
+			st->retry += recs[i].status == PVT_FINAL_RETRY;
+			st->lost += recs[i].status == PVT_FINAL_LOST;
+		}
+		free(recs);
+		if (!err && !st->retry)
+			break;
+		usleep(1000);
+	}
 	return err;
 }
 

@@ -17,7 +17,12 @@ struct pvt_tracer;
 typedef void (*pvt_event_fn)(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, size_t size);
 
 struct pvt_tracer_opts {
-	uint32_t root_tid;      /* the gated command */
+	uint32_t root_tid;      /* the gated command (run) */
+	uint32_t attach_mode;   /* enum pvt_attach_mode: which running tasks tracer_attach_pass() takes */
+	uint32_t targets[PVT_MAX_TARGETS]; /* PVT_ATTACH_PIDS: the processes */
+	size_t ntargets;
+	uint64_t cgroup_id;     /* PVT_ATTACH_CGROUP: the cgroup v2 and its depth */
+	uint32_t cgroup_level;
 	uint32_t max_tasks;     /* task map capacity */
 	uint32_t ringbuf_bytes; /* power of two, >= page size */
 	bool null_programs;     /* attach empty programs instead (overhead baseline) */
@@ -116,6 +121,28 @@ int tracer_for_each_late_cost(struct pvt_tracer *tr,
  * live tracked task, for userspace's own sampling.  0 or -errno.
  */
 int tracer_sample(struct pvt_tracer *tr, struct pvt_iter_rec **recs, size_t *n);
+
+/*
+ * The attach pass (bpf/attach.bpf.h): register every running target task
+ * (opts.attach_mode), twice, to take what was created during the first pass.
+ * Call once the programs are attached.  0 or -errno.
+ */
+int tracer_attach_pass(struct pvt_tracer *tr);
+
+/*
+ * The final read of the kernel's counters of every tracked task still alive,
+ * at an instant when none of its switches is in flight (its trace ends
+ * there: PVT_F_FINAL_READ); passes are repeated, 1 ms apart, while a task
+ * could not be settled, at most PVT_FINAL_PASSES.  Call before
+ * tracer_detach().  0 or -errno.
+ */
+#define PVT_FINAL_PASSES 50
+struct pvt_final_stats {
+	int passes;      /* passes run */
+	size_t retry;    /* tasks still unsettled at the last pass (read as they were) */
+	size_t lost;     /* tasks whose read was spoilt by an event while frozen */
+};
+int tracer_final_read(struct pvt_tracer *tr, struct pvt_final_stats *st);
 
 /* Visit the memory record of each process left in the process map (alive, or its exit record lost). */
 int tracer_for_each_proc_mem(struct pvt_tracer *tr, void (*fn)(void *ctx, const struct pvt_mem *m),

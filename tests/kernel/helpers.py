@@ -51,12 +51,14 @@ def assert_exact(r):
          t["switches"]["involuntary"], t["kernel"]["involuntary"]) for t in bad])
     check(v["exact"] == v["tasks"], "verified %s" % v)
     for t in r["tasks"]:
-        if t["kernel"] is not None:
+        if t["kernel"] is not None and not t["alive"]:
+            # (An alive task's kernel block is its final read: no exit.)
             # The kernel's counters read at sched_process_exit miss the final
             # switch (voluntary, into TASK_DEAD) and any switch in between.
             k, e = t["kernel"], t["kernel"].get("at_exit")
             check(e is not None and k["voluntary"] >= e["voluntary"] + 1 and
                   k["involuntary"] >= e["involuntary"], "at exit %s vs final %s" % (e, k))
+        if t["kernel"] is not None:
             check(t["switches"]["voluntary"] == t["kernel"]["voluntary"], "vol %s" % t)
             check(t["switches"]["involuntary"] == t["kernel"]["involuntary"], "invol %s" % t)
 
@@ -101,8 +103,20 @@ def assert_consistent(r):
     # and each is reported unless its record was lost.
     check(r["tasks_created"] == tr["tasks_born"] + untracked, "tasks_created %d vs %d born + %d "
           "untracked" % (r["tasks_created"], tr["tasks_born"], untracked))
-    check(tr["tasks_seen"] == tr["tasks_born"] + 1, "seen %d: born %d and the root"
-          % (tr["tasks_seen"], tr["tasks_born"]))
+    if r["mode"] == "attach":
+        # No root: the running tasks the attach pass found, and those moved into the cgroup.
+        a = r["attach"]
+        check(tr["tasks_seen"] == tr["tasks_born"] + a["tasks_found"] + a["tasks_joined"],
+              "seen %d: born %d, found %d, joined %d" % (tr["tasks_seen"], tr["tasks_born"],
+                                                         a["tasks_found"], a["tasks_joined"]))
+        pre = sum(1 for t in r["tasks"] if t["preexisting"])
+        check(pre + tr["tasks_folded"] >= a["tasks_found"] + a["tasks_joined"] >= pre,
+              "preexisting reported %d vs found %s" % (pre, a))
+        check(all(t["preexisting"] == (t["created"] is None) for t in r["tasks"]),
+              "preexisting tasks, and only they, have no creation")
+    else:
+        check(tr["tasks_seen"] == tr["tasks_born"] + 1, "seen %d: born %d and the root"
+              % (tr["tasks_seen"], tr["tasks_born"]))
     # Beyond --keep-tasks, ended tasks are folded (never the root): counted, not listed.
     born = sum(1 for t in r["tasks"] if t["created"] is not None)
     check(born + tr["tasks_folded"] == tr["tasks_born"] or tr["tasks_lost"],

@@ -24,6 +24,7 @@ them run: this runner finds them); what they share is in helpers.py:
     test_files.py     the files pvtrace writes and reads: descriptors, -o -, replace, links,
                       sudo ownership, untrusted calibration files
     test_bounded.py   pvtrace's own memory bounded under churn (--keep-tasks), sums intact
+    test_attach.py    attach -p and --cgroup: deltas against /proc, tasks followed, one cgroup only
     test_top_fake.py  the live view (pvtrace top's) on a synthetic source, in tmux (tmux.py),
                       and its batch output
 

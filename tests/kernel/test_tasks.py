@@ -90,9 +90,17 @@ def descendants_alive_at_the_end_are_reported_alive():
     try:
         t = by_tid(r).get(sleeper)
         check(t is not None, "the background sleep is in the report")
-        check(t["alive"] and t["end_ns"] is None and t["exit"] is None and t["kernel"] is None,
-              "reported alive: %s" % t)
+        check(t["alive"] and t["end_ns"] is None and t["exit"] is None, "reported alive: %s" % t)
         check(r["verified"]["alive"] >= 1, "alive counted")
+        # Alive at the end: verified by the final read of its counters; asleep since, so
+        # they equal what the kernel shows now (born under tracing: from zero).
+        check(t["kernel"] is not None and t["kernel"]["exact"], "final read: %s" % t["kernel"])
+        check(r["verified"]["alive_verified"] >= 1, "alive verified: %s" % r["verified"])
+        with open("/proc/%d/status" % sleeper) as f:
+            k = {ln.split(":")[0]: int(ln.split()[1]) for ln in f if "ctxt_switches" in ln}
+        check(t["switches"]["voluntary"] == k["voluntary_ctxt_switches"] and
+              t["switches"]["involuntary"] == k["nonvoluntary_ctxt_switches"],
+              "the orphan's switches %s vs /proc %s" % (t["switches"], k))
         assert_exact(r)
         # The last sampling pass read the orphan's mm in BPF, asleep since: it must equal
         # what the kernel says of it now (exact per-CPU sums, not the folded counters).

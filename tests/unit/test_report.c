@@ -578,7 +578,7 @@ static void test_text_contents(void **state)
 	assert_contains(out, "    tid 101: counted 7 vol / 2 invol, kernel 6 / 2\n");
 	assert_int_equal(count(out, "    tid "), 1);
 	assert_contains(out, "lost events: 6");
-	assert_contains(out, "  (1 task(s) still alive at the end cannot be verified)\n");
+	assert_contains(out, "  (1 task(s) still alive at the end could not be verified)\n");
 	assert_null(strstr(out, "task map full")); /* its wording: test_text_no_warning_when_exact */
 	assert_contains(out, "\nPROCESSES");
 	assert_contains(out, "\nTASKS by switches (5 of 5)");
