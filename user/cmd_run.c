@@ -22,6 +22,8 @@
 #include "output.h"
 #include "report.h"
 #include "run_trace.h"
+#include "top_source.h"
+#include <sys/syscall.h>
 
 /* Usage errors of `pvtrace run` (common.c). */
 #define usage_error(...) pvt_usage_error(run_cmd_name, __VA_ARGS__)
@@ -87,6 +89,9 @@ void run_usage(FILE *f)
 		"                         $PVTRACE_CALIBRATION, else %s)\n"
 		"      --status, --no-status\n"
 		"                         live one-line status on stderr (default: only if a terminal)\n"
+		"      --live             while CMD runs, the live view of 'pvtrace top' on its tasks\n"
+		"                         (full-screen on a terminal, where q closes it and the trace\n"
+		"                         goes on; else a snapshot a second on stderr), then the report\n"
 		"      --null-programs    attach empty programs on the same tracepoints and measure\n"
 		"                         nothing (the tracing mechanism's own cost, for make bench)\n"
 		"  -u, --user USER        run CMD as USER (a name or a numeric uid): its groups, uid and\n"
@@ -163,6 +168,9 @@ int run_option(int c, const char *optarg, struct run_opts *o)
 	case OPT_HIST:
 		o->hist = true;
 		break;
+	case OPT_LIVE:
+		o->live = true;
+		break;
 	case OPT_BY:
 		if (!strcmp(optarg, "cgroup"))
 			o->by_cgroup = true;
@@ -227,6 +235,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o)
 		RUN_LONGOPTS,
 		{ "user", required_argument, NULL, 'u' },
 		{ "null-programs", no_argument, NULL, OPT_NULL },
+		{ "live", no_argument, NULL, OPT_LIVE },
 		{}
 	};
 	int c, err;
@@ -291,6 +300,36 @@ int run_open_outputs(const struct run_opts *o, struct run_state *rs, struct run_
 /* ---- trace ---- */
 
 /*
+ * run --live: the live view (top.c) on the command's tasks until it exits or
+ * the view is closed; the trace goes on either way.  0 or -1.
+ */
+static int live_view(const struct run_opts *o, struct top_tracer_src *src, pid_t pid)
+{
+	struct top_opts view;
+	struct top_source source;
+	int err;
+
+	src->tr = src->rs->tr;
+	src->cmd_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (src->cmd_pidfd < 0) {
+		pvt_err("cannot watch the command: %s", strerror(errno));
+		return -1;
+	}
+	top_opts_init(&view);
+	view.keep_signals = true; /* sigfwd.c passes them on; the command's exit ends the view */
+	view.by = o->by_cgroup ? TOP_BY_CGROUP : TOP_BY_PROCESS;
+	source = top_src_source(src);
+	/* full-screen on the terminal; else snapshots on stderr, the command's stdout left alone */
+	err = top_run(&source, &view, isatty(STDOUT_FILENO) ? stdout : stderr);
+	close(src->cmd_pidfd);
+	src->cmd_pidfd = -1;
+	src->closed = true; /* no more copies of final records for the view */
+	if (err && err != -ENOTTY)
+		pvt_warn("the live view stopped: %s (the trace goes on)", strerror(-err));
+	return 0;
+}
+
+/*
  * Start the command behind its gate, attach, open the gate, trace until the
  * command exits.  0 (its wait status in *wstatus, the trace's length in
  * *duration_ns), or an exit status.
@@ -304,11 +343,26 @@ static int trace(const struct run_opts *o, struct run_state *rs, struct run_outp
 		.live_events = o->events, .bpf_stats = o->bpf_stats,
 		.on_event = run_on_event, .ctx = rs,
 	};
+	struct top_tracer_src *src = NULL;
 	struct pvt_status st;
 	uint64_t t_start;
 	int err;
 
 	char *path = out->path;
+
+	if (o->live) {
+		/* the ring buffer's records go to the report and to the view (freed in cmd_run) */
+		src = rs->live = malloc(sizeof(*src));
+		if (!src) {
+			pvt_err("out of memory");
+			return PVT_EXIT_FAILURE;
+		}
+		top_src_init(src);
+		src->rs = rs;
+		src->interval_ms = o->interval_ms;
+		topts.on_event = top_src_on_event;
+		topts.ctx = src;
+	}
 
 	out->path = NULL; /* the launch's from here on (launch_cleanup) */
 	if (launch_start(launch, o->argv, path))
@@ -326,6 +380,10 @@ static int trace(const struct run_opts *o, struct run_state *rs, struct run_outp
 		return err > 0 ? err : PVT_EXIT_FAILURE;
 	struct run_watch w = { .pid = launch->pid, .cg_events_fd = -1 };
 
+	if (o->live && live_view(o, src, launch->pid)) {
+		launch_abort(launch);
+		return PVT_EXIT_FAILURE;
+	}
 	if (run_trace_loop(rs, &st, &w, o->interval_ms)) {
 		launch_abort(launch);
 		return PVT_EXIT_FAILURE;
@@ -448,6 +506,10 @@ int cmd_run(int argc, char **argv)
 		ret = out.written ? launch_exit_status(wstatus) : PVT_EXIT_FAILURE;
 	}
 	tracer_close(rs.tr);
+	if (rs.live) {
+		top_src_free(rs.live);
+		free(rs.live);
+	}
 	launch_cleanup(&launch);
 	ret = run_finish(&o, &rs, &out, ret);
 	table_free(&rs.tb);

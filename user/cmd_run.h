@@ -24,6 +24,7 @@ struct run_opts {
 	bool bpf_stats;         /* --bpf-stats */
 	bool hist;              /* --hist */
 	bool by_cgroup;         /* --by cgroup */
+	bool live;              /* --live: the live view while the command runs */
 	uint32_t interval_ms;   /* --interval: memory sampling period, 0 = off */
 	const char *calibration; /* --calibration FILE, NULL = default path */
 	bool events;            /* --events[=FILE] */
@@ -36,7 +37,7 @@ struct run_opts {
 /* The options `run` shares with `attach` and `top` (getopt_long's table). */
 enum { OPT_MAX_TASKS = 256, OPT_RINGBUF_KB, OPT_STATUS, OPT_NO_STATUS, OPT_NULL, OPT_HIST,
        OPT_CALIBRATION, OPT_EVENTS, OPT_NO_SYSCALLS, OPT_SYSCALLS, OPT_BPF_STATS, OPT_KEEP_TASKS,
-       OPT_BY, OPT__RUN_END };
+       OPT_BY, OPT_LIVE, OPT__RUN_END };
 #define RUN_LONGOPTS \
 	{ "output", required_argument, NULL, 'o' }, \
 	{ "format", required_argument, NULL, 'f' }, \

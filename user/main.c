@@ -11,6 +11,7 @@
 #include "calibrate.h"
 #include "common.h"
 #include "cmd_run.h"
+#include "cmd_top.h"
 
 struct cmd {
 	const char *name;
@@ -23,6 +24,7 @@ static int cmd_help(int argc, char **argv);
 static const struct cmd cmds[] = {
 	{ "run", cmd_run, "run a command and report its tasks' context switches" },
 	{ "attach", cmd_attach, "trace running processes or a cgroup, then report as run does" },
+	{ "top", cmd_top, "a live view of context switches: the machine, processes or a cgroup" },
 	{ "bench", cmd_bench, "measure process vs thread costs on this machine, beside the seed articles" },
 	{ "calibrate", cmd_calibrate, "measure the direct cost of a context switch on this machine" },
 	{ "help", cmd_help, "show this help" },

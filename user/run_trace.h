@@ -17,6 +17,7 @@
 #include "tracer.h"
 
 /* What the trace gathers as it goes: final records, memory samples, the event stream. */
+struct top_tracer_src;
 struct run_state {
 	struct pvt_table tb;
 	struct pvt_mem_table mt;
@@ -24,6 +25,7 @@ struct run_state {
 	struct pvt_events ev;       /* --events: ev.f set */
 	struct pvt_tracer *tr;
 	int sample_warned;
+	struct top_tracer_src *live; /* run --live: the view's source (top_source.h), else NULL */
 };
 
 /* The tracer's ring-buffer callback (ctx: struct run_state *). */

@@ -1,0 +1,133 @@
+"""pvtrace top: the live view.  Batch mode's per-interval rates of a ping-pong pair against
+the kernel's own counters, read from /proc by the test every few milliseconds on the same
+clock and interpolated at the interval's two ends (within 2%); the whole machine watched;
+the full-screen view in a real terminal (tmux: rows, a key that sorts, a key that expands,
+q); `run --live` shows the view, then writes the report.
+"""
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+from helpers import PVLOAD, PVTRACE
+from test_attach import kcounters, pingpong_process
+from testlib import check, run, test
+
+
+def sample_proc(pid, stop, out):
+    """Append (monotonic ns, {tid: (vol, invol)}) every ~5 ms until @stop is set."""
+    while not stop.is_set():
+        t0 = time.monotonic_ns()
+        try:
+            k = kcounters(pid)
+        except OSError:
+            return
+        t1 = time.monotonic_ns()
+        out.append(((t0 + t1) // 2, k))
+        time.sleep(0.005)
+
+
+def at(samples, tid, t, i):
+    """Counter @i of @tid interpolated at monotonic time @t."""
+    for (ta, ka), (tb, kb) in zip(samples, samples[1:]):
+        if ta <= t <= tb:
+            a, b = ka[tid][i], kb[tid][i]
+            return a + (b - a) * (t - ta) / (tb - ta) if tb > ta else a
+    raise AssertionError("no /proc sample around %d" % t)
+
+
+def rows_of(line):
+    """{tid: row} of the task rows of a top JSON line (processes' children)."""
+    out = {}
+    for p in line["rows"]:
+        for c in p.get("children", []):
+            out[c["tid"]] = c
+    return out
+
+
+@test
+def top_batch_rates_agree_with_the_kernels_counters():
+    w = pingpong_process()
+    samples, stop = [], threading.Event()
+    th = threading.Thread(target=sample_proc, args=(w.pid, stop, samples))
+    th.start()
+    try:
+        p = run([PVTRACE, "top", "--batch", "-f", "json", "-d", "0.5", "-n", "4", "-H", "-p",
+                 str(w.pid)], timeout=60)
+    finally:
+        stop.set()
+        th.join()
+        w.kill()
+        w.wait()
+    check(p.returncode == 0, "top exit %d: %s" % (p.returncode, p.stderr.decode()[-2000:]))
+    lines = [json.loads(x) for x in p.stdout.decode().splitlines() if x.strip()]
+    check(len(lines) == 4, "4 intervals: %d" % len(lines))
+    compared = 0
+    for ln in lines:
+        check(ln["schema"] == "pvtrace.top/1", "schema %s" % ln["schema"])
+        check(ln["processes"] == 1 and ln["tasks"] == 3, "one process, three threads: %s" %
+              {k: ln[k] for k in ("processes", "tasks")})
+        t1 = ln["mono_ns"]
+        t0 = t1 - ln["interval_ns"]
+        check(abs(ln["interval_ns"] - 5e8) < 2e8, "interval %d" % ln["interval_ns"])
+        tasks = rows_of(ln)
+        for tid, r in tasks.items():
+            if not r["comm"].startswith(("ping", "pong")):
+                continue
+            for i, key in ((0, "voluntary_per_s"), (1, "involuntary_per_s")):
+                k = (at(samples, tid, t1, i) - at(samples, tid, t0, i)) / (ln["interval_ns"] / 1e9)
+                got = r[key]
+                if i == 0:
+                    check(k > 1000, "the pair switches: %s/s" % k)
+                    check(abs(got - k) <= 0.02 * k, "tid %d %s: top %.0f vs kernel %.0f" %
+                          (tid, key, got, k))
+                    compared += 1
+                else:
+                    # few preemptions: 2% of the total switch rate
+                    tot = k + (at(samples, tid, t1, 0) - at(samples, tid, t0, 0)) / (ln["interval_ns"] / 1e9)
+                    check(abs(got - k) <= 0.02 * tot, "tid %d %s: top %.0f vs kernel %.0f" %
+                          (tid, key, got, k))
+            check(r["counts"]["voluntary"] == round(r["voluntary_per_s"] * ln["interval_ns"] / 1e9),
+                  "rate = count / interval: %s" % r)
+    check(compared == 8, "both partners in all 4 intervals: %d" % compared)
+
+
+@test
+def top_batch_watches_the_whole_machine():
+    w = pingpong_process()
+    try:
+        p = run([PVTRACE, "top", "--batch", "-f", "json", "-d", "0.5", "-n", "2"], timeout=60)
+    finally:
+        w.kill()
+        w.wait()
+    check(p.returncode == 0, "top exit %d: %s" % (p.returncode, p.stderr.decode()[-2000:]))
+    check("attached to" in p.stderr.decode(), "says it attached: %r" % p.stderr.decode())
+    lines = [json.loads(x) for x in p.stdout.decode().splitlines() if x.strip()]
+    check(len(lines) == 2, "2 intervals")
+    for ln in lines:
+        check(ln["tasks"] > 20 and ln["processes"] > 5, "the machine: %s tasks" % ln["tasks"])
+        check(ln["lost_events"] == 0, "lost %s" % ln["lost_events"])
+        procs = {r["pid"]: r for r in ln["rows"]}
+        check(w.pid in procs, "pvload among the processes")
+        r = procs[w.pid]
+        check(r["rates"] and r["switches_per_s"] > 1000, "its rate: %s" % r)
+        check(r["same_process_pct"] > 50, "a thread ping-pong switches within its process: %s" % r)
+        # the pvtrace top process itself is seen too
+        check(any(x["comm"] == "pvtrace" for x in ln["rows"]), "pvtrace itself")
+
+
+@test
+def top_refuses_bad_options_with_one_line():
+    for args, what in ((["-d", "0"], "--delay"), (["-n", "0"], "--iterations"),
+                       (["-s", "x"], "--sort"), (["--by", "x"], "--by"), (["-f", "xml"], "format"),
+                       (["-p", "1", "--cgroup", "/"], "cannot be combined"), (["x"], "unexpected")):
+        p = run([PVTRACE, "top", *args])
+        err = p.stderr.decode()
+        check(p.returncode == 2 and what in err and err.startswith("pvtrace top:"),
+              "%s: %d %r" % (args, p.returncode, err))
+    p = run([PVTRACE, "top", "-b", "-p", "4194303"])
+    err = p.stderr.decode()
+    check(p.returncode == 1 and err.count("\n") == 1 and "no process with pid" in err,
+          "missing pid: %d %r" % (p.returncode, err))
