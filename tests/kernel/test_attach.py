@@ -67,8 +67,10 @@ class Attach:
         return r
 
 
-def pingpong_process(kind="--threads"):
-    p = subprocess.Popen([PVLOAD, "pingpong", kind, "--rounds", "100000000", "--quiet"])
+def pingpong_process(*args):
+    """A pvload ping-pong (threads unless @args say otherwise) that runs until killed."""
+    p = subprocess.Popen([PVLOAD, "pingpong", *(args or ("--threads",)), "--rounds", "100000000",
+                          "--quiet"])
     # until both partners run
     end = time.time() + 10
     while time.time() < end and len(os.listdir("/proc/%d/task" % p.pid)) < 3:
