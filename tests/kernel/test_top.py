@@ -134,3 +134,83 @@ def top_refuses_bad_options_with_one_line():
     err = p.stderr.decode()
     check(p.returncode == 1 and err.count("\n") == 1 and "no process with pid" in err,
           "missing pid: %d %r" % (p.returncode, err))
+
+
+# ---- the full-screen view in a real terminal (tmux), on the real tracer ----
+
+def screen_rows(scr):
+    """{name: fields} of the table's rows (names indented by depth kept as is)."""
+    from test_top_fake import rows
+    return rows(scr)
+
+
+@test
+def top_full_screen_in_tmux_sorts_and_expands():
+    from tmux import Screen, assert_terminal_restored, need_tmux
+    need_tmux()
+    w = pingpong_process("--threads", "--pin", "0")
+    sl = subprocess.Popen(["sh", "-c", "while :; do sleep 0.05; done"])
+    try:
+        s = Screen([PVTRACE, "top", "-d", "0.5", "-p", "%d,%d" % (w.pid, sl.pid)], 120, 30).start()
+        try:
+            from test_top_fake import names
+            # both processes (and the sh's current sleep, at times), the ping-pong first
+            main = lambda x: [n for n in names(x) if n != "sleep"]  # noqa: E731
+            scr = s.wait_for(lambda x: main(x) == ["pvload", "sh"], what="pvload, then sh")
+            lines = scr.splitlines()
+            check(lines[0].startswith("pvtrace top ") and "processes" in lines[0],
+                  "header %r" % lines[0])
+            check("lost 0" in lines[1], "lost events shown: %r" % lines[1])
+            r = screen_rows(scr)[0]
+            check(r[0] == w.pid and r[3][1] == "3" and float(r[3][2]) > 1000,
+                  "pvload's row: %s" % (r,))
+            s.send("R")  # reversed: the busiest last
+            s.wait_for(lambda x: main(x) == ["sh", "pvload"] and "(reversed)" in x,
+                       what="reversed")
+            s.send("R", "p")  # by PID, ascending
+            s.wait_for(lambda x: "sort PID" in x and [r[0] for r in screen_rows(x)] ==
+                       sorted(r[0] for r in screen_rows(x)), what="sorted by PID")
+            s.send("s")  # back to switches per second
+            s.wait_for(lambda x: main(x) == ["pvload", "sh"] and "sort SW/s" in x,
+                       what="sorted by SW/s")
+            s.send("Enter")  # the selection is on the first row: pvload's threads
+            scr = s.wait_for(lambda x: len(main(x)) == 5 and main(x)[0] == "pvload",
+                             what="pvload expanded")
+            n = main(scr)
+            check(n[0] == "pvload" and sorted(n[1:4]) == ["  ping-t0", "  pong-t0", "  pvload"]
+                  and n[4] == "sh", "threads under pvload: %s" % n)
+            s.send("q")
+            rc, modes = s.exited()
+            check(rc == 0, "exit %d" % rc)
+            assert_terminal_restored(modes)
+        finally:
+            s.close()
+    finally:
+        for p in (w, sl):
+            p.kill()
+            p.wait()
+
+
+@test
+def run_live_shows_the_view_then_writes_the_report():
+    from tmux import Screen, need_tmux
+    need_tmux()
+    from test_top_fake import names
+    out = "/tmp/pvtrace-live-%d.json" % os.getpid()
+    s = Screen([PVTRACE, "run", "--live", "-f", "json", "-o", out, "--", PVLOAD, "pingpong",
+                "--threads", "--pin", "0", "--rounds", "300000", "--quiet"], 120, 30).start()
+    try:
+        scr = s.wait_for(lambda x: names(x) == ["pvload"], timeout=30, what="the command's row")
+        check(screen_rows(scr)[0][3][1] == "3", "its three threads: %s" % (screen_rows(scr)[0],))
+        rc, modes = s.exited(timeout=60)  # the command exits: the view closes, the report
+        check(rc == 0, "exit %d" % rc)
+    finally:
+        s.close()
+    try:
+        with open(out) as f:
+            r = json.load(f)
+    finally:
+        if os.path.exists(out):
+            os.unlink(out)
+    check(r["mode"] == "run" and r["exit"]["code"] == 0, "the report: %s" % r["exit"])
+    check(r["verified"]["exact"] == r["verified"]["tasks"] == 3, "verified %s" % r["verified"])
