@@ -102,7 +102,7 @@ static __noinline int attach_register(struct task_struct *t, __u32 cnt)
 	if (err == -17 /* EEXIST: seen meanwhile */)
 		return 0;
 	if (err) {
-		count(PVT_C_TASKMAP_FULL);
+		count(PVT_C_ATTACH_FULL);
 		return 0;
 	}
 	count(PVT_C_TASKS_SEEN);

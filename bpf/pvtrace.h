@@ -390,7 +390,9 @@ enum pvt_counter {
 	PVT_C_ATTACHED = 21,      /* running tasks registered by the attach pass (`attach`, `top`) */
 	PVT_C_JOINED = 22,        /* tasks registered when moved into the target cgroup (attach --cgroup) */
 	PVT_C_FINAL_LOST = 23,    /* alive tasks whose final read failed (an event came while frozen) */
-	PVT_C__MAX = 24,
+	PVT_C_ATTACH_FULL = 24,   /* running targets the attach pass (or a cgroup move) could not
+				   * register: the task map full (--max-tasks); not tracked, counted */
+	PVT_C__MAX = 25,
 };
 
 /*

@@ -305,7 +305,7 @@ static int trace(struct attach_opts *o, struct run_state *rs, struct pvt_collect
 		return PVT_EXIT_FAILURE;
 	}
 	if (!c[PVT_C_ATTACHED]) {
-		pvt_err("attach: no task found to attach to%s", c[PVT_C_TASKMAP_FULL] ?
+		pvt_err("attach: no task found to attach to%s", c[PVT_C_ATTACH_FULL] ?
 			" (the task map is full: --max-tasks)" : "");
 		return PVT_EXIT_FAILURE;
 	}

@@ -253,7 +253,7 @@ int cmd_top(int argc, char **argv)
 	if (o.view.batch || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))
 		fprintf(stderr, "pvtrace: attached to %llu task(s)%s\n",
 			(unsigned long long)c[PVT_C_ATTACHED],
-			c[PVT_C_TASKMAP_FULL] ? " (the task map is full: the rest counted untracked)" : "");
+			c[PVT_C_ATTACH_FULL] ? " (the task map is full: the rest counted untracked)" : "");
 	source = top_src_source(&src);
 	err = top_run(&source, &o.view, stdout);
 	if (err == -ENOTTY)

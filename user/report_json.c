@@ -523,6 +523,7 @@ static void tracer_obj(json_writer_t *jw, const struct pvt_model *m)
 	jw_uint_field(jw, "tasks_born", r->counters[PVT_C_TASKS_BORN]);
 	jw_uint_field(jw, "tasks_untracked_map_full", r->counters[PVT_C_TASKMAP_FULL]);
 	jw_uint_field(jw, "tasks_untracked_descendants", r->counters[PVT_C_UNTRACKED_DESC]);
+	jw_uint_field(jw, "tasks_attach_map_full", r->counters[PVT_C_ATTACH_FULL]);
 	jw_uint_field(jw, "tasks_untracked_exited", r->counters[PVT_C_UNTRACKED_EXITED]);
 	jw_uint_field(jw, "tasks_untracked_alive", m->untracked_alive);
 	jw_uint_field(jw, "tasks_untracked_unfollowed", r->counters[PVT_C_UNTRACKED_UNMARKED]);

@@ -32,7 +32,7 @@ uint64_t pvt_lost_events(const uint64_t c[PVT_C__MAX])
 {
 	return c[PVT_C_RB_LOST_CREATE] + c[PVT_C_RB_LOST_EXIT] + c[PVT_C_RB_LOST_EXEC] +
 	       c[PVT_C_RB_LOST_RENAME] + c[PVT_C_LATE_COST_FULL] + c[PVT_C_PROCMAP_FULL] +
-	       pvt_untracked_tasks(c);
+	       pvt_untracked_tasks(c) + c[PVT_C_ATTACH_FULL];
 }
 
 int status_format(char *buf, size_t sz, const uint64_t c[PVT_C__MAX], double sps)

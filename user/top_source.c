@@ -82,7 +82,8 @@ static int snapshot(void *ctx, struct top_snap *out)
 	out->ended = s->ended_out;
 	out->n_ended = s->n_ended_out;
 	out->lost_events = pvt_lost_events(c) + s->dropped;
-	out->untracked = pvt_untracked_tasks(c);
+	/* created untracked, or running and not registered: the map was full either way */
+	out->untracked = pvt_untracked_tasks(c) + c[PVT_C_ATTACH_FULL];
 	return 0;
 }
 

@@ -250,3 +250,21 @@ def attach_refuses_bad_targets_with_one_line():
         p = run([PVTRACE, "attach", *args])
         err = p.stderr.decode()
         check(p.returncode == 2 and what in err, "%s: %d %r" % (args, p.returncode, err))
+
+
+@test
+def a_task_in_a_pid_namespace_has_its_ids_there():
+    from helpers import trace
+    p, r = trace(["unshare", "--pid", "--fork", "sh", "-c", "sleep 0.1; echo $$"])
+    check(p.returncode == 0, "unshare: %s" % p.stderr.decode())
+    inner = [t for t in r["tasks"] if t["namespace"] is not None]
+    check(inner, "tasks in the new namespace: %s" % [(t["comm"], t["namespace"]) for t in r["tasks"]])
+    sh = [t for t in inner if t["namespace"]["tid"] == 1]
+    check(len(sh) == 1 and sh[0]["namespace"] == {"level": 1, "tid": 1, "pid": 1},
+          "the namespace's init: %s" % [t["namespace"] for t in inner])
+    check(p.stdout.decode().split() == ["1"], "it says it is pid 1: %r" % p.stdout.decode())
+    outer = [t for t in r["tasks"] if t["namespace"] is None]
+    check(outer and all(t["comm"] == "unshare" for t in outer), "unshare itself in the initial one")
+    check(all(t["namespace"]["tid"] != t["tid"] and t["namespace"]["level"] == 1 for t in inner),
+          "ids as seen inside differ from the initial namespace's: %s" %
+          [(t["tid"], t["namespace"]) for t in inner])

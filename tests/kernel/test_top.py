@@ -214,3 +214,16 @@ def run_live_shows_the_view_then_writes_the_report():
             os.unlink(out)
     check(r["mode"] == "run" and r["exit"]["code"] == 0, "the report: %s" % r["exit"])
     check(r["verified"]["exact"] == r["verified"]["tasks"] == 3, "verified %s" % r["verified"])
+
+
+@test
+def top_whole_machine_map_is_bounded_and_the_rest_counted():
+    p = run([PVTRACE, "top", "--batch", "-f", "json", "-d", "0.3", "-n", "1", "--max-tasks", "10"],
+            timeout=60)
+    check(p.returncode == 0, "top exit %d: %s" % (p.returncode, p.stderr.decode()[-2000:]))
+    check("the task map is full" in p.stderr.decode(), "says the map is full: %r" % p.stderr.decode())
+    ln = json.loads(p.stdout.decode().splitlines()[0])
+    running = len([d for d in os.listdir("/proc") if d.isdigit()])
+    check(ln["tasks"] <= 10, "at most --max-tasks tracked: %d" % ln["tasks"])
+    check(ln["untracked_total"] >= running - 10 - 5, "the rest counted: %d untracked of %d running"
+          % (ln["untracked_total"], running))
