@@ -347,10 +347,7 @@ int cmd_attach(int argc, char **argv)
 	for (size_t i = 0; i < PVT_MAX_TARGETS; i++)
 		o.pidfds[i] = -1;
 	pvt_setup_libbpf_print();
-	table_init(&rs.tb);
-	memtab_init(&rs.mt);
-	fold_init(&rs.fold, &rs.tb, o.run.keep_tasks, o.run.top, o.run.max_tasks);
-	rs.mt.skip_unchanged = true;
+	run_state_init(&rs, o.run.keep_tasks, o.run.top, o.run.max_tasks);
 	col.cgroup_ctx = cgroup_names_new();
 	col.cgroup_path = col.cgroup_ctx ? run_cgroup_path : NULL;
 
@@ -378,9 +375,7 @@ int cmd_attach(int argc, char **argv)
 	if (o.cg_events_fd >= 0)
 		close(o.cg_events_fd);
 	cgroup_names_free(col.cgroup_ctx);
-	table_free(&rs.tb);
-	memtab_free(&rs.mt);
-	fold_free(&rs.fold);
+	run_state_free(&rs);
 	free((void *)col.progs);
 	return ret;
 }

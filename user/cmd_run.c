@@ -486,10 +486,7 @@ int cmd_run(int argc, char **argv)
 		return 0;
 	}
 	pvt_setup_libbpf_print();
-	table_init(&rs.tb);
-	memtab_init(&rs.mt);
-	fold_init(&rs.fold, &rs.tb, o.keep_tasks, o.top, o.max_tasks);
-	rs.mt.skip_unchanged = true;
+	run_state_init(&rs, o.keep_tasks, o.top, o.max_tasks);
 	col.cgroup_ctx = cgroup_names_new();
 	col.cgroup_path = col.cgroup_ctx ? run_cgroup_path : NULL;
 
@@ -512,9 +509,7 @@ int cmd_run(int argc, char **argv)
 	}
 	launch_cleanup(&launch);
 	ret = run_finish(&o, &rs, &out, ret);
-	table_free(&rs.tb);
-	memtab_free(&rs.mt);
-	fold_free(&rs.fold);
+	run_state_free(&rs);
 	free((void *)col.progs);
 	cgroup_names_free(col.cgroup_ctx);
 	return ret;

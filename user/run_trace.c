@@ -23,6 +23,22 @@
 #define EXIT_GRACE_NS 1000000000ull /* wait this long for final switches after the command exits */
 #define DRAIN_MS 100 /* the ring buffer is read at least this often */
 
+void run_state_init(struct run_state *rs, size_t keep_tasks, size_t top, uint32_t max_tasks)
+{
+	memset(rs, 0, sizeof(*rs));
+	table_init(&rs->tb);
+	memtab_init(&rs->mt);
+	fold_init(&rs->fold, &rs->tb, keep_tasks, top, max_tasks);
+	rs->mt.skip_unchanged = true;
+}
+
+void run_state_free(struct run_state *rs)
+{
+	table_free(&rs->tb);
+	memtab_free(&rs->mt);
+	fold_free(&rs->fold);
+}
+
 void run_on_event(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, size_t size)
 {
 	struct run_state *rs = ctx;

@@ -28,6 +28,10 @@ struct run_state {
 	struct top_tracer_src *live; /* run --live: the view's source (top_source.h), else NULL */
 };
 
+/* The task and memory tables and the fold (--keep-tasks, --top, --max-tasks); run_state_free(). */
+void run_state_init(struct run_state *rs, size_t keep_tasks, size_t top, uint32_t max_tasks);
+void run_state_free(struct run_state *rs);
+
 /* The tracer's ring-buffer callback (ctx: struct run_state *). */
 void run_on_event(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, size_t size);
 
