@@ -170,8 +170,13 @@ def processes_cost_more_than_threads_here():
               ("create", "create.fork_1g", "create.fork"),
               ("create", "create.fork_exec", "create.fork"),
               ("memory", "memory.per_process", "memory.per_thread"),
-              ("scale", "scale.processes_10k", "scale.threads_10k"),
-              ("switch", "switch.pipe_processes_pinned", "switch.pipe_threads_pinned")]
+              ("scale", "scale.processes_10k", "scale.threads_10k")]
+    # Not the pinned pipe switch of processes against threads: the two differ by one
+    # address-space change (~0.1 us of ~2 us here), less than a shared machine's noise
+    # (CI saw threads 2.4 us against processes 1.9 us while a build ran beside it); a
+    # timed comparison that close is a benchmark's figure (make bench), not a test's.
+    check(med["switch.pipe_processes_pinned"] > 0 and med["switch.pipe_threads_pinned"] > 0,
+          "both pinned pipe switches measured")
     for suite, more, less in claims:
         a, b = [med[more]], [med[less]]
         if a[0] <= b[0]:
