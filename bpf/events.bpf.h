@@ -85,4 +85,37 @@ static __always_inline void emit_exit(struct pvt_task *pt, struct task_struct *t
 	bpf_ringbuf_submit(e, rb_final_flags());
 }
 
+/*
+ * `record`: every scheduling event of a traced task (struct pvt_sched_ev), on
+ * a ring buffer of its own so that a burst of them never crowds out a final
+ * record.  Sized by userspace (one page when not recording: never used).
+ * Never wakes the reader: it drains the ring on its own clock (100 ms) and
+ * the ring is sized for a few seconds of switches.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096); /* userspace: --record-buffer-kb */
+} sched_events SEC(".maps");
+
+static __always_inline void emit_sched(__u8 kind, __u32 tid, __u32 other, __u32 arg, __u8 state,
+				       __u32 flags, __u32 next_pid)
+{
+	struct pvt_sched_ev *e = bpf_ringbuf_reserve(&sched_events, sizeof(*e), 0);
+
+	if (!e) {
+		count(PVT_C_SCHED_LOST);
+		return;
+	}
+	e->ts = bpf_ktime_get_ns();
+	e->tid = tid;
+	e->other = other;
+	e->arg = arg;
+	e->cpu = bpf_get_smp_processor_id();
+	e->kind = kind;
+	e->state = state;
+	e->flags = flags;
+	e->next_pid = next_pid;
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
 #endif /* PVTRACE_EVENTS_BPF_H */

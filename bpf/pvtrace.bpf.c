@@ -62,6 +62,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 root_tid = 0; /* the gated command; tracked from its first sight */
 const volatile bool syscall_costs = true; /* sys_enter/sys_exit loaded (not --syscall-costs=never) */
 const volatile bool live_events = false;  /* --events: send creations, execs, renames as they happen */
+const volatile bool record_sched = false; /* record: every scheduling event of a traced task */
 const volatile __u32 nr_cpus = 1;          /* possible CPUs (the per-CPU parts of RSS counters) */
 /* attach and top (attach.bpf.h): which running tasks the attach pass registers. */
 const volatile __u32 attach_mode = PVT_ATTACH_NONE;
@@ -161,7 +162,7 @@ int BPF_PROG(pvt_sched_wakeup_new, struct task_struct *p)
 SEC("tp_btf/sched_migrate_task")
 int BPF_PROG(pvt_sched_migrate_task, struct task_struct *p, int dest_cpu)
 {
-	return on_sched_migrate_task(p);
+	return on_sched_migrate_task(p, dest_cpu);
 }
 
 SEC("tp_btf/sys_enter")

@@ -392,7 +392,37 @@ enum pvt_counter {
 	PVT_C_FINAL_LOST = 23,    /* alive tasks whose final read failed (an event came while frozen) */
 	PVT_C_ATTACH_FULL = 24,   /* running targets the attach pass (or a cgroup move) could not
 				   * register: the task map full (--max-tasks); not tracked, counted */
-	PVT_C__MAX = 25,
+	PVT_C_SCHED_LOST = 25,    /* `record`: scheduling events not recorded (their ring buffer full) */
+	PVT_C__MAX = 26,
+};
+
+/*
+ * `record`: one scheduling event of a traced task, as the BPF side sends it
+ * (the `sched_events` ring buffer, only when recording).  ts: bpf_ktime_get_ns()
+ * (CLOCK_MONOTONIC), read in the program.  The file stores these per CPU,
+ * column by column (docs/RECORD.md).
+ */
+enum pvt_sched_kind {
+	PVT_SE_SWITCH = 1,     /* tid: prev, other: next, arg: prev's pid, state: prev_state & 0xff,
+				* flags: PVT_SEF_PREEMPT */
+	PVT_SE_WAKEUP = 2,     /* tid: woken, other: the waker (current; 0: idle), arg: its target CPU */
+	PVT_SE_WAKEUP_NEW = 3, /* tid: the new task, other: its creator, arg: its target CPU */
+	PVT_SE_MIGRATE = 4,    /* tid: the task, other: 0, arg: the destination CPU (cpu: where it was) */
+};
+#define PVT_SEF_PREEMPT 1u
+#define PVT_SEF_PREV_TRACKED 2u  /* switch: prev is a traced task */
+#define PVT_SEF_NEXT_TRACKED 4u  /* switch: next is a traced task */
+
+struct pvt_sched_ev {
+	__u64 ts;
+	__u32 tid;
+	__u32 other;
+	__u32 arg;
+	__u16 cpu;  /* the CPU the program ran on */
+	__u8 kind;  /* enum pvt_sched_kind */
+	__u8 state; /* switch: prev_state's low byte (TASK_* bits) */
+	__u32 flags;/* PVT_SEF_* */
+	__u32 next_pid; /* switch: next's pid (tgid) */
 };
 
 /*

@@ -251,6 +251,7 @@ static __always_inline int on_sched_switch(bool preempt, struct task_struct *pre
 {
 	struct pvt_task *pt;
 	bool fresh = false;
+	__u32 rf = 0;
 	__u64 now = 0;
 
 	/* Most switches on a busy machine are not ours: lookups, nothing more. */
@@ -258,6 +259,7 @@ static __always_inline int on_sched_switch(bool preempt, struct task_struct *pre
 		pt = task_lookup(prev, &fresh);
 		if (pt) {
 			now = pvt_rq_clock(prev);
+			rf = PVT_SEF_PREV_TRACKED;
 			switch_out(pt, prev, preempt, prev_state, now, prev->se.exec_start, fresh);
 		}
 	}
@@ -267,9 +269,13 @@ static __always_inline int on_sched_switch(bool preempt, struct task_struct *pre
 		if (pt) {
 			if (!now) /* this CPU's run queue either way */
 				now = pvt_rq_clock(next);
+			rf |= PVT_SEF_NEXT_TRACKED;
 			switch_in(pt, prev, next, now, next->se.exec_start);
 		}
 	}
+	if (record_sched && rf)
+		emit_sched(PVT_SE_SWITCH, prev->pid, next->pid, prev->tgid, prev_state & 0xff,
+			   rf | (preempt ? PVT_SEF_PREEMPT : 0), next->tgid);
 	return 0;
 }
 
@@ -309,7 +315,12 @@ static __always_inline void on_wakeup(struct task_struct *p, bool new_task)
 	__u64 now;
 
 	pt = task_lookup(p, &fresh);
-	if (!pt || pt->last_in_ns)
+	if (!pt)
+		return;
+	if (record_sched)
+		emit_sched(new_task ? PVT_SE_WAKEUP_NEW : PVT_SE_WAKEUP, p->pid,
+			   bpf_get_current_task_btf()->pid, pvt_task_cpu(p), 0, 0, p->tgid);
+	if (pt->last_in_ns)
 		return;
 	now = pvt_rq_clock(p); /* just updated by the wakeup */
 	if (new_task && !pt->first_in_ns)
@@ -324,14 +335,17 @@ static __always_inline void on_wakeup(struct task_struct *p, bool new_task)
 	note_waker(pt, bpf_get_current_task_btf());
 }
 
-static __always_inline int on_sched_migrate_task(struct task_struct *p)
+static __always_inline int on_sched_migrate_task(struct task_struct *p, int dest_cpu)
 {
 	__u64 key = (__u64)p;
 	struct pvt_task *pt;
 
 	pt = bpf_map_lookup_elem(&tasks, &key);
-	if (pt)
-		pt->migrations++;
+	if (!pt)
+		return 0;
+	pt->migrations++;
+	if (record_sched)
+		emit_sched(PVT_SE_MIGRATE, p->pid, 0, (__u32)dest_cpu, 0, 0, p->tgid);
 	return 0;
 }
 

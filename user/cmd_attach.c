@@ -330,6 +330,7 @@ static int trace(struct attach_opts *o, struct run_state *rs, struct pvt_collect
 
 int cmd_attach(int argc, char **argv)
 {
+	struct pvt_calibration cal;
 	struct run_outputs out = {};
 	struct pvt_collected col = {};
 	struct run_state rs = {};
@@ -364,6 +365,7 @@ int cmd_attach(int argc, char **argv)
 		col.ntarget_pids = o.npids;
 		col.target_cgroup = o.cgroup ? o.cg.path : NULL;
 		run_collect(&rs, &col);
+		run_report_setup(&o.run, &col, &cal);
 		out.written = !run_report(&o.run, &rs, &col, out.report.f);
 		ret = out.written ? 0 : PVT_EXIT_FAILURE;
 	}

@@ -23,6 +23,8 @@
 #include "report.h"
 #include "run_trace.h"
 #include "top_source.h"
+#include "cmd_record.h"
+#include "record_file.h"
 #include <sys/syscall.h>
 
 /* Usage errors of `pvtrace run` (common.c). */
@@ -350,6 +352,12 @@ static int trace(const struct run_opts *o, struct run_state *rs, struct run_outp
 
 	char *path = out->path;
 
+	if (o->record) {
+		topts.record_sched = true;
+		topts.sched_rb_bytes = o->record_rb_bytes;
+		topts.on_sched = record_on_sched;
+		topts.live_events = true; /* creations, execs, renames: journaled for the timeline */
+	}
 	if (o->live) {
 		/* the ring buffer's records go to the report and to the view (freed in cmd_run) */
 		src = rs->live = malloc(sizeof(*src));
@@ -418,20 +426,24 @@ const char *run_cgroup_path(void *ctx, uint64_t id)
 	return cgroup_names_path(ctx, id);
 }
 
-int run_report(const struct run_opts *o, struct run_state *rs, struct pvt_collected *c,
-		  FILE *out)
+void run_report_setup(const struct run_opts *o, struct pvt_collected *c, struct pvt_calibration *cal)
 {
-	struct pvt_calibration cal;
-	struct pvt_model m;
-	int err;
-
 	c->argv = o->argv;
 	c->top = o->top;
 	c->null_programs = o->null_programs;
 	c->hist = o->hist;
 	c->by_cgroup = o->by_cgroup;
 	c->interval_ms = o->interval_ms;
-	load_calibration(o, c, &cal);
+	if (cal)
+		load_calibration(o, c, cal);
+}
+
+int run_report(const struct run_opts *o, struct run_state *rs, struct pvt_collected *c,
+	       FILE *out)
+{
+	struct pvt_model m;
+	int err;
+
 	if (run_build_model(rs, &m, c)) {
 		model_free(&m);
 		pvt_err("out of memory building the report, with every ended task folded");
@@ -471,12 +483,8 @@ int run_finish(const struct run_opts *o, struct run_state *rs, struct run_output
 
 int cmd_run(int argc, char **argv)
 {
-	struct pvt_launch launch = { .pid = -1, .gate_fd = -1, .err_fd = -1 };
-	struct run_outputs out = {};
-	struct pvt_collected col = {};
-	struct run_state rs = {};
 	struct run_opts o;
-	int err, wstatus = 0, ret;
+	int err;
 
 	err = run_parse_args(argc, argv, &o);
 	if (err)
@@ -485,6 +493,19 @@ int cmd_run(int argc, char **argv)
 		run_usage(stdout);
 		return 0;
 	}
+	return run_main(&o);
+}
+
+int run_main(struct run_opts *op)
+{
+	struct pvt_launch launch = { .pid = -1, .gate_fd = -1, .err_fd = -1 };
+	struct pvt_calibration cal;
+	struct run_outputs out = {};
+	struct pvt_collected col = {};
+	struct run_state rs = {};
+	struct run_opts o = *op;
+	int wstatus = 0, ret;
+
 	pvt_setup_libbpf_print();
 	run_state_init(&rs, o.keep_tasks, o.top, o.max_tasks);
 	col.cgroup_ctx = cgroup_names_new();
@@ -493,14 +514,28 @@ int cmd_run(int argc, char **argv)
 	ret = launch_set_user(&launch, o.user); /* --user: looked up before anything starts */
 	if (!ret)
 		ret = prepare(&o, &rs, &out);
+	if (!ret && o.record)
+		ret = record_start(&o, &rs);
 	if (!ret)
 		ret = trace(&o, &rs, &out, &launch, &wstatus, &col.duration_ns);
 	if (!ret) {
 		col.root_pid = launch.pid;
 		col.root_wstatus = wstatus;
 		run_collect(&rs, &col);
-		out.written = !run_report(&o, &rs, &col, out.report.f);
+		run_report_setup(&o, &col, &cal);
+		if (o.record)
+			run_journal_collected(&rs, &col);
+		if (!o.record || o.report_wanted)
+			out.written = !run_report(&o, &rs, &col, out.report.f);
+		else
+			out.written = true;
 		ret = out.written ? launch_exit_status(wstatus) : PVT_EXIT_FAILURE;
+		if (o.record && record_finish(&o, &rs, &col) && !ret)
+			ret = PVT_EXIT_FAILURE;
+	}
+	if (rs.rec) { /* a failed run: what was written stays, a readable prefix */
+		recw_abort(rs.rec);
+		rs.rec = NULL;
 	}
 	tracer_close(rs.tr);
 	if (rs.live) {

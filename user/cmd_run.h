@@ -25,6 +25,12 @@ struct run_opts {
 	bool hist;              /* --hist */
 	bool by_cgroup;         /* --by cgroup */
 	bool live;              /* --live: the live view while the command runs */
+	/* record (cmd_record.c) */
+	bool record;
+	const char *record_path; /* -o FILE (default pvtrace.data) */
+	bool force;             /* --force: replace a file that is not a recording */
+	uint32_t record_rb_bytes; /* --record-buffer-kb */
+	bool report_wanted;     /* --report[=FILE]: also write run's report (output: FILE) */
 	uint32_t interval_ms;   /* --interval: memory sampling period, 0 = off */
 	const char *calibration; /* --calibration FILE, NULL = default path */
 	bool events;            /* --events[=FILE] */
@@ -78,6 +84,8 @@ int run_option(int c, const char *optarg, struct run_opts *o);
 int run_parse_args(int argc, char **argv, struct run_opts *opts);
 void run_usage(FILE *f);
 int cmd_run(int argc, char **argv);
+/* run's whole flow on parsed options (record sets o->record).  The exit status. */
+int run_main(struct run_opts *o);
 
 /* The report's and the event stream's outputs (output.c). */
 struct run_state;
@@ -91,8 +99,11 @@ struct run_outputs {
 int run_open_outputs(const struct run_opts *o, struct run_state *rs, struct run_outputs *out);
 /* cgroup_names_path() as struct pvt_collected's cgroup_path (ctx: struct pvt_cgroup_names *). */
 const char *run_cgroup_path(void *ctx, uint64_t id);
-/* Build the model of what was collected and write it to @out.  0 or -1. */
+/* The report's options from @o, and the calibration (into @cal, which must outlive @c; NULL: not loaded). */
 struct pvt_collected;
+struct pvt_calibration;
+void run_report_setup(const struct run_opts *o, struct pvt_collected *c, struct pvt_calibration *cal);
+/* Build the model of what was collected (run_report_setup() first) and write it to @out.  0 or -1. */
 int run_report(const struct run_opts *o, struct run_state *rs, struct pvt_collected *c, FILE *out);
 /* Commit or drop the outputs; a failed close of a file written fails @ret.  The exit status. */
 int run_finish(const struct run_opts *o, struct run_state *rs, struct run_outputs *out, int ret);

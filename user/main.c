@@ -10,6 +10,8 @@
 #include "cmd_bench.h"
 #include "calibrate.h"
 #include "common.h"
+#include "cmd_record.h"
+#include "cmd_report.h"
 #include "cmd_run.h"
 #include "cmd_top.h"
 
@@ -24,6 +26,8 @@ static int cmd_help(int argc, char **argv);
 static const struct cmd cmds[] = {
 	{ "run", cmd_run, "run a command and report its tasks' context switches" },
 	{ "attach", cmd_attach, "trace running processes or a cgroup, then report as run does" },
+	{ "record", cmd_record, "run a command and record every scheduling event of its tasks to a file" },
+	{ "report", cmd_report, "the report of a recording (pvtrace record), or its timeline" },
 	{ "top", cmd_top, "a live view of context switches: the machine, processes or a cgroup" },
 	{ "bench", cmd_bench, "measure process vs thread costs on this machine, beside the seed articles" },
 	{ "calibrate", cmd_calibrate, "measure the direct cost of a context switch on this machine" },

@@ -18,10 +18,12 @@
 #include <unistd.h>
 #include "common.h"
 #include "run_trace.h"
+#include "record_file.h"
 #include "sigfwd.h"
 
 #define EXIT_GRACE_NS 1000000000ull /* wait this long for final switches after the command exits */
 #define DRAIN_MS 100 /* the ring buffer is read at least this often */
+#define RECORD_FLUSH_NS 1000000000ull /* record: chunks are written out at least this often */
 
 void run_state_init(struct run_state *rs, size_t keep_tasks, size_t top, uint32_t max_tasks)
 {
@@ -43,6 +45,8 @@ void run_on_event(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, siz
 {
 	struct run_state *rs = ctx;
 
+	if (rs->rec)
+		recw_journal(rs->rec, PVT_J_RING, data, size, NULL, 0);
 	if (rs->ev.f) {
 		if (!rs->ev.t0_kt && rs->tr)
 			rs->ev.t0_kt = tracer_root_first_kt(rs->tr);
@@ -62,11 +66,41 @@ void run_on_event(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, siz
 	}
 }
 
+/* record: the /proc reads of a sampling pass, each journaled with what it returned. */
+static struct pvt_rec_writer *journal_w;
+
+static int journaled_read_proc(pid_t pid, struct pvt_smaps *sum, struct pvt_stack_range *stacks,
+			       size_t n)
+{
+	int ret = memory_read_proc(pid, sum, stacks, n);
+	struct pvt_j_smaps j = { .ret = ret, .pid = (uint32_t)pid, .rss = sum->rss, .pss = sum->pss,
+				 .shared = sum->shared, .private_ = sum->private_, .swap = sum->swap,
+				 .nstacks = (uint32_t)n };
+	struct pvt_j_stack *st = calloc(n ? n : 1, sizeof(*st));
+
+	for (size_t i = 0; st && i < n; i++)
+		st[i] = (struct pvt_j_stack){ .lo = stacks[i].lo, .hi = stacks[i].hi,
+					      .rss = stacks[i].rss, .found = stacks[i].found };
+	if (!st)
+		j.nstacks = 0;
+	recw_journal(journal_w, PVT_J_SMAPS, &j, sizeof(j), st, j.nstacks * sizeof(*st));
+	free(st);
+	return ret;
+}
+
+void run_sample_pass(struct run_state *rs, struct pvt_iter_rec *recs, size_t n, int err,
+		     pvt_smaps_reader rd)
+{
+	/* Out of memory: the pass is skipped, records folded to make room (counted). */
+	if (err || memtab_pass(&rs->mt, recs, n, rd))
+		fold_shrink(&rs->fold, &rs->tb, &rs->mt);
+}
+
 /* One memory sampling pass: BPF samples each process's mm, then smaps for what only it tells. */
 void run_sample_memory(struct run_state *rs)
 {
 	struct pvt_iter_rec *recs;
-	uint64_t t = pvt_now_ns();
+	uint64_t t = pvt_now_ns(), dt;
 	size_t n;
 	int err;
 
@@ -76,15 +110,22 @@ void run_sample_memory(struct run_state *rs)
 			pvt_warn("memory sampling failed: %s", strerror(-err));
 		return;
 	}
-	/* Out of memory: the pass is skipped, records folded to make room (counted). */
-	if (err || memtab_pass(&rs->mt, recs, n, memory_read_proc))
-		fold_shrink(&rs->fold, &rs->tb, &rs->mt);
+	if (rs->rec) {
+		int32_t e = err;
+
+		journal_w = rs->rec;
+		recw_journal(rs->rec, PVT_J_SAMPLE, &e, sizeof(e), recs, n * sizeof(*recs));
+	}
+	run_sample_pass(rs, recs, n, err, rs->rec ? journaled_read_proc : memory_read_proc);
 	free(recs);
 	if (rs->mt.read_error && !rs->sample_warned++)
 		pvt_warn("cannot read /proc/PID/smaps_rollup of a traced process (%s): its PSS, shared "
 			 "and private memory and resident stacks are left out of that sample (counted in "
 			 "memory_samples_failed)", strerror(rs->mt.read_error));
-	rs->mt.pass_ns_total += pvt_now_ns() - t;
+	dt = pvt_now_ns() - t;
+	rs->mt.pass_ns_total += dt;
+	if (rs->rec)
+		recw_journal(rs->rec, PVT_J_SAMPLE_END, &dt, sizeof(dt), NULL, 0);
 }
 
 /*
@@ -297,6 +338,10 @@ int run_trace_loop(struct run_state *rs, struct pvt_status *st, struct run_watch
 		}
 		/* Final records do not wake this loop until the ring fills (bpf/): drain it on time. */
 		tracer_consume(tr);
+		if (rs->rec && pvt_now_ns() - rs->rec_flushed_ns >= RECORD_FLUSH_NS) {
+			recw_flush(rs->rec); /* a trace cut short leaves a readable prefix */
+			rs->rec_flushed_ns = pvt_now_ns();
+		}
 		if (n > 0 && on_events(rs, st, w, ep, evs, n, tfd, sfd))
 			break;
 		if (w->poll && w->poll(w->poll_ctx))
@@ -349,6 +394,17 @@ static void add_from_map(void *ctx, const struct pvt_task *t)
 {
 	struct run_state *rs = ctx;
 
+	if (rs->rec)
+		recw_journal(rs->rec, PVT_J_MAP_TASK, t, sizeof(*t), NULL, 0);
+	fold_add_task(&rs->fold, &rs->tb, &rs->mt, t);
+}
+
+static void add_from_overflow(void *ctx, const struct pvt_task *t)
+{
+	struct run_state *rs = ctx;
+
+	if (rs->rec)
+		recw_journal(rs->rec, PVT_J_MAP_OVERFLOW, t, sizeof(*t), NULL, 0);
 	fold_add_task(&rs->fold, &rs->tb, &rs->mt, t);
 }
 
@@ -356,7 +412,20 @@ static void add_proc_mem(void *ctx, const struct pvt_mem *m)
 {
 	struct run_state *rs = ctx;
 
+	if (rs->rec)
+		recw_journal(rs->rec, PVT_J_MAP_MEM, m, sizeof(*m), NULL, 0);
 	fold_add_mem(&rs->fold, &rs->tb, &rs->mt, m);
+}
+
+void run_add_late_cost(struct run_state *rs, uint32_t tid, uint64_t start_time,
+		       const struct pvt_create_cost *c)
+{
+	while (table_add_late_cost(&rs->tb, tid, start_time, c)) {
+		if (!fold_shrink(&rs->fold, &rs->tb, &rs->mt)) {
+			rs->fold.records_lost++;
+			return;
+		}
+	}
 }
 
 static void add_late_cost(void *ctx, uint32_t tid, uint64_t start_time,
@@ -364,12 +433,12 @@ static void add_late_cost(void *ctx, uint32_t tid, uint64_t start_time,
 {
 	struct run_state *rs = ctx;
 
-	while (table_add_late_cost(&rs->tb, tid, start_time, c)) {
-		if (!fold_shrink(&rs->fold, &rs->tb, &rs->mt)) {
-			rs->fold.records_lost++;
-			return;
-		}
+	if (rs->rec) {
+		struct pvt_j_late j = { .tid = tid, .start_time = start_time, .cost = *c };
+
+		recw_journal(rs->rec, PVT_J_MAP_LATE, &j, sizeof(j), NULL, 0);
 	}
+	run_add_late_cost(rs, tid, start_time, c);
 }
 
 int run_collect(struct run_state *rs, struct pvt_collected *c)
@@ -391,7 +460,7 @@ int run_collect(struct run_state *rs, struct pvt_collected *c)
 	tracer_for_each_proc_mem(tr, add_proc_mem, rs);
 	tracer_read_counters(tr, c->counters);
 	tracer_for_each_task(tr, add_from_map, rs);
-	tracer_for_each_overflow(tr, add_from_map, rs);
+	tracer_for_each_overflow(tr, add_from_overflow, rs);
 	tracer_for_each_late_cost(tr, add_late_cost, rs);
 	tracer_read_class_stats(tr, c->runq_from);
 	c->t0_kt = tracer_root_first_kt(tr);
@@ -403,6 +472,56 @@ int run_collect(struct run_state *rs, struct pvt_collected *c)
 	}
 	c->slab = rs->fold.slab;
 	return 0;
+}
+
+void run_journal_collected(struct run_state *rs, const struct pvt_collected *c)
+{
+	struct pvt_j_collected j = {
+		.root_pid = c->root_pid, .root_wstatus = c->root_wstatus,
+		.duration_ns = c->duration_ns, .t0_kt = c->t0_kt,
+		.hooks_mode = c->hooks.mode, .hooks_windows = c->hooks.windows,
+		.hooks_attached_ns = c->hooks.attached_ns, .final_passes = c->final.passes,
+		.end_reason = c->end_reason, .final_unsettled = c->final.unsettled,
+		.final_lost = c->final.lost, .attached_at_ns = c->attached_at_ns,
+		.nprogs = (uint32_t)c->nprogs,
+	};
+
+	if (!rs->rec)
+		return;
+	memcpy(j.counters, c->counters, sizeof(j.counters));
+	for (int k = 0; k < PVT_FROM__MAX; k++) {
+		j.runq_count[k] = c->runq_from[k].count;
+		j.runq_total_ns[k] = c->runq_from[k].total_ns;
+		j.runq_max_ns[k] = c->runq_from[k].max_ns;
+		for (int b = 0; b < PVT_HIST_BUCKETS; b++)
+			j.runq_hist[k][b] = c->runq_from[k].h.b[b];
+	}
+	recw_journal(rs->rec, PVT_J_COLLECTED, &j, sizeof(j), NULL, 0);
+	for (size_t i = 0; i < c->nprogs; i++)
+		recw_journal(rs->rec, PVT_J_PROG, &c->progs[i], sizeof(c->progs[i]), NULL, 0);
+	recw_journal(rs->rec, PVT_J_SLAB, &c->slab, sizeof(c->slab), NULL, 0);
+	if (c->cal)
+		recw_journal(rs->rec, PVT_J_CALIBRATION, c->cal, sizeof(*c->cal), NULL, 0);
+	if (c->cal_path)
+		recw_journal(rs->rec, PVT_J_CAL_PATH, c->cal_path, strlen(c->cal_path), NULL, 0);
+	for (size_t i = 0; i < c->ntarget_pids; i++)
+		recw_journal(rs->rec, PVT_J_TARGET_PID, &c->target_pids[i], 4, NULL, 0);
+	if (c->target_cgroup)
+		recw_journal(rs->rec, PVT_J_TARGET_CGROUP, c->target_cgroup, strlen(c->target_cgroup),
+			     NULL, 0);
+	/* each task's cgroup path, as it was: the report may be read where it is gone */
+	if (c->cgroup_path) {
+		for (size_t i = 0; i < c->tb->n; i++) {
+			uint64_t id = c->tb->recs[i].t.cgroup_id;
+			const char *path = id ? c->cgroup_path(c->cgroup_ctx, id) : NULL;
+			bool seen = false;
+
+			for (size_t k = 0; k < i && !seen; k++)
+				seen = c->tb->recs[k].t.cgroup_id == id;
+			if (path && !seen)
+				recw_journal(rs->rec, PVT_J_CGROUP, &id, sizeof(id), path, strlen(path));
+		}
+	}
 }
 
 int run_build_model(struct run_state *rs, struct pvt_model *m, const struct pvt_collected *c)

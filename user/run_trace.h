@@ -18,6 +18,7 @@
 
 /* What the trace gathers as it goes: final records, memory samples, the event stream. */
 struct top_tracer_src;
+struct pvt_rec_writer;
 struct run_state {
 	struct pvt_table tb;
 	struct pvt_mem_table mt;
@@ -26,6 +27,8 @@ struct run_state {
 	struct pvt_tracer *tr;
 	int sample_warned;
 	struct top_tracer_src *live; /* run --live: the view's source (top_source.h), else NULL */
+	struct pvt_rec_writer *rec;  /* record: every input below is journaled to it (record_file.h) */
+	uint64_t rec_flushed_ns;     /* when its chunks were last written out */
 };
 
 /* The task and memory tables and the fold (--keep-tasks, --top, --max-tasks); run_state_free(). */
@@ -71,6 +74,12 @@ void run_wait_final_switches(struct pvt_tracer *tr);
 
 /* One memory sampling pass: BPF samples each process's mm, then smaps what only it tells. */
 void run_sample_memory(struct run_state *rs);
+/* A pass's records into the memory table, @rd reading /proc (replay.c: from the journal). */
+void run_sample_pass(struct run_state *rs, struct pvt_iter_rec *recs, size_t n, int err,
+		     pvt_smaps_reader rd);
+/* A creation cost kept apart (late_costs), into the table (folding to make room). */
+void run_add_late_cost(struct run_state *rs, uint32_t tid, uint64_t start_time,
+		       const struct pvt_create_cost *c);
 
 /*
  * Collect: detach, drain the ring buffer and the maps into @rs and @c (the
@@ -80,6 +89,9 @@ void run_sample_memory(struct run_state *rs);
  * Returns 0.
  */
 int run_collect(struct run_state *rs, struct pvt_collected *c);
+
+/* record: journal what the collect phase put in @c beyond the maps (record_file.h). */
+void run_journal_collected(struct run_state *rs, const struct pvt_collected *c);
 
 /* model_build(), with records folded to make room if memory runs out.  0 or -ENOMEM. */
 int run_build_model(struct run_state *rs, struct pvt_model *m, const struct pvt_collected *c);

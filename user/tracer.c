@@ -32,6 +32,7 @@ struct pvt_tracer {
 	struct ring_buffer *rb;
 	pvt_event_fn on_event;
 	void *ctx;
+	void (*on_sched)(void *ctx, const struct pvt_sched_ev *ev);
 	int ncpus;
 	int stats_fd;                   /* BPF_ENABLE_STATS (--bpf-stats), -1 */
 	enum pvt_sys_mode sys_mode;
@@ -71,6 +72,15 @@ int tracer_preflight(void)
 		pvt_err("%s", need_priv);
 		return -1;
 	}
+	return 0;
+}
+
+static int sched_handler(void *ctx, void *data, size_t size)
+{
+	struct pvt_tracer *tr = ctx;
+
+	if (size >= sizeof(struct pvt_sched_ev) && tr->on_sched)
+		tr->on_sched(tr->ctx, data);
 	return 0;
 }
 
@@ -228,6 +238,8 @@ int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 		bpf_program__set_autoload(tr->skel->progs.pvt_cgroup_attach_task, false);
 	tr->skel->rodata->nr_cpus = tr->ncpus;
 	tr->skel->rodata->live_events = o->live_events;
+	tr->skel->rodata->record_sched = o->record_sched;
+	tr->on_sched = o->on_sched;
 	if (o->sys_mode == PVT_SYS_NEVER) {
 		tr->skel->rodata->syscall_costs = false;
 		bpf_program__set_autoload(tr->skel->progs.pvt_sys_enter, false);
@@ -246,6 +258,8 @@ int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 		err = bpf_map__set_max_entries(tr->skel->maps.procs, o->max_tasks);
 	if (!err)
 		err = bpf_map__set_max_entries(tr->skel->maps.events, o->ringbuf_bytes);
+	if (!err && o->record_sched)
+		err = bpf_map__set_max_entries(tr->skel->maps.sched_events, o->sched_rb_bytes);
 	if (err) {
 		pvt_err("cannot size the BPF maps: %s", strerror(-err));
 		goto fail;
@@ -269,6 +283,11 @@ int tracer_open(struct pvt_tracer **out, const struct pvt_tracer_opts *o)
 	tr->rb = ring_buffer__new(bpf_map__fd(tr->skel->maps.events), rb_handler, tr, NULL);
 	if (!tr->rb) {
 		pvt_err("cannot set up the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	if (o->record_sched &&
+	    ring_buffer__add(tr->rb, bpf_map__fd(tr->skel->maps.sched_events), sched_handler, tr)) {
+		pvt_err("cannot set up the scheduling events' ring buffer: %s", strerror(errno));
 		goto fail;
 	}
 	*out = tr;

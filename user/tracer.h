@@ -29,6 +29,9 @@ struct pvt_tracer_opts {
 	enum pvt_sys_mode sys_mode;
 	bool live_events;       /* --events: live creation, exec and rename records */
 	bool bpf_stats;         /* --bpf-stats: the kernel's run-time statistics of each program */
+	bool record_sched;      /* record: every scheduling event of a traced task to on_sched */
+	uint32_t sched_rb_bytes;/* its ring buffer (power of two, >= page size) */
+	void (*on_sched)(void *ctx, const struct pvt_sched_ev *ev);
 	pvt_event_fn on_event;
 	void *ctx;
 };

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_record.c - `pvtrace record [-o FILE] [run options] -- CMD`: trace as
+ * `run` does, and keep in FILE (record_file.h, docs/RECORD.md) every
+ * scheduling event of the traced tasks (switches, wakeups, migrations, from a
+ * ring buffer of their own) and a journal of everything run's userspace
+ * consumed (ring-buffer records, sampling passes, the maps at the end), so
+ * that `pvtrace report` rebuilds the very report run would have written.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include "cmd_record.h"
+#include "common.h"
+#include "parse.h"
+#include "record_file.h"
+
+#define usage_error(...) pvt_usage_error("record", __VA_ARGS__)
+#define RECORD_RB_KB_DEFAULT 32768
+
+
+void record_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pvtrace record [-o FILE] [--force] [--report[=FILE]] [run options] [--] CMD [ARGS...]\n"
+		"\n"
+		"Run CMD as 'pvtrace run' does, and record in FILE every scheduling event of its\n"
+		"tasks (each switch with the previous and next task, the previous one's state\n"
+		"and the CPU; wakeups with the waker and the target CPU; migrations; creations,\n"
+		"execs, renames and exits; memory samples) with everything the report is made\n"
+		"of: 'pvtrace report -i FILE' then writes the report run would have written,\n"
+		"'pvtrace report --timeline' the events one per line, 'pvtrace perfetto' a\n"
+		"Perfetto trace.  The file is written as the trace goes: a run cut short leaves\n"
+		"a readable prefix.  Format: docs/RECORD.md.\n"
+		"\n"
+		"options:\n"
+		"  -o, --output FILE      the recording (default %s); an existing file is\n"
+		"                         replaced only if it is a pvtrace recording\n"
+		"      --force            replace FILE whatever it is (never a symbolic link)\n"
+		"      --report[=FILE]    also write run's report, to stderr or FILE ('-': stdout);\n"
+		"                         -f, --top, --hist, --by shape it\n"
+		"      --record-buffer-kb N\n"
+		"                         the scheduling events' ring buffer, in KiB: a power of two\n"
+		"                         (default %d); events that do not fit are counted\n"
+		"  every option of 'pvtrace run' but --live and -o (see pvtrace run --help)\n"
+		"  -h, --help             this help\n",
+		PVT_RECORD_DEFAULT_PATH, RECORD_RB_KB_DEFAULT);
+}
+
+enum { OPT_FORCE = OPT__RUN_END + 32, OPT_REPORT, OPT_RECORD_RB };
+
+int record_parse_args(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		RUN_LONGOPTS,
+		{ "user", required_argument, NULL, 'u' },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "report", optional_argument, NULL, OPT_REPORT },
+		{ "record-buffer-kb", required_argument, NULL, OPT_RECORD_RB },
+		{}
+	};
+	uint64_t v;
+	int c, err;
+
+	run_opts_init(o);
+	run_cmd_name = "record";
+	o->record = true;
+	o->record_path = PVT_RECORD_DEFAULT_PATH;
+	o->record_rb_bytes = RECORD_RB_KB_DEFAULT * 1024u;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:o:f:t:i:u:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			pvt_verbose++;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case 'o':
+			if (!*optarg)
+				return usage_error("-o needs a file name");
+			o->record_path = optarg;
+			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
+		case OPT_REPORT:
+			if (optarg && !*optarg)
+				return usage_error("--report= needs a file name");
+			o->report_wanted = true;
+			o->output = optarg;
+			break;
+		case OPT_RECORD_RB:
+			if (pvt_parse_u64(optarg, 4, 1u << 21, &v) || (v & (v - 1)))
+				return usage_error("--record-buffer-kb needs a power of two from 4 to "
+						   "2097152, not '%s'", optarg);
+			o->record_rb_bytes = (uint32_t)(v * 1024);
+			break;
+		case '?':
+		case ':':
+			return pvt_getopt_error("record", c, argv);
+		default:
+			err = run_option(c, optarg, o);
+			if (err)
+				return err;
+		}
+	}
+	if (optind >= argc)
+		return usage_error("no command to record (pvtrace record [options] -- CMD [ARGS])");
+	o->argv = &argv[optind];
+	return 0;
+}
+
+static void info_text(struct pvt_rec_writer *w, uint32_t kind, const char *s)
+{
+	recw_info(w, kind, s, strlen(s));
+}
+
+int record_start(const struct run_opts *o, struct run_state *rs)
+{
+	struct pvt_rec_options ro = {
+		.keep_tasks = o->keep_tasks, .top = o->top, .max_tasks = o->max_tasks,
+		.interval_ms = o->interval_ms, .mode = PVT_MODE_RUN, .hist = o->hist,
+		.by_cgroup = o->by_cgroup, .null_programs = o->null_programs,
+	};
+	struct pvt_info_start st;
+	struct timespec rt, mt;
+	struct utsname u;
+	char err[512], host[256] = "";
+	uint32_t ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_CONF);
+
+	if (recw_open(&rs->rec, o->record_path, o->force, err, sizeof(err))) {
+		pvt_err("record: %s", err);
+		return PVT_EXIT_FAILURE;
+	}
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	st.realtime_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
+	st.monotonic_ns = (uint64_t)mt.tv_sec * 1000000000ull + (uint64_t)mt.tv_nsec;
+	info_text(rs->rec, PVT_INFO_VERSION, PVTRACE_VERSION);
+	if (!uname(&u)) {
+		info_text(rs->rec, PVT_INFO_KERNEL, u.release);
+		info_text(rs->rec, PVT_INFO_ARCH, u.machine);
+	}
+	gethostname(host, sizeof(host) - 1);
+	info_text(rs->rec, PVT_INFO_HOST, host);
+	info_text(rs->rec, PVT_INFO_CLOCK, "CLOCK_MONOTONIC");
+	recw_info(rs->rec, PVT_INFO_START, &st, sizeof(st));
+	recw_info(rs->rec, PVT_INFO_OPTIONS, &ro, sizeof(ro));
+	recw_info(rs->rec, PVT_INFO_NCPUS, &ncpus, sizeof(ncpus));
+	for (char *const *a = o->argv; *a; a++)
+		info_text(rs->rec, PVT_INFO_ARG, *a);
+	if (recw_begin(rs->rec)) {
+		pvt_err("record: cannot write %s: %s", o->record_path, strerror(errno));
+		return PVT_EXIT_FAILURE;
+	}
+	/*
+	 * The kernel's object sizes first: folding reads them at its first record,
+	 * and the report read elsewhere must fold with these.
+	 */
+	memory_slab_sizes(&rs->fold.slab);
+	fold_set_slab(&rs->fold, &rs->fold.slab);
+	recw_journal(rs->rec, PVT_J_SLAB, &rs->fold.slab, sizeof(rs->fold.slab), NULL, 0);
+	rs->rec_flushed_ns = pvt_now_ns();
+	return 0;
+}
+
+void record_on_sched(void *ctx, const struct pvt_sched_ev *ev)
+{
+	struct run_state *rs = ctx;
+
+	if (rs->rec)
+		recw_sched(rs->rec, ev);
+}
+
+int record_finish(const struct run_opts *o, struct run_state *rs, const struct pvt_collected *c)
+{
+	uint64_t lost = c->counters[PVT_C_SCHED_LOST], events, switches = c->counters[PVT_C_SWITCHES];
+	struct pvt_rec_writer *w = rs->rec;
+	char b1[32];
+	int err;
+
+	err = recw_flush(w);
+	events = recw_sched_events(w);
+	rs->rec = NULL;
+	if (!err) {
+		uint64_t bytes = recw_bytes(w);
+
+		err = recw_close(w, lost);
+		if (!err) {
+			fprintf(stderr, "pvtrace: recorded %llu scheduling events (%llu switches, %.1f bytes "
+				"each on disk), %s, to %s%s\n", (unsigned long long)events,
+				(unsigned long long)switches,
+				switches ? (double)bytes / (double)switches : 0.0,
+				pvt_fmt_bytes(b1, sizeof(b1), bytes), o->record_path,
+				lost ? "" : "; no event lost");
+			if (lost)
+				pvt_warn("record: %llu scheduling events did not fit the ring buffer "
+					 "(--record-buffer-kb)", (unsigned long long)lost);
+			return 0;
+		}
+	} else {
+		recw_abort(w);
+	}
+	pvt_err("record: cannot write %s: %s", o->record_path, strerror(-err));
+	return -1;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct run_opts o;
+	int err;
+
+	err = record_parse_args(argc, argv, &o);
+	if (err)
+		return err;
+	if (o.help) {
+		record_usage(stdout);
+		return 0;
+	}
+	return run_main(&o);
+}
