@@ -40,6 +40,8 @@
 #                        joins, its tasks followed from their creation)
 #     top                tools/bench-watch.sh top -- CMD: `pvtrace top --batch -d 1` on
 #                        the whole machine (every task tracked) while CMD runs untraced
+#     record             ./pvtrace record -o TMP/pvtrace.data -- CMD: every scheduling event
+#                        kept; below the table, its file's bytes per switch beside perf's
 #     perf-sched         perf sched record -o TMP/perf.data -- CMD (a point of comparison;
 #                        left out, with the reason, if it cannot run)
 #
@@ -128,6 +130,8 @@ tmpdir=$(mktemp -d "${TMPDIR:-/tmp}/pvtrace-bench.XXXXXX")
 results=$tmpdir/results.txt   # "row variant rep value"
 notes=$tmpdir/notes.txt       # "variant-or-row reason...": what was left out and why
 bpfman=$tmpdir/bpfstats.txt   # "unit file tasks"
+sizes=$tmpdir/sizes.txt       # "row variant rep bytes": the recordings' sizes
+: >"$sizes"
 : >"$results"
 : >"$notes"
 : >"$bpfman"
@@ -149,7 +153,7 @@ note() { # key reason: print and keep for the JSON
 }
 
 VARIANTS=(untraced pvtrace pvtrace-syscall-costs-always pvtrace-no-syscall-costs empty-programs
-	empty-no-syscall-costs pvtrace-no-sampling attach top perf-sched-record)
+	empty-no-syscall-costs pvtrace-no-sampling attach top record perf-sched-record)
 
 # --- what can run --------------------------------------------------------------------
 redis_ok=1
@@ -225,6 +229,7 @@ variant_cmd() {
 	pvtrace-no-sampling) C=("${pv[@]}" --interval 0 -- "${W[@]}") ;;
 	attach) C=(tools/bench-watch.sh attach -- "${W[@]}") ;;
 	top) C=(tools/bench-watch.sh top -- "${W[@]}") ;;
+	record) C=(./pvtrace record --no-status -o "$tmpdir/pvtrace.data" -- "${W[@]}") ;;
 	perf-sched-record) C=(perf sched record -o "$tmpdir/perf.data" -- "${W[@]}") ;;
 	bpf-stats) C=(./pvtrace run --bpf-stats --no-status -f json -o "$tmpdir/bpf-$2.json" -- "${W[@]}") ;;
 	esac
@@ -309,7 +314,12 @@ run_one() {
 	workload_cmd "$unit"
 	variant_cmd "$variant"
 	run_cmd "$out" "$err" || rc=$?
-	rm -f "$tmpdir/perf.data" "$tmpdir/perf.data.old"
+	# the files' sizes, for bytes per switch (pipe rows: 2 switches per loop)
+	if [[ $rc -eq 0 && $rep -gt 0 && $unit == pipe-* ]]; then
+		[[ $variant == record ]] && echo "$unit record $rep $(stat -c %s "$tmpdir/pvtrace.data")" >>"$sizes"
+		[[ $variant == perf-sched-record ]] && echo "$unit perf-sched-record $rep $(stat -c %s "$tmpdir/perf.data")" >>"$sizes"
+	fi
+	rm -f "$tmpdir/perf.data" "$tmpdir/perf.data.old" "$tmpdir/pvtrace.data"
 	if [[ $rc -ne 0 ]]; then
 		if [[ $variant == perf-sched-record ]]; then
 			echo
@@ -399,7 +409,7 @@ cpu_model=$(awk -F': *' '/^(model name|Hardware|cpu model|Processor)[ \t]*:/ { p
 KERNEL=$(uname -r) NPROC=$(nproc) CPU_MODEL=${cpu_model:-unknown} ELAPSED=$elapsed \
 LOOPS=$LOOPS REPS=$REPS CHURN_THREADS=$CHURN_THREADS CHURN_PROCS=$CHURN_PROCS \
 REDIS_REQS=$REDIS_REQS JSON_OUT=$JSON_OUT \
-	python3 - "$results" "$notes" "$bpfman" "$startup" <<'EOF'
+	SIZES=$sizes python3 - "$results" "$notes" "$bpfman" "$startup" <<'EOF'
 import json, os, statistics, sys
 
 env = os.environ
@@ -430,6 +440,7 @@ COLS = [  # variant, column header
     ("pvtrace-no-sampling", "no-sampling"),
     ("attach", "attach"),
     ("top", "top"),
+    ("record", "record"),
     ("perf-sched-record", "perf-sched"),
 ]
 rows = [r for r in ROWS if (r[0], "untraced") in runs]
@@ -477,6 +488,7 @@ print("  empty, empty-no-sc = --null-programs [--no-syscall-costs] (floors); "
       "no-sampling = --interval 0;")
 print("  attach = pvtrace attach --cgroup on a cgroup the workload joins (tools/bench-watch.sh);")
 print("  top = pvtrace top --batch -d 1 on the whole machine beside the untraced workload;")
+print("  record = pvtrace record -o FILE (every scheduling event kept);")
 print("  perf-sched = perf sched record")
 for n in notes:
     print(f"note: {n['note']}")
@@ -506,6 +518,24 @@ for row in ("pipe-processes", "pipe-threads"):
     rm = med(list(ratios(row, "pvtrace").values()))
     if rm is not None:
         print(f"  {row:<15} pvtrace time ratio            {rm:.3f}   (target <= 1.10)")
+sizes = {}
+for line in open(os.environ["SIZES"]):
+    row, variant, rep, b = line.split()
+    sizes.setdefault((row, variant), []).append(int(b))
+for row in ("pipe-processes", "pipe-threads"):
+    rm = med(list(ratios(row, "record").values()))
+    if rm is not None:
+        print(f"  {row:<15} record time ratio             {rm:.3f}   (target <= 1.30)")
+        derived.append({"row": row, "figure": "record_time_ratio", "value": round(rm, 4),
+                        "target": "<= 1.30"})
+    for variant, label in (("record", "pvtrace record"), ("perf-sched-record", "perf sched record")):
+        if (row, variant) in sizes:
+            b = med(sizes[(row, variant)])
+            per = b / (2 * loops)
+            print(f"  {row:<15} {label + ' file':<29} {b / 1048576:.1f} MiB, {per:.1f} bytes per switch"
+                  + ("   (target <= 8)" if variant == "record" else ""))
+            derived.append({"row": row, "figure": variant + "_bytes_per_switch",
+                            "value": round(per, 2), "target": "<= 8" if variant == "record" else None})
 for row in ("redis-set", "redis-get"):
     rm = med(list(ratios(row, "pvtrace").values()))
     if rm is not None:
