@@ -171,6 +171,17 @@ static int write_all(struct pvt_rec_writer *w, const void *p, size_t n)
 	return 0;
 }
 
+/* CRC-32 of a chunk: its header (crc as 0), then its stored bytes. */
+static uint32_t chunk_crc(const struct pvt_chunk_hdr *h, const uint8_t *stored, size_t len)
+{
+	struct pvt_chunk_hdr z = *h;
+	uLong crc;
+
+	z.crc = 0;
+	crc = crc32(0, (const Bytef *)&z, sizeof(z));
+	return (uint32_t)crc32(crc, stored, (uInt)len);
+}
+
 /* One chunk: compressed if that is smaller. */
 static int write_chunk(struct pvt_rec_writer *w, uint32_t type, uint32_t cpu, uint32_t count,
 		       const uint8_t *raw, size_t len, bool compress)
@@ -195,7 +206,7 @@ static int write_chunk(struct pvt_rec_writer *w, uint32_t type, uint32_t cpu, ui
 		}
 	}
 	h.stored_len = (uint32_t)len;
-	h.crc = (uint32_t)crc32(0, stored, (uInt)len);
+	h.crc = chunk_crc(&h, stored, len);
 	w->err = write_all(w, &h, sizeof(h));
 	if (!w->err)
 		w->err = write_all(w, stored, len);
@@ -526,7 +537,7 @@ int recr_next(struct pvt_rec_reader *r, struct pvt_chunk *c, char *err, size_t e
 		return -2;
 	}
 	stored = r->buf + r->off + sizeof(h);
-	if ((uint32_t)crc32(0, stored, h.stored_len) != h.crc) {
+	if (chunk_crc(&h, stored, h.stored_len) != h.crc) {
 		fmt(err, errlen, "corrupt recording: chunk %llu fails its checksum",
 		    (unsigned long long)r->chunks);
 		return -1;

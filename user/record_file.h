@@ -49,7 +49,7 @@ struct pvt_chunk_hdr {
 	uint32_t count;         /* SCHED: events; INFO, JOURNAL: records */
 	uint32_t raw_len;       /* the payload's size */
 	uint32_t stored_len;    /* bytes that follow this header */
-	uint32_t crc;           /* CRC-32 (zlib's) of those bytes */
+	uint32_t crc;           /* CRC-32 (zlib's) of this header (crc as 0), then those bytes */
 	uint32_t flags;         /* PVT_CHF_* */
 };
 
