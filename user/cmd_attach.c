@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include "cgroup.h"
 #include "cmd_attach.h"
+#include "cmd_record.h"
+#include "record_file.h"
 #include "cmd_run.h"
 #include "common.h"
 #include "fileio.h"
@@ -272,8 +274,13 @@ static int trace(struct attach_opts *o, struct run_state *rs, struct pvt_collect
 		.max_tasks = ro->max_tasks, .ringbuf_bytes = ro->ringbuf_bytes,
 		.sys_mode = ro->sys_mode, .live_events = ro->events, .bpf_stats = ro->bpf_stats,
 		.on_event = run_on_event, .ctx = rs,
+		.record_sched = ro->record, .sched_rb_bytes = ro->record_rb_bytes,
+		.on_sched = ro->record ? record_on_sched : NULL,
 	};
 	struct run_watch w = { .cg_events_fd = o->cg_events_fd, .duration_ms = o->duration_ms };
+
+	if (ro->record)
+		topts.live_events = true; /* creations, execs, renames: journaled for the timeline */
 	uint64_t c[PVT_C__MAX], t_start;
 	struct pvt_status st;
 	struct timespec now;
@@ -330,12 +337,8 @@ static int trace(struct attach_opts *o, struct run_state *rs, struct pvt_collect
 
 int cmd_attach(int argc, char **argv)
 {
-	struct pvt_calibration cal;
-	struct run_outputs out = {};
-	struct pvt_collected col = {};
-	struct run_state rs = {};
 	struct attach_opts o;
-	int err, ret;
+	int err;
 
 	err = attach_parse_args(argc, argv, &o);
 	if (err)
@@ -344,6 +347,18 @@ int cmd_attach(int argc, char **argv)
 		attach_usage(stdout);
 		return 0;
 	}
+	return attach_main(&o);
+}
+
+int attach_main(struct attach_opts *op)
+{
+	struct pvt_calibration cal;
+	struct run_outputs out = {};
+	struct pvt_collected col = {};
+	struct run_state rs = {};
+	struct attach_opts o = *op;
+	int ret;
+
 	o.cg_events_fd = -1;
 	for (size_t i = 0; i < PVT_MAX_TARGETS; i++)
 		o.pidfds[i] = -1;
@@ -357,6 +372,8 @@ int cmd_attach(int argc, char **argv)
 		ret = o.cgroup ? attach_open_cgroup(&o) : attach_open_targets(&o);
 	if (!ret)
 		ret = run_open_outputs(&o.run, &rs, &out);
+	if (!ret && o.run.record)
+		ret = record_start(&o.run, &rs);
 	if (!ret)
 		ret = trace(&o, &rs, &col);
 	if (!ret) {
@@ -366,8 +383,19 @@ int cmd_attach(int argc, char **argv)
 		col.target_cgroup = o.cgroup ? o.cg.path : NULL;
 		run_collect(&rs, &col);
 		run_report_setup(&o.run, &col, &cal);
-		out.written = !run_report(&o.run, &rs, &col, out.report.f);
+		if (o.run.record)
+			run_journal_collected(&rs, &col);
+		if (!o.run.record || o.run.report_wanted)
+			out.written = !run_report(&o.run, &rs, &col, out.report.f);
+		else
+			out.written = true;
 		ret = out.written ? 0 : PVT_EXIT_FAILURE;
+		if (o.run.record && record_finish(&o.run, &rs, &col) && !ret)
+			ret = PVT_EXIT_FAILURE;
+	}
+	if (rs.rec) { /* a failed trace: what was written stays, a readable prefix */
+		recw_abort(rs.rec);
+		rs.rec = NULL;
 	}
 	tracer_close(rs.tr);
 	ret = run_finish(&o.run, &rs, &out, ret);

@@ -32,5 +32,7 @@ int attach_open_targets(struct attach_opts *o);
 int attach_open_cgroup(struct attach_opts *o);
 void attach_usage(FILE *f);
 int cmd_attach(int argc, char **argv);
+/* attach's whole flow on parsed options (record sets o->run.record).  The exit status. */
+int attach_main(struct attach_opts *o);
 
 #endif /* PVT_CMD_ATTACH_H */

@@ -15,6 +15,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include "cmd_attach.h"
 #include "cmd_record.h"
 #include "common.h"
 #include "parse.h"
@@ -28,6 +29,7 @@ void record_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pvtrace record [-o FILE] [--force] [--report[=FILE]] [run options] [--] CMD [ARGS...]\n"
+		"       pvtrace record [-o FILE] ... (-p PID[,PID...] | --cgroup PATH) [-d SECS]\n"
 		"\n"
 		"Run CMD as 'pvtrace run' does, and record in FILE every scheduling event of its\n"
 		"tasks (each switch with the previous and next task, the previous one's state\n"
@@ -47,26 +49,33 @@ void record_usage(FILE *f)
 		"      --record-buffer-kb N\n"
 		"                         the scheduling events' ring buffer, in KiB: a power of two\n"
 		"                         (default %d); events that do not fit are counted\n"
+		"  -p, --pid PID[,...], --cgroup PATH, -d, --duration SECS\n"
+		"                         record running processes or a cgroup, as 'pvtrace attach'\n"
 		"  every option of 'pvtrace run' but --live and -o (see pvtrace run --help)\n"
 		"  -h, --help             this help\n",
 		PVT_RECORD_DEFAULT_PATH, RECORD_RB_KB_DEFAULT);
 }
 
-enum { OPT_FORCE = OPT__RUN_END + 32, OPT_REPORT, OPT_RECORD_RB };
+enum { OPT_FORCE = OPT__RUN_END + 32, OPT_REPORT, OPT_RECORD_RB, OPT_REC_CGROUP };
 
-int record_parse_args(int argc, char **argv, struct run_opts *o)
+int record_parse_args(int argc, char **argv, struct attach_opts *ao)
 {
+	struct run_opts *o = &ao->run;
 	static const struct option longopts[] = {
 		RUN_LONGOPTS,
 		{ "user", required_argument, NULL, 'u' },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "report", optional_argument, NULL, OPT_REPORT },
 		{ "record-buffer-kb", required_argument, NULL, OPT_RECORD_RB },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "cgroup", required_argument, NULL, OPT_REC_CGROUP },
+		{ "duration", required_argument, NULL, 'd' },
 		{}
 	};
 	uint64_t v;
 	int c, err;
 
+	memset(ao, 0, sizeof(*ao));
 	run_opts_init(o);
 	run_cmd_name = "record";
 	o->record = true;
@@ -74,8 +83,23 @@ int record_parse_args(int argc, char **argv, struct run_opts *o)
 	o->record_rb_bytes = RECORD_RB_KB_DEFAULT * 1024u;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:o:f:t:i:u:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:f:t:i:u:p:d:vh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'p':
+			err = attach_parse_pids(optarg, ao);
+			if (err)
+				return err;
+			break;
+		case OPT_REC_CGROUP:
+			if (!*optarg)
+				return usage_error("--cgroup needs a cgroup v2 directory");
+			ao->cgroup = optarg;
+			break;
+		case 'd':
+			err = attach_parse_duration(optarg, &ao->duration_ms);
+			if (err)
+				return err;
+			break;
 		case 'v':
 			pvt_verbose++;
 			break;
@@ -111,8 +135,20 @@ int record_parse_args(int argc, char **argv, struct run_opts *o)
 				return err;
 		}
 	}
+	if (ao->npids && ao->cgroup)
+		return usage_error("-p and --cgroup cannot be combined");
+	if (ao->npids || ao->cgroup) {
+		if (optind < argc)
+			return usage_error("a command or running targets (-p, --cgroup), not both");
+		if (o->user)
+			return usage_error("--user is for a command pvtrace starts");
+		return 0;
+	}
+	if (ao->duration_ms)
+		return usage_error("--duration is for running targets (-p, --cgroup)");
 	if (optind >= argc)
-		return usage_error("no command to record (pvtrace record [options] -- CMD [ARGS])");
+		return usage_error("no command to record (pvtrace record [options] -- CMD [ARGS], "
+				   "or -p PID, --cgroup PATH)");
 	o->argv = &argv[optind];
 	return 0;
 }
@@ -126,7 +162,8 @@ int record_start(const struct run_opts *o, struct run_state *rs)
 {
 	struct pvt_rec_options ro = {
 		.keep_tasks = o->keep_tasks, .top = o->top, .max_tasks = o->max_tasks,
-		.interval_ms = o->interval_ms, .mode = PVT_MODE_RUN, .hist = o->hist,
+		.interval_ms = o->interval_ms, .mode = o->argv ? PVT_MODE_RUN : PVT_MODE_ATTACH,
+		.hist = o->hist,
 		.by_cgroup = o->by_cgroup, .null_programs = o->null_programs,
 	};
 	struct pvt_info_start st;
@@ -154,7 +191,7 @@ int record_start(const struct run_opts *o, struct run_state *rs)
 	recw_info(rs->rec, PVT_INFO_START, &st, sizeof(st));
 	recw_info(rs->rec, PVT_INFO_OPTIONS, &ro, sizeof(ro));
 	recw_info(rs->rec, PVT_INFO_NCPUS, &ncpus, sizeof(ncpus));
-	for (char *const *a = o->argv; *a; a++)
+	for (char *const *a = o->argv; a && *a; a++)
 		info_text(rs->rec, PVT_INFO_ARG, *a);
 	if (recw_begin(rs->rec)) {
 		pvt_err("record: cannot write %s: %s", o->record_path, strerror(errno));
@@ -214,15 +251,17 @@ int record_finish(const struct run_opts *o, struct run_state *rs, const struct p
 
 int cmd_record(int argc, char **argv)
 {
-	struct run_opts o;
+	struct attach_opts o;
 	int err;
 
 	err = record_parse_args(argc, argv, &o);
 	if (err)
 		return err;
-	if (o.help) {
+	if (o.run.help) {
 		record_usage(stdout);
 		return 0;
 	}
-	return run_main(&o);
+	if (o.npids || o.cgroup)
+		return attach_main(&o);
+	return run_main(&o.run);
 }

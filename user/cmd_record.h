@@ -11,8 +11,9 @@
 
 #define PVT_RECORD_DEFAULT_PATH "pvtrace.data"
 
-/* Parse `record`'s arguments (argv[0] is "record").  0 or PVT_EXIT_USAGE. */
-int record_parse_args(int argc, char **argv, struct run_opts *o);
+/* Parse `record`'s arguments (argv[0] is "record"): a command, or attach's targets.  0 or PVT_EXIT_USAGE. */
+struct attach_opts;
+int record_parse_args(int argc, char **argv, struct attach_opts *o);
 void record_usage(FILE *f);
 /* Open the recording and write its information chunk (before the trace).  0 or an exit status. */
 int record_start(const struct run_opts *o, struct run_state *rs);

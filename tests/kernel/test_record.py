@@ -153,3 +153,33 @@ def a_recording_killed_midway_is_a_readable_prefix():
         one_line_exit_1(data, "truncated")
     finally:
         os.unlink(data)
+
+
+@test
+def record_of_a_running_process_reports_as_attach():
+    from test_attach import pingpong_process
+    w = pingpong_process()
+    data, rep = tmp(".data"), tmp(".json")
+    try:
+        p = run([PVTRACE, "record", "--no-status", "-o", data, "--report=" + rep, "-f", "json",
+                 "-p", str(w.pid), "-d", "0.5"], timeout=60)
+        check(p.returncode == 0, "record -p: %s" % p.stderr.decode()[-2000:])
+        with open(rep) as f:
+            r = json.load(f)
+        q = report(data, "-f", "json")
+        check(q.returncode == 0, "report: %s" % q.stderr.decode())
+        r2 = json.loads(q.stdout.decode())
+        check(r2 == r, "the report from the recording differs in %s" %
+              [k for k in set(r) | set(r2) if r.get(k) != r2.get(k)])
+        check(r["mode"] == "attach" and r["attach"]["pids"] == [w.pid] and
+              r["verified"]["exact"] == r["verified"]["tasks"] == 3, "attach report %s" % r["verified"])
+    finally:
+        w.kill()
+        w.wait()
+        for f in (data, rep):
+            if os.path.exists(f):
+                os.unlink(f)
+    for args, what in ((["-p", "1", "--", "true"], "not both"), (["-d", "1", "--", "true"], "--duration"),
+                       (["-p", "1", "--cgroup", "/"], "cannot be combined")):
+        q = run([PVTRACE, "record", *args])
+        check(q.returncode == 2 and what in q.stderr.decode(), "%s: %r" % (args, q.stderr.decode()))
