@@ -137,9 +137,10 @@ static __always_inline void pvt_comm_copy(char *dst, const char *src)
 /* The CPU @p is on (or queued on): task_cpu(), where thread_info holds it. */
 static __always_inline __u32 pvt_task_cpu(struct task_struct *p)
 {
+	/* direct loads through the BTF pointer: no helper call (this runs at every wakeup) */
 	if (bpf_core_field_exists(p->thread_info.cpu))
-		return BPF_CORE_READ(p, thread_info.cpu);
-	return BPF_CORE_READ(p, wake_cpu);
+		return p->thread_info.cpu;
+	return p->wake_cpu;
 }
 
 static __always_inline void pvt_read_kcounters(struct task_struct *t, struct pvt_kcounters *k)
