@@ -130,6 +130,14 @@ static __noinline void take_baseline(struct pvt_task *pt, struct task_struct *t)
 		/* First seen on the CPU (a syscall, an exec, a fork): it is in a slice now. */
 		pt->last_in_ns = pt->first_ns;
 		pt->last_in_task_ns = t->se.exec_start;
+	} else if (bpf_core_field_exists(t->sched_info)) {
+		/*
+		 * Waiting for a CPU already: the kernel stamped the wait's start
+		 * (sched_info.last_queued, rq->clock; 0 unless queued and not
+		 * running, and still set at the sched_switch that ends it), so the
+		 * switch-in that ends it closes a run-queue wait like any other.
+		 */
+		pt->runq_start_ns = BPF_CORE_READ(t, sched_info.last_queued);
 	}
 }
 
