@@ -52,6 +52,11 @@ JSONC_LIBS := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 # ncursesw: the live view (user/top_curses.c) only; what links it links these
 NCURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
 NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+# libmicrohttpd: pvtrace serve's HTTP server (user/http_server.c, its own thread); what
+# links every user object links these (USER_LIBS)
+MHD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+USER_LIBS := $(NCURSES_LIBS) $(MHD_LIBS) -pthread
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
 	  -DPVTRACE_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf -Iuser -Ilib $(LIBBPF_CFLAGS)
@@ -111,9 +116,10 @@ test_cgroup_OBJS := $(call u,cgroup)
 test_record_file_OBJS := $(call u,record_file privs common)
 test_top_model_OBJS := $(call u,top_model hist)
 test_top_text_OBJS := $(call u,top_text top_model hist common)
+test_openmetrics_OBJS := $(call u,openmetrics)
 # Each unit test's libraries: libbpf for user/common.o and user/memory.o (BTF),
 # json-c to read JSON back.
-test_args_LIBS := $(LDLIBS) $(NCURSES_LIBS)
+test_args_LIBS := $(LDLIBS) $(USER_LIBS)
 test_calibrate_LIBS := $(LDLIBS)
 test_memory_LIBS := $(LDLIBS)
 test_memory_table_LIBS := $(LDLIBS)
@@ -121,7 +127,7 @@ test_fold_LIBS := $(LDLIBS)
 test_report_LIBS := $(LDLIBS)
 test_model_LIBS := $(LDLIBS)
 test_events_LIBS := $(LDLIBS)
-test_tracer_LIBS := $(LDLIBS) $(NCURSES_LIBS)
+test_tracer_LIBS := $(LDLIBS) $(USER_LIBS)
 test_privs_LIBS := $(LDLIBS)
 test_record_file_LIBS := $(LDLIBS)
 test_sigfwd_LIBS := $(LDLIBS)
@@ -183,6 +189,7 @@ $(OUTPUT)/%.o: %.c $(OUTPUT)/%.d
 $(USER_OBJS): | $(SKELS)
 $(PVBENCH_OBJS) $(PVLOAD_OBJS) $(PROG_OBJS): CFLAGS += -pthread
 $(OUTPUT)/user/top_curses.o: CFLAGS += $(NCURSES_CFLAGS)
+$(OUTPUT)/user/http_server.o: CFLAGS += $(MHD_CFLAGS)
 $(OUTPUT)/tests/unit/test_pvbench.o: CFLAGS += -Itools/pvbench
 
 $(LIB): $(LIB_OBJS)
@@ -192,7 +199,7 @@ $(LIB): $(LIB_OBJS)
 
 pvtrace: $(USER_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(NCURSES_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(USER_LIBS) -o $@
 
 $(OUTPUT)/pvbench: $(PVBENCH_OBJS) $(LIB)
 	$(call msg,LINK,$@)
@@ -250,11 +257,11 @@ fuzz-runtime:
 
 $(FUZZ_BINS): $(OUTPUT)/fuzz/fuzz_%: $$(call fuzz_objs,%) $$(FUZZ_%_OBJS) $(LIB) | fuzz-runtime
 	$(call msg,LINK,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) $(NCURSES_LIBS) -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) $(USER_LIBS) -o $@
 
 $(REPLAY_BINS): $(OUTPUT)/tests/replay_%: $(OUTPUT)/san/replay_%.o $$(call san_objs,%) $$(FUZZ_%_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(REPLAY_CFLAGS) $^ $(LDLIBS) $(NCURSES_LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(REPLAY_CFLAGS) $^ $(LDLIBS) $(USER_LIBS) -lcmocka -o $@
 
 # Each target for FUZZ_SECONDS from its seeds; what it finds is kept for the next run.
 fuzz: fuzz-runtime
