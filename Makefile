@@ -117,6 +117,8 @@ test_record_file_OBJS := $(call u,record_file privs common)
 test_top_model_OBJS := $(call u,top_model hist)
 test_top_text_OBJS := $(call u,top_text top_model hist common)
 test_openmetrics_OBJS := $(call u,openmetrics)
+test_metrics_OBJS := $(call u,metrics hist)
+test_metrics_expo_OBJS := $(call u,metrics_expo metrics openmetrics hist)
 # Each unit test's libraries: libbpf for user/common.o and user/memory.o (BTF),
 # json-c to read JSON back.
 test_args_LIBS := $(LDLIBS) $(USER_LIBS)
