@@ -119,6 +119,8 @@ test_top_text_OBJS := $(call u,top_text top_model hist common)
 test_openmetrics_OBJS := $(call u,openmetrics)
 test_metrics_OBJS := $(call u,metrics hist)
 test_metrics_expo_OBJS := $(call u,metrics_expo metrics openmetrics hist)
+# serve's options (cmd_serve.c: attach's -p, run's names) and the HTTP routes: what args links
+test_cmd_serve_OBJS := $(test_args_OBJS)
 # Each unit test's libraries: libbpf for user/common.o and user/memory.o (BTF),
 # json-c to read JSON back.
 test_args_LIBS := $(LDLIBS) $(USER_LIBS)
@@ -130,6 +132,7 @@ test_report_LIBS := $(LDLIBS)
 test_model_LIBS := $(LDLIBS)
 test_events_LIBS := $(LDLIBS)
 test_tracer_LIBS := $(LDLIBS) $(USER_LIBS)
+test_cmd_serve_LIBS := $(LDLIBS) $(USER_LIBS)
 test_privs_LIBS := $(LDLIBS)
 test_record_file_LIBS := $(LDLIBS)
 test_sigfwd_LIBS := $(LDLIBS)

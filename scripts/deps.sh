@@ -9,11 +9,15 @@
 set -euo pipefail
 
 # build: clang (BPF), bpftool (skeletons), libbpf/libelf/zlib (userspace), cmocka (unit tests),
-#        libncurses-dev (ncursesw: pvtrace top's full-screen view)
+#        libncurses-dev (ncursesw: pvtrace top's full-screen view), libmicrohttpd-dev (pvtrace
+#        serve's HTTP server)
 # test:  python3 (kernel-level tests read the JSON report), util-linux (setpriv, unshare,
 #        taskset), procps (pgrep), linux-perf (pvtrace bench's switch is checked against
 #        perf bench sched pipe; make bench compares with perf sched; Ubuntu packages perf
-#        as linux-tools-<kernel>), tmux (the live view's tests drive it on a terminal)
+#        as linux-tools-<kernel>), tmux (the live view's tests drive it on a terminal),
+#        prometheus (prometheus and promtool: pvtrace serve's tests start their own on
+#        127.0.0.1; under systemd the package also starts a service of its own on port 9090,
+#        which the tests neither use nor touch)
 # bench: redis-server, redis-tools (redis-cli, redis-benchmark): only for make bench's redis
 #        rows (tools/bench-overhead.sh leaves them out if absent), not for the tests, so
 #        missing() does not check for them
@@ -22,16 +26,18 @@ set -euo pipefail
 #        fuzz seeds is built by gcc), so missing() does not check for it, and where the
 #        package does not exist under that name the rest is installed all the same
 DEB_PKGS="make gcc libc6-dev clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
-libcmocka-dev libjson-c-dev libncurses-dev python3 util-linux procps linux-perf tmux
-redis-server redis-tools"
+libcmocka-dev libjson-c-dev libncurses-dev libmicrohttpd-dev python3 util-linux procps linux-perf
+tmux prometheus redis-server redis-tools"
 FUZZ_PKGS="libclang-rt-dev"
 
 missing() {
 	local t
-	for t in make cc clang bpftool pkg-config python3 setpriv pgrep taskset perf tmux; do
+	for t in make cc clang bpftool pkg-config python3 setpriv pgrep taskset perf tmux prometheus \
+		promtool; do
 		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
 	done
 	pkg-config --exists libbpf 2>/dev/null || { echo libbpf; return 0; }
+	pkg-config --exists libmicrohttpd 2>/dev/null || { echo libmicrohttpd; return 0; }
 	for h in /usr/include/gelf.h /usr/include/zlib.h /usr/include/cmocka.h /usr/include/json-c/json.h; do
 		[ -e "$h" ] || { echo "$h"; return 0; }
 	done

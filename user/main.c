@@ -13,6 +13,7 @@
 #include "cmd_record.h"
 #include "cmd_report.h"
 #include "cmd_run.h"
+#include "cmd_serve.h"
 #include "cmd_top.h"
 
 struct cmd {
@@ -29,6 +30,7 @@ static const struct cmd cmds[] = {
 	{ "record", cmd_record, "run a command and record every scheduling event of its tasks to a file" },
 	{ "report", cmd_report, "the report of a recording (pvtrace record), or its timeline" },
 	{ "top", cmd_top, "a live view of context switches: the machine, processes or a cgroup" },
+	{ "serve", cmd_serve, "export the live figures to Prometheus (OpenMetrics over HTTP)" },
 	{ "bench", cmd_bench, "measure process vs thread costs on this machine, beside the seed articles" },
 	{ "calibrate", cmd_calibrate, "measure the direct cost of a context switch on this machine" },
 	{ "help", cmd_help, "show this help" },

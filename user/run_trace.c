@@ -146,7 +146,8 @@ void run_forward_signals(pid_t pid)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-enum { TAG_RB = 1, TAG_CHILD, TAG_TIMER, TAG_SAMPLE, TAG_SIGNAL, TAG_TARGET, TAG_CGROUP, TAG_END };
+enum { TAG_RB = 1, TAG_CHILD, TAG_TIMER, TAG_SAMPLE, TAG_SIGNAL, TAG_TARGET, TAG_CGROUP, TAG_END,
+       TAG_WAKE };
 
 static int epoll_add_ev(int ep, int fd, uint32_t tag, uint32_t events)
 {
@@ -265,12 +266,17 @@ static bool on_events(struct run_state *rs, struct pvt_status *st, struct run_wa
 			w->end = PVT_END_DURATION;
 			end = true;
 			break;
+		case TAG_WAKE:
+			break; /* w->poll, called after these, drains it */
 		}
 	}
 	return end;
 }
 
-/* Watch what ends the trace: the command, or (attach) the targets, the cgroup, the duration. */
+/*
+ * Watch what ends the trace: the command, or (attach) the targets, the cgroup,
+ * the duration; and serve's wake fd.
+ */
 static int watch_add(int ep, struct run_watch *w)
 {
 	if (w->pid > 0) {
@@ -284,6 +290,8 @@ static int watch_add(int ep, struct run_watch *w)
 			return -1;
 	/* cgroup.events: a change is notified as POLLPRI (kernfs_notify) */
 	if (w->cg_events_fd >= 0 && epoll_add_ev(ep, w->cg_events_fd, TAG_CGROUP, EPOLLPRI))
+		return -1;
+	if (w->wake_fd > 0 && epoll_add(ep, w->wake_fd, TAG_WAKE))
 		return -1;
 	return 0;
 }

@@ -59,6 +59,8 @@ struct run_watch {
 	uint64_t duration_ms;   /* --duration (0: none) */
 	bool (*poll)(void *ctx);/* called at every turn of the loop (at least every 100 ms): true ends it */
 	void *poll_ctx;
+	int wake_fd;            /* readable: a turn now, so that poll is called (serve: a scrape
+				 * waits); poll drains it.  0: none (never stdin) */
 	enum pvt_end_reason end;/* out: why it ended */
 };
 
