@@ -336,16 +336,31 @@ static struct met_series *series_of_task(struct metrics *m, const struct met_tas
 
 /* ---- tasks ---- */
 
-static struct met_task *task_find(struct metrics *m, uint32_t tid, uint64_t start)
+/*
+ * A task is named by its process and start_time, not its tid: a thread that
+ * execs takes its leader's tid, and stays the same task (counts and all).
+ */
+static struct met_task *task_find(struct metrics *m, uint32_t pid, uint64_t start)
 {
-	long pos = pvt_index_find(m->task_ix, tid, start);
+	long pos = pvt_index_find(m->task_ix, pid, start);
 
 	return pos < 0 ? NULL : &m->tasks[pos];
 }
 
+/* A task's tid changed (it exec'd as a thread): the creators' index follows it. */
+static void task_retid(struct metrics *m, struct met_task *k, uint32_t tid)
+{
+	size_t pos = (size_t)(k - m->tasks);
+
+	if (pvt_index_find(m->tid_ix, k->tid, 0) == (long)pos)
+		pvt_index_del(m->tid_ix, k->tid, 0);
+	k->tid = tid;
+	if (pvt_index_put(&m->tid_ix, tid, 0, pos))
+		m->dropped++;
+}
+
 static void task_ident(struct met_task *k, const struct pvt_task *t)
 {
-	k->pid = t->pid; /* a thread that execs takes the leader's pid: it stays the same process */
 	k->leader_start_time = t->leader_start_time;
 	k->cgroup_id = t->cgroup_id;
 	copy_comm(k->comm, t->comm);
@@ -369,19 +384,23 @@ static void count_creation(struct metrics *m, const struct pvt_task *t, struct m
 /* @t's state, made (counts from zero) at its first sight.  NULL: no memory. */
 static struct met_task *task_get(struct metrics *m, const struct pvt_task *t)
 {
-	struct met_task *k = task_find(m, t->tid, t->start_time);
+	struct met_task *k = task_find(m, t->pid, t->start_time);
 
-	if (k)
+	if (k) {
+		if (k->tid != t->tid)
+			task_retid(m, k, t->tid);
 		return k;
+	}
 	if (VEC_RESERVE(m->tasks, m->cap_tasks, m->ntasks + 1) ||
-	    pvt_index_put(&m->task_ix, t->tid, t->start_time, m->ntasks) ||
+	    pvt_index_put(&m->task_ix, t->pid, t->start_time, m->ntasks) ||
 	    pvt_index_put(&m->tid_ix, t->tid, 0, m->ntasks)) {
-		pvt_index_del(m->task_ix, t->tid, t->start_time);
+		pvt_index_del(m->task_ix, t->pid, t->start_time);
 		return NULL;
 	}
 	k = &m->tasks[m->ntasks++];
 	memset(k, 0, sizeof(*k));
 	k->tid = t->tid;
+	k->pid = t->pid;
 	k->start_time = t->start_time;
 	task_ident(k, t);
 	if (t->flags & PVT_F_BORN)
@@ -394,14 +413,14 @@ static void task_drop(struct metrics *m, size_t i)
 	struct met_task *k = &m->tasks[i], *last = &m->tasks[m->ntasks - 1];
 	long tpos = pvt_index_find(m->tid_ix, k->tid, 0);
 
-	pvt_index_del(m->task_ix, k->tid, k->start_time);
+	pvt_index_del(m->task_ix, k->pid, k->start_time);
 	if (tpos == (long)i)
 		pvt_index_del(m->tid_ix, k->tid, 0);
 	if (k != last) {
 		size_t from = m->ntasks - 1;
 
 		*k = *last;
-		pvt_index_put(&m->task_ix, k->tid, k->start_time, i);
+		pvt_index_put(&m->task_ix, k->pid, k->start_time, i);
 		if (pvt_index_find(m->tid_ix, k->tid, 0) == (long)from)
 			pvt_index_put(&m->tid_ix, k->tid, 0, i);
 	}

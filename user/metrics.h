@@ -110,9 +110,9 @@ struct metrics {
 	bool other_used;
 	uint64_t folded_total;       /* series ever folded into other */
 
-	struct met_task *tasks;      /* every task seen, by (tid, start_time) */
+	struct met_task *tasks;      /* every task seen, by (pid, start_time) */
 	size_t ntasks, cap_tasks;
-	struct pvt_index *task_ix, *tid_ix; /* (tid, start_time), (tid, 0): the latest with that tid */
+	struct pvt_index *task_ix, *tid_ix; /* (pid, start_time), (tid, 0): the latest with that tid */
 	struct met_proc *procs;      /* processes with a task alive at the last snapshot */
 	size_t nprocs, cap_procs;
 	struct pvt_index *proc_ix;   /* (pid, leader_start_time) */

@@ -5,7 +5,7 @@
  * record, and an older alive copy after it), a task that vanishes keeps its
  * counts, processes named by their leader, creations counted for the
  * creator, memory per process, the histogram folded into its le buckets,
- * grace expiry, --max-series folding into `other` (monotonic when folded
+ * a thread that execs (a new tid, the same task), grace expiry, --max-series folding into `other` (monotonic when folded
  * series go), each --by mode's labels.
  */
 #include <stdarg.h>
@@ -325,6 +325,41 @@ static void test_by_modes(void **state)
 	metrics_free(&m);
 }
 
+static void test_thread_exec(void **state)
+{
+	struct pvt_task l = mk(90, 90, "old"), th = mk(91, 90, "t");
+	const struct met_series *s;
+	struct metrics m;
+
+	(void)state;
+	init(&m, METRICS_BY_PROCESS, 100);
+	grow(&l, 1, 0);
+	grow(&th, 5, 0);
+	struct pvt_task both[2] = { l, th };
+	metrics_snapshot(&m, both, 2, 1 * S);
+	/* the thread execs: it takes the leader's tid and becomes the leader; the old one goes */
+	th.tid = 90;
+	th.leader_start_time = th.start_time;
+	snprintf(th.comm, sizeof(th.comm), "new");
+	grow(&th, 2, 0);
+	metrics_snapshot(&m, &th, 1, 2 * S);
+	assert_int_equal(find(&m, MET_L_COMM, "old")->c.vol, 6);
+	assert_int_equal(find(&m, MET_L_COMM, "new")->c.vol, 2);
+	assert_int_equal(m.ntasks, 1);
+	assert_int_equal(m.tasks_vanished, 1);
+	/* a thread it creates is counted for it, under its new tid */
+	struct pvt_task c = mk(92, 90, "c");
+	c.flags = PVT_F_BORN;
+	c.parent_tid = 90;
+	c.clone_flags = PVT_CLONE_THREAD;
+	c.leader_start_time = th.start_time;
+	struct pvt_task now[2] = { th, c };
+	metrics_snapshot(&m, now, 2, 3 * S);
+	s = find(&m, MET_L_COMM, "new");
+	assert_int_equal(s->created[0], 1);
+	metrics_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_creations),
 		cmocka_unit_test(test_other),
 		cmocka_unit_test(test_by_modes),
+		cmocka_unit_test(test_thread_exec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
