@@ -401,6 +401,37 @@ def serve_keeps_an_ended_process_for_the_grace_period():
 
 
 @test
+def serve_watches_the_whole_machine_with_bpf_stats():
+    w = pingpong_process()
+    s = Serve("--bpf-stats")
+    try:
+        time.sleep(0.5)
+        st, h, text = s.get()
+        st2, h2, health = s.get("/healthz")
+    finally:
+        w.kill()
+        w.wait()
+        s.stop()
+    check(st == 200 and st2 == 200, "status %d, healthz %d" % (st, st2))
+    pids = set(int(x) for x in re.findall(r'^pvtrace_context_switches_total\{pid="(\d+)"', text,
+                                          re.M))
+    check(w.pid in pids and s.p.pid in pids and len(pids) > 5, "the machine's processes: %d" %
+          len(pids))
+    tracked = re.search(r"^pvtrace_tracked_tasks (\d+)$", text, re.M)
+    check(tracked and int(tracked.group(1)) > 20, "tracked tasks: %s" % tracked)
+    runs = re.findall(r'^pvtrace_bpf_runs_total\{program="(\w+)"\} (\d+)$', text, re.M)
+    check(dict(runs).get("pvt_sched_switch", "0") != "0", "BPF programs' runs: %s" % runs)
+    ns = re.search(r'^pvtrace_bpf_run_time_seconds_total\{program="pvt_sched_switch"\} (\S+)$',
+                   text, re.M)
+    check(ns and float(ns.group(1)) > 0, "run time: %s" % ns)
+    check(re.search(r'^pvtrace_lost_events_total\{reason="ring_buffer_full"\} 0$', text, re.M),
+          "no event lost")
+    p = run(["promtool", "check", "metrics"], input=text.encode()) if shutil.which("promtool") \
+        else None
+    check(p is None or p.returncode == 0, "promtool: %s" % (p and p.stdout.decode()[-1000:]))
+
+
+@test
 def serve_refuses_bad_options_with_one_line():
     for args, what in ((["-l", "1.2.3:80"], "--listen"), (["-l", "127.0.0.1:70000"], "--listen"),
                        (["--by", "x"], "--by"), (["--max-series", "0"], "--max-series"),
