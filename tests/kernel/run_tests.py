@@ -27,6 +27,8 @@ them run: this runner finds them); what they share is in helpers.py:
     test_attach.py    attach -p and --cgroup: deltas against /proc, tasks followed, one cgroup only
     test_top_fake.py  the live view (pvtrace top's) on a synthetic source, in tmux (tmux.py),
                       and its batch output
+    test_serve.py     pvtrace serve scraped by a real Prometheus against /proc; both formats,
+                      bad requests, --max-series, --grace
 
 Needs root.  Without root every test reports itself skipped (run.sh counts a
 skip as a failure under CI=true).  Prints one line per test and writes
