@@ -317,9 +317,11 @@ out:
 /* Listen (before the tracer is loaded: a port in use costs nothing).  0 or an exit status. */
 static int listen_http(const struct serve_opts *o, struct serve_state *s)
 {
-	uint64_t stale = 3 * o->interval_ns > SERVE_STALE_MIN_NS ? 3 * o->interval_ns : SERVE_STALE_MIN_NS;
+	uint64_t stale = 3 * o->interval_ns;
 	char err[256];
 
+	if (stale < SERVE_STALE_MIN_NS)
+		stale = SERVE_STALE_MIN_NS;
 	if (http_start(&s->http, (const struct sockaddr *)&o->addr, o->addrlen, stale, err,
 		       sizeof(err))) {
 		pvt_err("serve: cannot listen on %s: %s", o->listen, err);

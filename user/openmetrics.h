@@ -64,7 +64,7 @@ void om_printf(struct om_buf *b, const char *fmt, ...) __attribute__((format(pri
 struct om_family {
 	const char *name;  /* the family's name: without _total, _info (nor _bucket...) */
 	enum om_type type;
-	const char *unit;  /* OpenMetrics UNIT ("seconds", "bytes"): the name ends in _UNIT; NULL: none */
+	const char *unit;  /* OpenMetrics UNIT ("seconds", "bytes", the name's suffix); NULL: none */
 	const char *help;
 };
 

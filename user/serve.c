@@ -67,7 +67,8 @@ static size_t prog_stats(struct serve_state *s, struct pvt_prog_stats **raw, str
 	if (!*out)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		(*out)[i] = (struct expo_prog){ (*raw)[i].name, (*raw)[i].run_count, (*raw)[i].run_time_ns };
+		(*out)[i] = (struct expo_prog){ (*raw)[i].name, (*raw)[i].run_count,
+						(*raw)[i].run_time_ns };
 	return n;
 }
 

@@ -37,7 +37,10 @@ struct serve_state {
 /* The tracer's ring-buffer callback (ctx: struct serve_state *): final records. */
 void serve_on_event(void *ctx, const struct pvt_ev_hdr *hdr, const void *data, size_t size);
 
-/* run_watch's poll callback (ctx: struct serve_state *): a snapshot if wanted or due.  Never ends the loop. */
+/*
+ * run_watch's poll callback (ctx: struct serve_state *): a snapshot if a
+ * scrape waits or the interval is over.  Never ends the loop.
+ */
 bool serve_poll(void *ctx);
 
 /* Take a snapshot and publish it.  0, or -ENOMEM (the last page stays). */
