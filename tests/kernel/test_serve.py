@@ -220,7 +220,8 @@ def serve_prometheus_counters_agree_with_the_kernels_counters():
         stop.set()
         th.join()
         span = int(at - t_start) + 5
-        sw = series_by(prom.query("pvtrace_context_switches_total%s[%ds]" % (sel, span), at), "kind")
+        sw = series_by(prom.query("pvtrace_context_switches_total%s[%ds]" % (sel, span), at),
+                       "kind")
         ins = prom.query("pvtrace_switch_ins_total%s[%ds]" % (sel, span), at)
         cnt = prom.query("pvtrace_runqueue_wait_seconds_count%s[%ds]" % (sel, span), at)
         up = prom.query("up")
@@ -395,7 +396,8 @@ def serve_keeps_an_ended_process_for_the_grace_period():
             sh.kill()
             sh.wait()
         s.stop()
-    lab = r'pvtrace_context_switches_total\{pid="%d",comm="sh",cgroup="[^"]*",kind="voluntary"\} (\d+)'
+    lab = (r'pvtrace_context_switches_total\{pid="%d",comm="sh",cgroup="[^"]*",'
+           r'kind="voluntary"\} (\d+)')
     a = re.search(lab % sh.pid, first)
     b = re.search(lab % sh.pid, ended)
     check(a and b, "the sh's series, alive then ended")
@@ -456,5 +458,6 @@ def serve_refuses_bad_options_with_one_line():
         port = busy.getsockname()[1]
         p = run([PVTRACE, "serve", "-p", str(os.getpid()), "-l", "127.0.0.1:%d" % port], timeout=60)
     err = p.stderr.decode()
-    check(p.returncode == 1 and "cannot listen on 127.0.0.1:%d: Address already in use" % port in err
+    check(p.returncode == 1 and
+          "cannot listen on 127.0.0.1:%d: Address already in use" % port in err
           and err.count("\n") == 1, "port in use: %d %r" % (p.returncode, err))
