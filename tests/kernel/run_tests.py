@@ -27,6 +27,7 @@ them run: this runner finds them); what they share is in helpers.py:
     test_attach.py    attach -p and --cgroup: deltas against /proc, tasks followed, one cgroup only
     test_top_fake.py  the live view (pvtrace top's) on a synthetic source, in tmux (tmux.py),
                       and its batch output
+    test_timeline.py  report --timeline of a recording against its report; broken recordings
 
 Needs root.  Without root every test reports itself skipped (run.sh counts a
 skip as a failure under CI=true).  Prints one line per test and writes
