@@ -96,7 +96,7 @@ static int replay_all(const uint8_t *data, size_t size, bool json)
 		o.run.format = json ? PVT_FMT_JSON : PVT_FMT_TEXT;
 		o.run.hist = true;
 		o.run.by_cgroup = rp.opt.by_cgroup != 0;
-		report_write(&o, &rp, nul);
+		FUZZ_CHECK(report_write(&o, &rp, nul) == 0); /* to /dev/null: only memory could fail */
 	}
 	replay_free(&rp);
 	return rc;
@@ -158,6 +158,8 @@ static int all_three(const uint8_t *data, size_t size, bool json)
 	 * corrupt record before the cut) */
 	if (rc)
 		FUZZ_CHECK(rp == -1 && (tl == rc || tl == -1));
+	else if (tl) /* a record the timeline finds corrupt, the report does too */
+		FUZZ_CHECK(rp == -1);
 	return rc ? rc : rp ? rp : tl;
 }
 
