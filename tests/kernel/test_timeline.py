@@ -6,13 +6,13 @@ not recordings at all (one line) and exit 1, from report and report --timeline.
 """
 import json
 import os
+import tempfile
 
 from helpers import PVLOAD, PVTRACE, json_lines
 from testlib import check, run, test
 
 
 def tmp(suffix):
-    import tempfile
     fd, path = tempfile.mkstemp(suffix=suffix)
     os.close(fd)
     os.unlink(path)
@@ -45,8 +45,7 @@ def switches(lines, tid):
 def timeline_of_a_pinned_pingpong_matches_its_report():
     data, r = record([PVLOAD, "pingpong", "--threads", "--rounds", "5000", "--pin", "0", "--quiet"])
     try:
-        text = timeline(data, "-f", "json")
-        head, ev = json_lines(text)[0], json_lines(text)[1:]
+        head, *ev = json_lines(timeline(data, "-f", "json"))
         check(head["schema"] == "pvtrace.timeline/1" and head["whole"] and head["sched_lost"] == 0,
               "header %s" % head)
         # one switch line per recorded switch-out of a traced task: the report's switch-outs
