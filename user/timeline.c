@@ -476,8 +476,8 @@ static void text_event(struct tl *tl, uint64_t ts, uint32_t cpu, const char *tas
 static void line_switch(struct tl *tl, const struct pvt_sched_ev *ev, const struct tl_task *p,
 			const char *next_comm)
 {
-	bool on = p->phase == PH_ON;
-	int64_t run = on && p->in_cpu == ev->cpu ? (int64_t)(ev->ts - p->in_ts) : UNKNOWN;
+	bool on = p->phase == PH_ON && p->in_cpu == ev->cpu; /* this slice's switch-in seen */
+	int64_t run = on ? (int64_t)(ev->ts - p->in_ts) : UNKNOWN;
 	int64_t wait = on ? p->wait : UNKNOWN, sleep = on ? p->sleep : UNKNOWN;
 	bool prev = on && p->prev_known;
 	const char *comm = name_of(p), *pc = p->prev_comm[0] ? p->prev_comm : NULL;
