@@ -2,8 +2,9 @@
 #
 #   make                 build ./pvtrace and the workload tools
 #   make check           unit tests + kernel-level tests (root); ends "N passed, N failed, N skipped"
-#   make fuzz            libFuzzer (clang) on the calibration file's parser and on run's
-#                        options, FUZZ_SECONDS each (default 30); not part of make check,
+#   make fuzz            libFuzzer (clang) on the calibration file's parser, on run's
+#                        options and on a recording's reader (with the replay and the
+#                        timeline), FUZZ_SECONDS each (default 30); not part of make check,
 #                        which replays their seed corpus (tests/fuzz/corpus/) only
 #   make bench           tracer overhead on perf bench sched pipe, pvtrace's own peak memory
 #                        under a churn of 1,000,000 tasks, then pvtrace bench
@@ -114,6 +115,7 @@ test_fold_OBJS := $(call u,fold tasktable memory creation hist)
 test_pvbench_OBJS := $(call b,bench seed text json)
 test_cgroup_OBJS := $(call u,cgroup)
 test_record_file_OBJS := $(call u,record_file privs common)
+test_timeline_OBJS := $(call u,timeline record_file output privs common creation tasktable hist)
 test_top_model_OBJS := $(call u,top_model hist)
 test_top_text_OBJS := $(call u,top_text top_model hist common)
 test_openmetrics_OBJS := $(call u,openmetrics)
@@ -135,6 +137,7 @@ test_tracer_LIBS := $(LDLIBS) $(USER_LIBS)
 test_cmd_serve_LIBS := $(LDLIBS) $(USER_LIBS)
 test_privs_LIBS := $(LDLIBS)
 test_record_file_LIBS := $(LDLIBS)
+test_timeline_LIBS := $(LDLIBS)
 test_sigfwd_LIBS := $(LDLIBS)
 test_output_LIBS := $(LDLIBS)
 test_pvbench_LIBS := $(JSONC_LIBS) -lm
@@ -148,12 +151,19 @@ test_top_text_LIBS := $(LDLIBS) -lm
 #              inputs in .output/fuzz/corpus/NAME/, crashes in .output/fuzz/;
 #   make check: replay_NAME, the C compiler's ASan + UBSan, each seed once
 #              (tests/fuzz/replay.c, a cmocka test).
-FUZZ_TARGETS := calibration args
+FUZZ_TARGETS := calibration args record
 FUZZ_SECONDS ?= 30
 FUZZ_calibration_SRCS := tests/fuzz/fuzz_calibration.c user/calibrate.c user/common.c user/privs.c
 FUZZ_calibration_OBJS :=
 FUZZ_args_SRCS := tests/fuzz/fuzz_args.c user/cmd_run.c user/common.c user/output.c
 FUZZ_args_OBJS := $(filter-out $(call u,main cmd_run common output),$(USER_OBJS))
+# record: the reader, the replay through run's code, the model and views, the timeline (all
+# of their modules sanitized)
+FUZZ_record_SAN := record_file replay timeline cmd_report run_trace fold tasktable memory \
+		   creation hist model report_json report_text status
+FUZZ_record_SRCS := tests/fuzz/fuzz_record.c $(patsubst %,user/%.c,$(FUZZ_record_SAN)) \
+		    lib/qsketch.c lib/keyindex.c lib/vec.c
+FUZZ_record_OBJS := $(filter-out $(call u,main $(FUZZ_record_SAN)),$(USER_OBJS))
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := $(filter-out -O2,$(CFLAGS)) -O1 -Itests/fuzz $(SAN_FLAGS) -fsanitize=fuzzer-no-link
 REPLAY_CFLAGS := $(CFLAGS) -Itests/fuzz $(SAN_FLAGS)

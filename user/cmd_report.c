@@ -102,8 +102,7 @@ int report_parse_args(int argc, char **argv, struct report_opts *o)
 	return 0;
 }
 
-/* The report from the replayed recording.  0 or an exit status. */
-static int write_report(struct report_opts *o, struct replay *rp, FILE *out)
+int report_write(const struct report_opts *o, struct replay *rp, FILE *out)
 {
 	struct pvt_collected *c = &rp->col;
 	struct pvt_calibration cal;
@@ -149,7 +148,7 @@ int cmd_report(int argc, char **argv)
 	ret = output_open_report(&out.report, o.run.output ? o.run.output : "-", stdout) ?
 	      PVT_EXIT_FAILURE : 0;
 	if (!ret)
-		ret = write_report(&o, &rp, out.report.f);
+		ret = report_write(&o, &rp, out.report.f);
 	out.written = !ret;
 	ret = run_finish(&o.run, &rp.rs, &out, ret);
 	replay_free(&rp);

@@ -14,7 +14,11 @@ struct report_opts {
 	bool timeline;              /* --timeline */
 };
 
+struct replay;
+
 int report_parse_args(int argc, char **argv, struct report_opts *o);
+/* The report of the replayed recording @rp (replay_open()) to @out.  0 or an exit status. */
+int report_write(const struct report_opts *o, struct replay *rp, FILE *out);
 void report_usage(FILE *f);
 int cmd_report(int argc, char **argv);
 

@@ -179,7 +179,8 @@ static uint32_t chunk_crc(const struct pvt_chunk_hdr *h, const uint8_t *stored, 
 
 	z.crc = 0;
 	crc = crc32(0, (const Bytef *)&z, sizeof(z));
-	return (uint32_t)crc32(crc, stored, (uInt)len);
+	/* not NULL even when empty: zlib's crc32() of NULL is its initial value, 0 */
+	return (uint32_t)crc32(crc, len ? stored : (const Bytef *)"", (uInt)len);
 }
 
 /* One chunk: compressed if that is smaller. */
@@ -434,7 +435,12 @@ int recr_open(struct pvt_rec_reader **out, const char *path, char *err, size_t e
 		fmt(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > (off_t)4 << 30) {
+	if (fstat(fd, &st)) {
+		fmt(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)4 << 30) {
 		fmt(err, errlen, "%s: %s", path, S_ISREG(st.st_mode) ? "larger than 4 GiB" :
 								   "not a regular file");
 		close(fd);
@@ -488,7 +494,7 @@ static int check_payload(const struct pvt_chunk *c, char *err, size_t errlen, ui
 
 	switch (c->type) {
 	case PVT_CH_SCHED:
-		if ((uint64_t)c->count * SCHED_COL_BYTES != c->len || !c->count)
+		if ((uint64_t)c->count * SCHED_COL_BYTES != c->len || !c->count || c->cpu >= MAX_CPUS)
 			goto bad;
 		return 0;
 	case PVT_CH_INFO:
@@ -561,6 +567,11 @@ int recr_next(struct pvt_rec_reader *r, struct pvt_chunk *c, char *err, size_t e
 	}
 	if (check_payload(c, err, errlen, r->chunks))
 		return -1;
+	if ((r->chunks == 0) != (h.type == PVT_CH_INFO)) { /* one INFO chunk, the first */
+		fmt(err, errlen, "corrupt recording: %s", r->chunks ? "a second information chunk" :
+			"it does not begin with its information chunk");
+		return -1;
+	}
 	r->off += sizeof(h) + h.stored_len;
 	if (h.type == PVT_CH_END) {
 		memcpy(&r->end, c->data, sizeof(r->end));
@@ -571,10 +582,6 @@ int recr_next(struct pvt_rec_reader *r, struct pvt_chunk *c, char *err, size_t e
 		}
 		r->ended = true;
 		return 0;
-	}
-	if (r->chunks == 0 && h.type != PVT_CH_INFO) {
-		fmt(err, errlen, "corrupt recording: it does not begin with its information chunk");
-		return -1;
 	}
 	r->chunks++;
 	return 1;
@@ -606,6 +613,28 @@ void recr_sched_ev(const struct pvt_chunk *c, size_t i, struct pvt_sched_ev *ev)
 	ev->state = p[n + i];
 	ev->flags = p[2 * n + i];
 	ev->cpu = (uint16_t)c->cpu;
+}
+
+void recr_sched_all(const struct pvt_chunk *c, struct pvt_sched_ev *ev)
+{
+	size_t n = c->count;
+	const uint8_t *ts = c->data, *col = c->data + 8 * n;
+	uint64_t t = 0, d;
+
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&d, ts + 8 * i, 8);
+		t += d;
+		memset(&ev[i], 0, sizeof(ev[i]));
+		ev[i].ts = t;
+		memcpy(&ev[i].tid, col + 4 * i, 4);
+		memcpy(&ev[i].other, col + 4 * (n + i), 4);
+		memcpy(&ev[i].arg, col + 4 * (2 * n + i), 4);
+		memcpy(&ev[i].next_pid, col + 4 * (3 * n + i), 4);
+		ev[i].kind = col[16 * n + i];
+		ev[i].state = col[17 * n + i];
+		ev[i].flags = col[18 * n + i];
+		ev[i].cpu = (uint16_t)c->cpu;
+	}
 }
 
 int recr_tlv(const struct pvt_chunk *c, size_t *off, uint32_t *kind, const uint8_t **data,

@@ -356,15 +356,13 @@ static const char *cgroup_of(void *ctx, uint64_t id)
 	return NULL;
 }
 
-int replay_open(struct replay *rp, const char *path)
+/* The journal of the recording opened in rp->r, played back whole. */
+static int replay_run(struct replay *rp)
 {
 	const uint8_t *d;
 	uint32_t kind, len;
 	int rc;
 
-	memset(rp, 0, sizeof(*rp));
-	if (recr_open(&rp->r, path, rp->err, sizeof(rp->err)))
-		return -1;
 	if (read_info(rp))
 		return -1;
 	run_state_init(&rp->rs, rp->opt.keep_tasks, rp->opt.top, rp->opt.max_tasks);
@@ -386,6 +384,22 @@ int replay_open(struct replay *rp, const char *path)
 	rp->col.null_programs = rp->opt.null_programs;
 	rp->col.interval_ms = rp->opt.interval_ms;
 	return 0;
+}
+
+int replay_open(struct replay *rp, const char *path)
+{
+	memset(rp, 0, sizeof(*rp));
+	if (recr_open(&rp->r, path, rp->err, sizeof(rp->err)))
+		return -1;
+	return replay_run(rp);
+}
+
+int replay_open_mem(struct replay *rp, const void *buf, size_t len)
+{
+	memset(rp, 0, sizeof(*rp));
+	if (recr_open_mem(&rp->r, buf, len, rp->err, sizeof(rp->err)))
+		return -1;
+	return replay_run(rp);
 }
 
 void replay_free(struct replay *rp)

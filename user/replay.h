@@ -50,6 +50,8 @@ struct replay {
  * ends without its end marker).
  */
 int replay_open(struct replay *rp, const char *path);
+/* The same over @len bytes at @buf (not copied: they must outlive @rp; the fuzzer's). */
+int replay_open_mem(struct replay *rp, const void *buf, size_t len);
 void replay_free(struct replay *rp);
 
 #endif /* PVT_REPLAY_H */

@@ -3,8 +3,8 @@
  * Unit tests for user/record_file.c: a recording written and read back
  * (scheduling events per CPU, column by column, across chunks; journal and
  * information records), a recording cut short (truncated, at every length),
- * a flipped byte (corrupt), another version, a foreign file; replacing only
- * recordings.
+ * a flipped byte (corrupt), another version, a foreign file; the information
+ * chunk first and once; replacing only recordings.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "record_file.h"
 
@@ -162,6 +163,74 @@ static void version_and_foreign(void **state)
 	free(buf);
 }
 
+/* A chunk of @type with @len bytes of @payload (uncompressed, checksum right) at @p: its end. */
+static uint8_t *put_chunk(uint8_t *p, uint32_t type, uint32_t count, const void *payload, uint32_t len)
+{
+	struct pvt_chunk_hdr h = { .magic = PVT_CHUNK_MAGIC, .type = type, .count = count,
+				   .raw_len = len, .stored_len = len };
+
+	h.crc = (uint32_t)crc32(crc32(0, (const Bytef *)&h, sizeof(h)), len ? payload : (const void *)"", len);
+	memcpy(p, &h, sizeof(h));
+	memcpy(p + sizeof(h), payload, len);
+	return p + sizeof(h) + len;
+}
+
+/* The information chunk comes first, and once: an end marker alone, or a second one, is corrupt. */
+static void information_first_and_once(void **state)
+{
+	struct pvt_file_hdr fh = { .magic = PVT_REC_MAGIC, .version = PVT_REC_VERSION,
+				   .hdr_size = sizeof(fh) };
+	struct pvt_rec_end end = {};
+	uint8_t buf[512], *p;
+	struct pvt_rec_reader *r;
+	struct pvt_chunk c;
+	char err[256];
+
+	memcpy(buf, &fh, sizeof(fh));
+	p = put_chunk(buf + sizeof(fh), PVT_CH_END, 0, &end, sizeof(end));
+	assert_int_equal(recr_open_mem(&r, buf, (size_t)(p - buf), err, sizeof(err)), 0);
+	assert_int_equal(recr_next(r, &c, err, sizeof(err)), -1);
+	assert_string_equal(err, "corrupt recording: it does not begin with its information chunk");
+	recr_close(r);
+
+	p = put_chunk(buf + sizeof(fh), PVT_CH_INFO, 0, NULL, 0);
+	p = put_chunk(p, PVT_CH_INFO, 0, NULL, 0);
+	end.chunks = 2;
+	p = put_chunk(p, PVT_CH_END, 0, &end, sizeof(end));
+	assert_int_equal(recr_open_mem(&r, buf, (size_t)(p - buf), err, sizeof(err)), 0);
+	assert_int_equal(recr_next(r, &c, err, sizeof(err)), 1);
+	assert_int_equal(recr_next(r, &c, err, sizeof(err)), -1);
+	assert_string_equal(err, "corrupt recording: a second information chunk");
+	recr_close(r);
+
+	end.chunks = 1; /* INFO, END: whole, nothing in it */
+	p = put_chunk(put_chunk(buf + sizeof(fh), PVT_CH_INFO, 0, NULL, 0), PVT_CH_END, 0, &end,
+		      sizeof(end));
+	assert_int_equal(recr_open_mem(&r, buf, (size_t)(p - buf), err, sizeof(err)), 0);
+	assert_int_equal(recr_next(r, &c, err, sizeof(err)), 1);
+	assert_int_equal(recr_next(r, &c, err, sizeof(err)), 0);
+	recr_close(r);
+}
+
+/* A recording with nothing in it (no information record: an empty chunk) reads back whole. */
+static void empty_recording(void **state)
+{
+	struct pvt_rec_writer *w;
+	struct pvt_rec_reader *r;
+	struct pvt_chunk c;
+	char err[256];
+
+	assert_int_equal(recw_open(&w, path, true, err, sizeof(err)), 0);
+	assert_int_equal(recw_begin(w), 0);
+	assert_int_equal(recw_close(w, 0), 0);
+	assert_int_equal(recr_open(&r, path, err, sizeof(err)), 0);
+	assert_int_equal(recr_next(r, &c, err, sizeof(err)), 1);
+	assert_int_equal(c.type, PVT_CH_INFO);
+	assert_int_equal(c.len, 0);
+	assert_int_equal(recr_next(r, &c, err, sizeof(err)), 0);
+	recr_close(r);
+}
+
 static void replaces_only_recordings(void **state)
 {
 	struct pvt_rec_writer *w;
@@ -186,6 +255,8 @@ int main(void)
 		cmocka_unit_test(truncated_at_every_length),
 		cmocka_unit_test(flipped_bytes_are_corrupt),
 		cmocka_unit_test(version_and_foreign),
+		cmocka_unit_test(information_first_and_once),
+		cmocka_unit_test(empty_recording),
 		cmocka_unit_test(replaces_only_recordings),
 	};
 	int fd = mkstemp(path), rc;
