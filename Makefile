@@ -111,6 +111,7 @@ test_cgroup_OBJS := $(call u,cgroup)
 test_record_file_OBJS := $(call u,record_file privs common)
 test_top_model_OBJS := $(call u,top_model hist)
 test_top_text_OBJS := $(call u,top_text top_model hist common)
+test_perfetto_pb_OBJS := $(call u,perfetto_pb)
 # Each unit test's libraries: libbpf for user/common.o and user/memory.o (BTF),
 # json-c to read JSON back.
 test_args_LIBS := $(LDLIBS) $(NCURSES_LIBS)
