@@ -608,6 +608,28 @@ void recr_sched_ev(const struct pvt_chunk *c, size_t i, struct pvt_sched_ev *ev)
 	ev->cpu = (uint16_t)c->cpu;
 }
 
+void recr_sched_all(const struct pvt_chunk *c, struct pvt_sched_ev *ev)
+{
+	size_t n = c->count;
+	const uint8_t *ts = c->data, *col = c->data + 8 * n;
+	uint64_t t = 0, d;
+
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&d, ts + 8 * i, 8);
+		t += d;
+		memset(&ev[i], 0, sizeof(ev[i]));
+		ev[i].ts = t;
+		memcpy(&ev[i].tid, col + 4 * i, 4);
+		memcpy(&ev[i].other, col + 4 * (n + i), 4);
+		memcpy(&ev[i].arg, col + 4 * (2 * n + i), 4);
+		memcpy(&ev[i].next_pid, col + 4 * (3 * n + i), 4);
+		ev[i].kind = col[16 * n + i];
+		ev[i].state = col[17 * n + i];
+		ev[i].flags = col[18 * n + i];
+		ev[i].cpu = (uint16_t)c->cpu;
+	}
+}
+
 int recr_tlv(const struct pvt_chunk *c, size_t *off, uint32_t *kind, const uint8_t **data,
 	     uint32_t *len)
 {

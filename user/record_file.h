@@ -211,8 +211,10 @@ int recr_next(struct pvt_rec_reader *r, struct pvt_chunk *c, char *err, size_t e
 const struct pvt_rec_end *recr_end(const struct pvt_rec_reader *r);
 void recr_close(struct pvt_rec_reader *r);
 
-/* Event @i of a SCHED chunk (i < c->count: checked by recr_next()). */
+/* Event @i of a SCHED chunk (i < c->count: checked by recr_next()); O(i): the deltas before it. */
 void recr_sched_ev(const struct pvt_chunk *c, size_t i, struct pvt_sched_ev *ev);
+/* Every event of a SCHED chunk, in order, into @ev (c->count of them), in one pass. */
+void recr_sched_all(const struct pvt_chunk *c, struct pvt_sched_ev *ev);
 
 /*
  * The next TLV record of an INFO or JOURNAL payload at *off: 1 (kind, data,
