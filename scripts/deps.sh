@@ -13,7 +13,8 @@ set -euo pipefail
 # test:  python3 (kernel-level tests read the JSON report), util-linux (setpriv, unshare,
 #        taskset), procps (pgrep), linux-perf (pvtrace bench's switch is checked against
 #        perf bench sched pipe; make bench compares with perf sched; Ubuntu packages perf
-#        as linux-tools-<kernel>), tmux (the live view's tests drive it on a terminal)
+#        as linux-tools-<kernel>), tmux (the live view's tests drive it on a terminal),
+#        protobuf-compiler (protoc: pvtrace perfetto's test decodes the trace against the schema)
 # bench: redis-server, redis-tools (redis-cli, redis-benchmark): only for make bench's redis
 #        rows (tools/bench-overhead.sh leaves them out if absent), not for the tests, so
 #        missing() does not check for them
@@ -23,12 +24,12 @@ set -euo pipefail
 #        package does not exist under that name the rest is installed all the same
 DEB_PKGS="make gcc libc6-dev clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
 libcmocka-dev libjson-c-dev libncurses-dev python3 util-linux procps linux-perf tmux
-redis-server redis-tools"
+protobuf-compiler redis-server redis-tools"
 FUZZ_PKGS="libclang-rt-dev"
 
 missing() {
 	local t
-	for t in make cc clang bpftool pkg-config python3 setpriv pgrep taskset perf tmux; do
+	for t in make cc clang bpftool pkg-config python3 setpriv pgrep taskset perf tmux protoc; do
 		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
 	done
 	pkg-config --exists libbpf 2>/dev/null || { echo libbpf; return 0; }
