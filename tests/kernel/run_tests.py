@@ -27,6 +27,8 @@ them run: this runner finds them); what they share is in helpers.py:
     test_attach.py    attach -p and --cgroup: deltas against /proc, tasks followed, one cgroup only
     test_top_fake.py  the live view (pvtrace top's) on a synthetic source, in tmux (tmux.py),
                       and its batch output
+    test_perfetto.py  pvtrace perfetto: the trace decoded by protoc (the project's schema and
+                      Perfetto's own) against the recording's report
 
 Needs root.  Without root every test reports itself skipped (run.sh counts a
 skip as a failure under CI=true).  Prints one line per test and writes
