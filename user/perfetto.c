@@ -182,8 +182,9 @@ static void put_process(struct pf_writer *w, struct pb_buf *pb, const struct pf_
 
 /*
  * The tasks there before the trace: each process (pid, ppid, command line)
- * and its threads (tid, tgid).  No thread names: a name given here would
- * outrank the renames the events carry.
+ * and its threads (tid, tgid), with the name of a thread that keeps it all
+ * along (a name given here outranks the renames the events carry; a thread
+ * that never runs in the trace has no other).
  */
 static void emit_process_tree(struct pf_writer *w)
 {
@@ -206,6 +207,8 @@ static void emit_process_tree(struct pf_writer *w)
 		pb_begin(pb, 2);
 		pb_uint(pb, 1, t->tid);
 		pb_uint(pb, 3, t->pid);
+		if (!t->renames && !strncmp(t->comm_first, t->comm, PVT_COMM_LEN))
+			pb_strn(pb, 2, t->comm, PVT_COMM_LEN);
 		pb_end(pb);
 		n++;
 	}

@@ -542,9 +542,14 @@ static int settle(struct pf_input *in)
 		return -ENOMEM;
 	merge_tasks(in);
 	settle_ends(in);
-	for (size_t i = 0; i < in->nitems; i++)
+	for (size_t i = 0; i < in->nitems; i++) {
+		struct pf_task *t;
+
 		if (in->items[i].kind == PF_I_RSS)
 			clamp_rss(in, &in->items[i]);
+		else if ((t = pf_task_find(in, in->items[i].tid)))
+			t->renames++;
+	}
 	for (size_t i = 0; i < in->ntasks; i++)
 		if (push_task_items(in, &in->tasks[i]))
 			return -ENOMEM;

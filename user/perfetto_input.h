@@ -37,6 +37,7 @@ struct pf_task {
 	uint64_t last_ts;       /* its last scheduling event (0: none) */
 	uint64_t group_end;     /* a leader: the last exit of its thread group */
 	uint64_t seq;           /* the order its first record came in (the sort's tie) */
+	uint32_t renames;       /* rename records of it */
 	char comm_first[PVT_COMM_LEN]; /* at creation or first sight */
 	char comm[PVT_COMM_LEN];       /* the last (PF_T_FINAL) */
 	/* perfetto.c's, while it writes */
