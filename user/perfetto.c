@@ -197,7 +197,8 @@ static void emit_process_tree(struct pf_writer *w)
 	pb_uint(pb, TP_TIMESTAMP, boot_ts(w, t0));
 	pb_begin(pb, TP_PROCESS_TREE);
 	for (size_t i = 0; i < in->ntasks; i++)
-		if (preexisting(&in->tasks[i]) && first_of_process(in, i))
+		if (preexisting(&in->tasks[i]) && first_of_process(in, i) &&
+		    !(in->tasks[i].flags & PF_T_UNNAMED))
 			put_process(w, pb, &in->tasks[i]);
 	for (size_t i = 0; i < in->ntasks; i++) {
 		const struct pf_task *t = &in->tasks[i];
@@ -207,7 +208,7 @@ static void emit_process_tree(struct pf_writer *w)
 		pb_begin(pb, 2);
 		pb_uint(pb, 1, t->tid);
 		pb_uint(pb, 3, t->pid);
-		if (!t->renames && !strncmp(t->comm_first, t->comm, PVT_COMM_LEN))
+		if (!t->renames && t->comm[0] && !strncmp(t->comm_first, t->comm, PVT_COMM_LEN))
 			pb_strn(pb, 2, t->comm, PVT_COMM_LEN);
 		pb_end(pb);
 		n++;
@@ -282,7 +283,7 @@ static const char *comm_of(struct pf_writer *w, uint32_t tid, uint32_t cpu, char
 		return buf;
 	}
 	t = pf_task_find(w->in, tid);
-	return t ? t->cur : NULL;
+	return t && t->cur[0] ? t->cur : NULL;
 }
 
 static void put_comm(struct pb_buf *pb, uint32_t field, const char *comm)

@@ -16,7 +16,7 @@
 struct perfetto_stats {
 	uint64_t packets;
 	uint64_t switches;      /* sched_switch events, bridges included */
-	uint64_t bridged;       /* of which added to join a CPU's switches (untraced tasks' not recorded) */
+	uint64_t bridged;       /* of which added to join a CPU's switches (untraced tasks') */
 	uint64_t wakeups;
 	uint64_t migrations;
 	uint64_t creations;

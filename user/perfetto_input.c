@@ -443,6 +443,61 @@ struct pf_task *pf_task_find(const struct pf_input *in, uint32_t tid)
 	return NULL;
 }
 
+/* ---- traced tasks no record names (a recording cut short before its journal) ---- */
+
+struct tid_pid {
+	uint32_t tid, pid;
+};
+
+static int tid_pid_cmp(const void *pa, const void *pb)
+{
+	const struct tid_pid *a = pa, *b = pb;
+
+	return a->tid < b->tid ? -1 : a->tid > b->tid;
+}
+
+/* @tid (of @pid) if the events say it is traced and no record has it. */
+static int note_unknown(struct pf_input *in, struct tid_pid **v, size_t *n, size_t *cap,
+			uint32_t tid, uint32_t pid)
+{
+	struct tid_pid x = { tid, pid };
+
+	if (!tid || pf_task_find(in, tid) || (*n && (*v)[*n - 1].tid == tid))
+		return 0;
+	return VEC_PUSH(*v, *n, *cap, x);
+}
+
+static int add_unnamed(struct pf_input *in)
+{
+	struct tid_pid *v = NULL;
+	size_t n = 0, cap = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < in->nev && !err; i++) {
+		const struct pvt_sched_ev *e = &in->ev[i];
+
+		if (e->kind != PVT_SE_SWITCH)
+			err = note_unknown(in, &v, &n, &cap, e->tid, e->next_pid);
+		else if (e->flags & PVT_SEF_PREV_TRACKED)
+			err = note_unknown(in, &v, &n, &cap, e->tid, e->arg);
+		if (!err && e->kind == PVT_SE_SWITCH && (e->flags & PVT_SEF_NEXT_TRACKED))
+			err = note_unknown(in, &v, &n, &cap, e->other, e->next_pid);
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), tid_pid_cmp);
+	for (size_t i = 0; i < n && !err; i++) {
+		struct pf_task t = { .tid = v[i].tid, .pid = v[i].pid,
+				     .flags = PF_T_ALIVE | PF_T_UNNAMED };
+
+		if (!i || v[i - 1].tid != v[i].tid)
+			err = push_task(in, &t);
+	}
+	free(v);
+	if (!err && n)
+		merge_tasks(in);
+	return err;
+}
+
 /* ---- times the importer can follow ---- */
 
 static void note_last(struct pf_input *in, uint32_t tid, uint64_t ts)
@@ -541,6 +596,8 @@ static int settle(struct pf_input *in)
 	if (sort_events(in->ev, in->nev))
 		return -ENOMEM;
 	merge_tasks(in);
+	if (add_unnamed(in))
+		return -ENOMEM;
 	settle_ends(in);
 	for (size_t i = 0; i < in->nitems; i++) {
 		struct pf_task *t;

@@ -23,6 +23,7 @@ enum {
 	PF_T_ALIVE = 1u << 4,  /* alive at the end (the task map), or its end unknown */
 	PF_T_BORN = 1u << 5,   /* created under tracing */
 	PF_T_ROOT = 1u << 6,   /* the command pvtrace started */
+	PF_T_UNNAMED = 1u << 7,/* known only from scheduling events (a recording cut short) */
 };
 
 /* A traced task.  One per tid: a tid reused within a recording is taken as one task. */

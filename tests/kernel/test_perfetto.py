@@ -9,7 +9,8 @@ task is traced are the report's switch-outs, the preempted and runnable ones its
 involuntary switch-outs; each CPU's switches chain (each prev is the last next); times never
 go back on a CPU; the clocks are declared; each thread's run-queue wait track has a value per
 switch-in that followed a wait, each the time since its waking or runnable switch-out in the
-trace's own events; each process has an RSS track; and broken recordings get one line and exit 1 (a truncated one still written).
+trace's own events; each process has an RSS track; and broken recordings get one line and
+exit 1 (a truncated one still written).
 """
 import json
 import os
@@ -175,8 +176,8 @@ def check_tasks(r, packets, events):
     for t in r["tasks"]:
         check(names.get(t["tid"]) == t["comm"], "task %d: named %r in the trace, %r in the report" %
               (t["tid"], names.get(t["tid"]), t["comm"]))
-        check(pid_of.get(t["tid"]) == t["pid"], "task %d: of process %s in the trace, %d in the report"
-              % (t["tid"], pid_of.get(t["tid"]), t["pid"]))
+        check(pid_of.get(t["tid"]) == t["pid"], "task %d: of process %s in the trace, %d in the "
+              "report" % (t["tid"], pid_of.get(t["tid"]), t["pid"]))
     ended = sum(1 for t in r["tasks"] if not t["alive"])
     check(sum(1 for e in events if e[3] == "sched_process_exit") == ended, "an exit per ended task")
 
@@ -310,7 +311,8 @@ def perfetto_trace_of_an_attach_recording_names_the_tasks_there_before():
         w.wait()
     events = ftrace_events(packets)
     trees = [get(p, "process_tree") for p in packets if get(p, "process_tree")]
-    check(trees and len(every(trees[0], "threads")) == 3, "the three threads there before: %s" % trees)
+    check(trees and len(every(trees[0], "threads")) == 3,
+          "the three threads there before: %s" % trees)
     check_tasks(r, packets, events)
     check_switches(r, events)
     check_counters(r, packets, events)
@@ -332,7 +334,9 @@ def perfetto_of_broken_recordings_says_so_in_one_line():
         err = q.stderr.decode().splitlines()
         check(q.returncode == 1 and "truncated" in err[-1] and os.path.getsize(out) > 0,
               "truncated: exit %d, %s" % (q.returncode, err))
-        decode(out, SCHEMA_DIR, SCHEMA)  # what came before it, written whole
+        text = decode(out, SCHEMA_DIR, SCHEMA)  # what came before it, written whole
+        check("sched_switch" in text and '"run-queue wait"' in text,
+              "the prefix's switches and its traced threads' waits")
         os.unlink(out)
         mid = len(whole) // 2
         with open(bad, "wb") as f:
@@ -349,7 +353,8 @@ def perfetto_of_broken_recordings_says_so_in_one_line():
         check(q.returncode == 1 and "version 99" in q.stderr.decode(), q.stderr.decode())
         for args, what in (([], "-o OUT"), (["-o", out, "x"], "unexpected"), (["-x"], "unknown")):
             q = run([PVTRACE, "perfetto", "-i", data, *args])
-            check(q.returncode == 2 and what in q.stderr.decode(), "%s: %r" % (args, q.stderr.decode()))
+            check(q.returncode == 2 and what in q.stderr.decode(),
+                  "%s: %r" % (args, q.stderr.decode()))
     finally:
         for f in (data, out, bad):
             if os.path.exists(f):
