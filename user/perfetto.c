@@ -334,24 +334,6 @@ static void emit_switch(struct pf_writer *w, uint32_t cpu, uint64_t ts, uint32_t
 	w->st->switches++;
 }
 
-/*
- * Only switches with a traced task are recorded: between two of them a CPU
- * may have gone from one untraced task to another.  The importer wants each
- * switch's prev to be the last one's next (else it leaves that task's slice
- * open to the end of the trace): a switch from the one to the other is added
- * a nanosecond before, the time between shown as the first one's.
- */
-static void bridge(struct pf_writer *w, const struct pvt_sched_ev *e)
-{
-	struct pf_cpu *c = &w->cpus[e->cpu];
-	uint64_t ts = e->ts > c->last_ts + 1 ? e->ts - 1 : e->ts;
-
-	if (!c->have_last || c->last_tid == e->tid)
-		return;
-	emit_switch(w, e->cpu, ts, c->last_tid, c->last_pid, 0, e->tid, e->arg);
-	w->st->bridged++;
-}
-
 /* ---- counter tracks ---- */
 
 static struct pb_buf *track_packet(struct pf_writer *w)
@@ -442,6 +424,45 @@ static void rss_value(struct pf_writer *w, const struct pf_item *it)
 
 /* ---- the scheduling events ---- */
 
+/* The waits a switch ends and begins: @next's ends; @prev's begins if it is still @runnable. */
+static void switch_waits(struct pf_writer *w, struct pf_task *prev, bool runnable,
+			 struct pf_task *next, uint64_t ts)
+{
+	if (prev) {
+		prev->on_cpu = false;
+		prev->runq_since = runnable ? ts : 0;
+	}
+	if (next) {
+		if (next->runq_since && ts >= next->runq_since)
+			runq_value(w, next, ts);
+		next->runq_since = 0;
+		next->on_cpu = true;
+	}
+}
+
+/*
+ * Only switches with a traced task are recorded: between two of them a CPU
+ * may have gone from one untraced task to another (or to a traced one
+ * without a sched_switch event: the report's in_unseen).  The importer wants
+ * each switch's prev to be the last one's next (else it leaves that task's
+ * slice open to the end of the trace): a switch from the one to the other is
+ * added a nanosecond before, the time between shown as the first one's.  It
+ * is a switch like the others for the waits too.
+ */
+static void bridge(struct pf_writer *w, const struct pvt_sched_ev *e)
+{
+	struct pf_cpu *c = &w->cpus[e->cpu];
+	uint64_t ts = e->ts > c->last_ts + 1 ? e->ts - 1 : e->ts;
+	struct pf_task *prev;
+
+	if (!c->have_last || c->last_tid == e->tid)
+		return;
+	prev = c->last_tid ? pf_task_find(w->in, c->last_tid) : NULL;
+	emit_switch(w, e->cpu, ts, c->last_tid, c->last_pid, 0, e->tid, e->arg);
+	switch_waits(w, prev, true, e->tid ? pf_task_find(w->in, e->tid) : NULL, ts);
+	w->st->bridged++;
+}
+
 static void on_switch(struct pf_writer *w, const struct pvt_sched_ev *e)
 {
 	struct pf_task *prev = (e->flags & PVT_SEF_PREV_TRACKED) ? pf_task_find(w->in, e->tid) : NULL;
@@ -451,16 +472,8 @@ static void on_switch(struct pf_writer *w, const struct pvt_sched_ev *e)
 	bridge(w, e);
 	emit_switch(w, e->cpu, e->ts, e->tid, e->arg, report_state(e->state, e->flags), e->other,
 		    e->next_pid);
-	if (prev) {
-		prev->on_cpu = false;
-		prev->runq_since = e->state == 0 ? e->ts : 0; /* still runnable: it waits */
-	}
-	if (next) {
-		if (next->runq_since && e->ts >= next->runq_since)
-			runq_value(w, next, e->ts);
-		next->runq_since = 0;
-		next->on_cpu = true;
-	}
+	/* preempted (even while it was going to sleep) or still runnable: it waits */
+	switch_waits(w, prev, (e->flags & PVT_SEF_PREEMPT) || e->state == 0, next, e->ts);
 }
 
 /* sched_waking (the importer's runnable mark) and the recorded sched_wakeup(_new). */

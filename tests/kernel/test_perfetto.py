@@ -182,7 +182,7 @@ def check_tasks(r, packets, events):
     check(sum(1 for e in events if e[3] == "sched_process_exit") == ended, "an exit per ended task")
 
 
-def check_switches(r, events):
+def check_switches(r, events, attach=False):
     traced = {t["tid"] for t in r["tasks"]}
     vol = sum(t["switches"]["voluntary"] for t in r["tasks"])
     invol = sum(t["switches"]["involuntary"] for t in r["tasks"])
@@ -190,11 +190,15 @@ def check_switches(r, events):
     out = [e for e in sw if e[4]["prev_pid"] in traced]
     # The recording holds the switches where prev or next is traced: those with a traced prev
     # are the traced tasks' switch-outs, which the report counts (voluntary + involuntary).
-    check(len(out) == vol + invol, "%d switches from traced tasks, the report's switch-outs %d + %d"
-          % (len(out), vol, invol))
+    # attach: the final read freezes the tasks still alive (for a millisecond or more, again
+    # while they do not settle): their switches from then on are recorded, not counted.
+    slack = 10 ** 9 if attach else 0
+    check(vol + invol <= len(out) <= vol + invol + slack,
+          "%d switches from traced tasks, the report's switch-outs %d + %d" % (len(out), vol, invol))
     # involuntary: preempted (R+) or switched out still runnable (R), as the report says
     runnable = sum(1 for e in out if e[4]["prev_state"] in (0, 0x100))
-    check(runnable == invol, "%d switched out runnable, %d involuntary" % (runnable, invol))
+    check(invol <= runnable <= invol + slack, "%d switched out runnable, %d involuntary" %
+          (runnable, invol))
     check(all(e[4]["prev_state"] in PREV_STATES for e in sw), "prev_state in the kernel's format")
     check(all(e[2] == e[4]["prev_pid"] for e in sw), "a switch's current task is its prev")
     last, lastnext = {}, {}
@@ -245,7 +249,7 @@ def expected_waits(r, events):
     return waits
 
 
-def check_counters(r, packets, events):
+def check_counters(r, packets, events, attach=False):
     desc, values = tracks(packets)
     runq, rss = {}, {}
     for uuid, d in desc.items():
@@ -255,17 +259,22 @@ def check_counters(r, packets, events):
         elif get(d, "name") == "RSS":
             rss[get(get(parent, "process"), "pid")] = values.get(uuid, [])
     n = sum(len(v) for v in runq.values())
-    ins = sum(t["switches"]["in"] for t in r["tasks"])
+    # switch-ins: with a sched_switch event, and without (in_unseen: the trace adds a switch
+    # there, see bridge() in user/perfetto.c); attach: more, recorded after the final read
+    ins = sum(t["switches"]["in"] + t["switches"]["in_unseen"] for t in r["tasks"])
+    slack = 10 ** 9 if attach else 0
     # a value at each switch-in that ended a wait (not a task's first, seen without one)
-    check(ins - len(r["tasks"]) <= n <= ins, "%d run-queue waits, %d switch-ins" % (n, ins))
+    check(ins - len(r["tasks"]) <= n <= ins + slack, "%d run-queue waits, %d switch-ins" % (n, ins))
     # The values are CLOCK_MONOTONIC from tracepoint to tracepoint, not the report's RUNQ: that
     # one reads the run queue's clock, whose update the scheduler skips at the switch that
     # follows a wakeup preemption, so the report's waits can be shorter (by the time the
     # waker ran on).  They are checked against the trace's own wakeups and switches.
     want = expected_waits(r, events)
     for tid in set(runq) | set(want):
-        check(runq.get(tid, []) == want.get(tid, []), "thread %d: waits %s, from its events %s" %
-              (tid, runq.get(tid, [])[:5], want.get(tid, [])[:5]))
+        a, b = runq.get(tid, []), want.get(tid, [])
+        i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        check(a == b, "thread %d: %d waits, %d from its events, the first apart: #%d %s %s" %
+              (tid, len(a), len(b), i, a[i:i + 2], b[i:i + 2]))
     check(all(x >= 0 for v in runq.values() for _, x in v), "no negative wait")
     for p in r["processes"]:
         v = rss.get(p["pid"], [])
@@ -314,8 +323,8 @@ def perfetto_trace_of_an_attach_recording_names_the_tasks_there_before():
     check(trees and len(every(trees[0], "threads")) == 3,
           "the three threads there before: %s" % trees)
     check_tasks(r, packets, events)
-    check_switches(r, events)
-    check_counters(r, packets, events)
+    check_switches(r, events, attach=True)
+    check_counters(r, packets, events, attach=True)
 
 
 @test
