@@ -123,6 +123,7 @@ test_metrics_OBJS := $(call u,metrics hist)
 test_metrics_expo_OBJS := $(call u,metrics_expo metrics openmetrics hist)
 # serve's options (cmd_serve.c: attach's -p, run's names) and the HTTP routes: what args links
 test_cmd_serve_OBJS := $(test_args_OBJS)
+test_perfetto_pb_OBJS := $(call u,perfetto_pb)
 # Each unit test's libraries: libbpf for user/common.o and user/memory.o (BTF),
 # json-c to read JSON back.
 test_args_LIBS := $(LDLIBS) $(USER_LIBS)

@@ -158,6 +158,25 @@ static void info_text(struct pvt_rec_writer *w, uint32_t kind, const char *s)
 	recw_info(w, kind, s, strlen(s));
 }
 
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec t;
+
+	clock_gettime(id, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* The boot clock beside the monotonic one (they part at each suspend): Perfetto's time. */
+static void info_boottime(struct pvt_rec_writer *w)
+{
+	struct pvt_info_boottime b;
+	uint64_t m0 = clock_ns(CLOCK_MONOTONIC);
+
+	b.boottime_ns = clock_ns(CLOCK_BOOTTIME);
+	b.monotonic_ns = m0 + (clock_ns(CLOCK_MONOTONIC) - m0) / 2;
+	recw_info(w, PVT_INFO_BOOTTIME, &b, sizeof(b));
+}
+
 int record_start(const struct run_opts *o, struct run_state *rs)
 {
 	struct pvt_rec_options ro = {
@@ -189,6 +208,7 @@ int record_start(const struct run_opts *o, struct run_state *rs)
 	info_text(rs->rec, PVT_INFO_HOST, host);
 	info_text(rs->rec, PVT_INFO_CLOCK, "CLOCK_MONOTONIC");
 	recw_info(rs->rec, PVT_INFO_START, &st, sizeof(st));
+	info_boottime(rs->rec);
 	recw_info(rs->rec, PVT_INFO_OPTIONS, &ro, sizeof(ro));
 	recw_info(rs->rec, PVT_INFO_NCPUS, &ncpus, sizeof(ncpus));
 	for (char *const *a = o->argv; a && *a; a++)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "cmd_attach.h"
 #include "cmd_bench.h"
+#include "cmd_perfetto.h"
 #include "calibrate.h"
 #include "common.h"
 #include "cmd_record.h"
@@ -29,6 +30,7 @@ static const struct cmd cmds[] = {
 	{ "attach", cmd_attach, "trace running processes or a cgroup, then report as run does" },
 	{ "record", cmd_record, "run a command and record every scheduling event of its tasks to a file" },
 	{ "report", cmd_report, "the report of a recording (pvtrace record), or its timeline" },
+	{ "perfetto", cmd_perfetto, "a recording as a Perfetto trace (ui.perfetto.dev)" },
 	{ "top", cmd_top, "a live view of context switches: the machine, processes or a cgroup" },
 	{ "serve", cmd_serve, "export the live figures to Prometheus (OpenMetrics over HTTP)" },
 	{ "bench", cmd_bench, "measure process vs thread costs on this machine, beside the seed articles" },

@@ -212,9 +212,14 @@ static bool std_stream(struct pvt_output *o, const char *path, const char *what,
 
 int output_open_report(struct pvt_output *o, const char *path, FILE *dflt)
 {
+	return output_open_whole(o, path, "report", dflt);
+}
+
+int output_open_whole(struct pvt_output *o, const char *path, const char *what, FILE *dflt)
+{
 	struct stat st;
 
-	if (std_stream(o, path, "report", dflt))
+	if (std_stream(o, path, what, dflt))
 		return 0;
 	if (lstat(path, &st) == 0)
 		return S_ISREG(st.st_mode) ? open_replace(o) : open_in_place(o, &st, false);

@@ -52,6 +52,8 @@ struct pvt_output {
 
 /* The report's output, -o @path (NULL: @dflt).  0, or -1 after one line saying why. */
 int output_open_report(struct pvt_output *o, const char *path, FILE *dflt);
+/* The same for any file written whole (@what names it in messages: "trace"). */
+int output_open_whole(struct pvt_output *o, const char *path, const char *what, FILE *dflt);
 
 /* A live stream, --events=@path (NULL: @dflt).  0, or -1 after one line saying why. */
 int output_open_stream(struct pvt_output *o, const char *path, FILE *dflt);

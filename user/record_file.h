@@ -64,11 +64,18 @@ enum pvt_info {
 	PVT_INFO_START = 7,     /* struct pvt_info_start */
 	PVT_INFO_OPTIONS = 8,   /* struct pvt_rec_options */
 	PVT_INFO_NCPUS = 9,     /* uint32_t: possible CPUs */
+	PVT_INFO_BOOTTIME = 10, /* struct pvt_info_boottime (Perfetto's clock: user/perfetto.c) */
 };
 
 struct pvt_info_start {
 	uint64_t realtime_ns;   /* CLOCK_REALTIME at the start */
 	uint64_t monotonic_ns;  /* CLOCK_MONOTONIC at the same instant */
+};
+
+/* CLOCK_BOOTTIME and CLOCK_MONOTONIC at one instant (the monotonic read halves two). */
+struct pvt_info_boottime {
+	uint64_t boottime_ns;
+	uint64_t monotonic_ns;
 };
 
 /* The options that shape the report, as recorded (report may override top, hist, by). */
@@ -101,6 +108,8 @@ enum pvt_journal {
 	PVT_J_TARGET_CGROUP = 14, /* the attach target cgroup's path (text) */
 	PVT_J_SLAB = 15,        /* struct pvt_slab_sizes */
 	PVT_J_CAL_PATH = 16,    /* where the calibration was looked for (text) */
+	PVT_J_SAMPLE_TIME = 17, /* uint64_t: CLOCK_MONOTONIC at the start of the sampling pass
+				 * whose PVT_J_SAMPLE follows (its time: `perfetto`'s RSS) */
 };
 
 /* PVT_J_SMAPS: memory_read_proc(pid, &sum, stacks, n) and what it returned. */

@@ -114,6 +114,7 @@ void run_sample_memory(struct run_state *rs)
 		int32_t e = err;
 
 		journal_w = rs->rec;
+		recw_journal(rs->rec, PVT_J_SAMPLE_TIME, &t, sizeof(t), NULL, 0);
 		recw_journal(rs->rec, PVT_J_SAMPLE, &e, sizeof(e), recs, n * sizeof(*recs));
 	}
 	run_sample_pass(rs, recs, n, err, rs->rec ? journaled_read_proc : memory_read_proc);

@@ -30,6 +30,8 @@ them run: this runner finds them); what they share is in helpers.py:
     test_serve.py     pvtrace serve scraped by a real Prometheus against /proc; both formats,
                       bad requests, --max-series, --grace
     test_timeline.py  report --timeline of a recording against its report; broken recordings
+    test_perfetto.py  pvtrace perfetto: the trace decoded by protoc (the project's schema and
+                      Perfetto's own) against the recording's report
 
 Needs root.  Without root every test reports itself skipped (run.sh counts a
 skip as a failure under CI=true).  Prints one line per test and writes
