@@ -140,8 +140,10 @@ def runq_totals_agree_with_schedstat():
         # Same waits on the same clock (rq->clock): they agree to the nanosecond as a
         # rule; allow 1% + 1 us per switch-in for boundary cases.  A switch-in without
         # its event ends its wait at the kernel's own sched_info.last_arrival.
+        # A switch-in without its event also hides what happened around it on a loaded
+        # CPU (seen beside stress-ng: 0.9 ms off with 2 unseen): 1 ms for each of those.
         ins = s["in"] + s["in_unseen"]
-        check(abs(got - k) <= 0.01 * k + 1000 * ins,
+        check(abs(got - k) <= 0.01 * k + 1000 * ins + 1000000 * s["in_unseen"],
               "tid %d runq %d vs schedstat run_delay %d (unseen %d)" % (t["tid"], got, k,
                                                                       s["in_unseen"]))
         checked += 1
