@@ -58,29 +58,26 @@ static int add_arg(struct pf_input *in, const uint8_t *d, uint32_t len)
 	return 0;
 }
 
-static int on_info(struct pf_input *in, const struct pvt_chunk *c)
+static int on_info(void *ctx, uint32_t kind, const uint8_t *d, uint32_t len, char *err,
+		   size_t errlen)
 {
-	const uint8_t *d;
-	uint32_t kind, len;
-	size_t off = 0;
+	struct pf_input *in = ctx;
 
-	while (recr_tlv(c, &off, &kind, &d, &len) == 1) {
-		if (kind == PVT_INFO_ARG && add_arg(in, d, len))
-			return -ENOMEM;
-		if (kind == PVT_INFO_KERNEL)
-			copy_text(in->kernel, sizeof(in->kernel), d, len);
-		if (kind == PVT_INFO_ARCH)
-			copy_text(in->arch, sizeof(in->arch), d, len);
-		if (kind == PVT_INFO_NCPUS && len == 4)
-			memcpy(&in->ncpus, d, 4);
-		if (kind == PVT_INFO_START && len == sizeof(in->start)) {
-			memcpy(&in->start, d, len);
-			in->have_start = true;
-		}
-		if (kind == PVT_INFO_BOOTTIME && len == sizeof(in->boot)) {
-			memcpy(&in->boot, d, len);
-			in->have_boot = true;
-		}
+	if (kind == PVT_INFO_ARG && add_arg(in, d, len))
+		return fail(err, errlen, "out of memory");
+	if (kind == PVT_INFO_KERNEL)
+		copy_text(in->kernel, sizeof(in->kernel), d, len);
+	if (kind == PVT_INFO_ARCH)
+		copy_text(in->arch, sizeof(in->arch), d, len);
+	if (kind == PVT_INFO_NCPUS && len == 4)
+		memcpy(&in->ncpus, d, 4);
+	if (kind == PVT_INFO_START && len == sizeof(in->start)) {
+		memcpy(&in->start, d, len);
+		in->have_start = true;
+	}
+	if (kind == PVT_INFO_BOOTTIME && len == sizeof(in->boot)) {
+		memcpy(&in->boot, d, len);
+		in->have_boot = true;
 	}
 	return 0;
 }
@@ -273,62 +270,33 @@ static int on_record(struct pf_input *in, uint32_t kind, const uint8_t *d, uint3
 	}
 }
 
-static int on_journal(struct pf_input *in, const struct pvt_chunk *c, char *err, size_t errlen)
+static int on_journal(void *ctx, uint32_t kind, const uint8_t *d, uint32_t len, char *err,
+		      size_t errlen)
 {
-	const uint8_t *d;
-	uint32_t kind, len;
-	size_t off = 0;
-	int rc;
+	int e = on_record(ctx, kind, d, len);
 
-	while ((rc = recr_tlv(c, &off, &kind, &d, &len)) == 1) {
-		int e = on_record(in, kind, d, len);
-
-		if (e == -ENOMEM)
-			return fail(err, errlen, "out of memory");
-		if (e)
-			return fail(err, errlen, "corrupt recording: a journal record of kind %u "
-				    "(%u bytes)", kind, len);
-	}
-	return rc < 0 ? fail(err, errlen, "corrupt recording: a malformed journal record") : 0;
-}
-
-static int on_sched(struct pf_input *in, const struct pvt_chunk *c, char *err, size_t errlen)
-{
-	if (c->cpu >= PF_MAX_CPUS)
-		return fail(err, errlen, "CPU %u: Perfetto takes CPUs below %u", c->cpu, PF_MAX_CPUS);
-	if (VEC_RESERVE(in->ev, in->evcap, in->nev + c->count))
+	if (e == -ENOMEM)
 		return fail(err, errlen, "out of memory");
-	recr_sched_all(c, in->ev + in->nev);
-	in->nev += c->count;
-	if (c->count && c->cpu > in->max_cpu)
-		in->max_cpu = c->cpu;
+	if (e)
+		return fail(err, errlen, "corrupt recording: a journal record of kind %u (%u bytes)",
+			    kind, len);
 	return 0;
 }
 
 /* Every chunk: 0 whole, -2 truncated, -1 an error (err says it). */
 static int read_chunks(struct pf_input *in, struct pvt_rec_reader *r, char *err, size_t errlen)
 {
-	struct pvt_chunk c;
-	bool info = false;
-	int rc;
+	struct pvt_rec_walk w = { .ctx = in, .on_info = on_info, .on_journal = on_journal };
+	int rc = recr_walk(r, &w, err, errlen);
 
-	while ((rc = recr_next(r, &c, err, errlen)) == 1) {
-		if (c.type == PVT_CH_INFO) {
-			if (info)
-				return fail(err, errlen, "corrupt recording: a second information chunk");
-			info = true;
-			if (on_info(in, &c))
-				return fail(err, errlen, "out of memory");
-		} else if (c.type == PVT_CH_SCHED) {
-			if (on_sched(in, &c, err, errlen))
-				return -1;
-		} else if (c.type == PVT_CH_JOURNAL) {
-			if (on_journal(in, &c, err, errlen))
-				return -1;
-		}
-	}
+	in->ev = w.ev;
+	in->nev = w.nev;
+	in->max_cpu = w.max_cpu;
+	if (rc >= 0 && in->nev && in->max_cpu >= PF_MAX_CPUS)
+		return fail(err, errlen, "CPU %u: Perfetto takes CPUs below %u", in->max_cpu,
+			    PF_MAX_CPUS);
 	if (rc == 0)
-		in->sched_lost = recr_end(r)->sched_lost;
+		in->sched_lost = w.end->sched_lost;
 	return rc;
 }
 

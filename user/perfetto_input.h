@@ -68,7 +68,7 @@ struct pf_item {
 
 struct pf_input {
 	struct pvt_sched_ev *ev;    /* every scheduling event, by time (stable) */
-	size_t nev, evcap;
+	size_t nev;
 	struct pf_task *tasks;      /* by tid */
 	size_t ntasks, taskcap;
 	struct pf_item *items;      /* by time (stable) */

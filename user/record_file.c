@@ -15,6 +15,7 @@
 #include <zlib.h>
 #include "privs.h"
 #include "record_file.h"
+#include "vec.h"
 
 #define JOURNAL_FLUSH (256u << 10) /* a journal chunk is written at this size (raw) */
 #define SCHED_COL_BYTES (8 + 4 * 4 + 3) /* per event: ts delta, tid, other, arg, next_pid, kind, state, flags */
@@ -654,4 +655,48 @@ int recr_tlv(const struct pvt_chunk *c, size_t *off, uint32_t *kind, const uint8
 	*data = c->data + *off + sizeof(h);
 	*off += sizeof(h) + h[1];
 	return 1;
+}
+
+/* The TLV records of an INFO or JOURNAL chunk, each to @fn. */
+static int walk_tlv(const struct pvt_chunk *c, void *ctx,
+		    int (*fn)(void *, uint32_t, const uint8_t *, uint32_t, char *, size_t),
+		    char *err, size_t errlen)
+{
+	const uint8_t *d;
+	uint32_t kind, len;
+	size_t off = 0;
+
+	/* recr_next() checked the framing: every record is whole */
+	while (recr_tlv(c, &off, &kind, &d, &len) == 1)
+		if (fn && fn(ctx, kind, d, len, err, errlen))
+			return -1;
+	return 0;
+}
+
+int recr_walk(struct pvt_rec_reader *r, struct pvt_rec_walk *w, char *err, size_t errlen)
+{
+	struct pvt_chunk c;
+	int rc;
+
+	while ((rc = recr_next(r, &c, err, errlen)) == 1) {
+		if (c.type == PVT_CH_INFO) { /* recr_next(): the first chunk, and only it */
+			if (walk_tlv(&c, w->ctx, w->on_info, err, errlen))
+				return -1;
+		} else if (c.type == PVT_CH_JOURNAL) {
+			if (walk_tlv(&c, w->ctx, w->on_journal, err, errlen))
+				return -1;
+		} else if (c.type == PVT_CH_SCHED) {
+			if (VEC_RESERVE(w->ev, w->evcap, w->nev + c.count)) {
+				fmt(err, errlen, "out of memory");
+				return -1;
+			}
+			recr_sched_all(&c, w->ev + w->nev);
+			w->nev += c.count;
+			if (c.cpu > w->max_cpu)
+				w->max_cpu = c.cpu;
+		}
+	}
+	if (rc == 0)
+		w->end = recr_end(r);
+	return rc;
 }

@@ -211,6 +211,27 @@ int recr_next(struct pvt_rec_reader *r, struct pvt_chunk *c, char *err, size_t e
 const struct pvt_rec_end *recr_end(const struct pvt_rec_reader *r);
 void recr_close(struct pvt_rec_reader *r);
 
+/*
+ * What a reader that wants the whole recording does with each chunk
+ * (recr_walk()): the scheduling events of every CPU are gathered into ev[]
+ * (in file order: each CPU's in time order), the information and journal
+ * records go to the callbacks (each returns 0, or -1 after writing its line
+ * into @err).
+ */
+struct pvt_rec_walk {
+	void *ctx;
+	int (*on_info)(void *ctx, uint32_t kind, const uint8_t *d, uint32_t len, char *err,
+		       size_t errlen);
+	int (*on_journal)(void *ctx, uint32_t kind, const uint8_t *d, uint32_t len, char *err,
+			  size_t errlen);
+	struct pvt_sched_ev *ev;    /* out: caller frees */
+	size_t nev, evcap;
+	uint32_t max_cpu;           /* the highest CPU with an event */
+	const struct pvt_rec_end *end; /* out: when whole */
+};
+/* Every chunk of @r: 0 whole, -1 an error, -2 truncated (what came before is kept). */
+int recr_walk(struct pvt_rec_reader *r, struct pvt_rec_walk *w, char *err, size_t errlen);
+
 /* Event @i of a SCHED chunk (i < c->count: checked by recr_next()); O(i): the deltas before it. */
 void recr_sched_ev(const struct pvt_chunk *c, size_t i, struct pvt_sched_ev *ev);
 /* Every event of a SCHED chunk, in order, into @ev (c->count of them), in one pass. */

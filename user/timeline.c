@@ -70,7 +70,7 @@ struct tl_item {
 
 struct tl {
 	struct pvt_sched_ev *sev;
-	size_t nsev, sevcap;
+	size_t nsev;
 	struct tl_rec *rec;
 	size_t nrec, reccap;
 	struct tl_task *task;
@@ -232,97 +232,61 @@ static int on_ring(struct tl *tl, const uint8_t *d, uint32_t len)
 }
 
 /* A journal chunk: its ring-buffer records, and the names of the tasks alive at the end. */
-static int on_journal(struct tl *tl, const struct pvt_chunk *c, char *err, size_t errlen)
+/* One journal record: names (ring records, the maps' tasks); the rest is the report's. */
+static int on_journal(void *ctx, uint32_t kind, const uint8_t *d, uint32_t len, char *err,
+		      size_t errlen)
 {
-	const uint8_t *d;
-	uint32_t kind, len;
-	size_t off = 0;
-	int rc;
+	struct tl *tl = ctx;
+	struct pvt_ev_hdr h;
+	struct pvt_task t;
 
-	while ((rc = recr_tlv(c, &off, &kind, &d, &len)) == 1) {
-		struct pvt_ev_hdr h;
-		struct pvt_task t;
-
-		switch (kind) {
-		case PVT_J_RING:
-			if (len < sizeof(h) || (memcpy(&h, d, sizeof(h)), h.size > len)) {
-				snprintf(err, errlen, "corrupt recording: a ring-buffer record");
-				return -1;
-			}
-			if (on_ring(tl, d, len)) {
-				snprintf(err, errlen, "out of memory");
-				return -1;
-			}
-			break;
-		case PVT_J_MAP_TASK:
-		case PVT_J_MAP_OVERFLOW:
-			if (len != sizeof(t)) {
-				snprintf(err, errlen, "corrupt recording: a task's record");
-				return -1;
-			}
-			memcpy(&t, d, sizeof(t));
-			note_first(tl, &t);
-			break;
-		default:
-			break;
+	switch (kind) {
+	case PVT_J_RING:
+		if (len < sizeof(h) || (memcpy(&h, d, sizeof(h)), h.size > len)) {
+			snprintf(err, errlen, "corrupt recording: a ring-buffer record");
+			return -1;
 		}
-	}
-	if (rc < 0) { /* recr_next() checked the records' framing: not reached */
-		snprintf(err, errlen, "corrupt recording: a malformed journal record");
-		return -1;
+		if (on_ring(tl, d, len)) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		break;
+	case PVT_J_MAP_TASK:
+	case PVT_J_MAP_OVERFLOW:
+		if (len != sizeof(t)) {
+			snprintf(err, errlen, "corrupt recording: a task's record");
+			return -1;
+		}
+		memcpy(&t, d, sizeof(t));
+		note_first(tl, &t);
+		break;
+	default:
+		break;
 	}
 	return 0;
 }
 
-static void on_info(struct tl *tl, const struct pvt_chunk *c)
+static int on_info(void *ctx, uint32_t kind, const uint8_t *d, uint32_t len, char *err,
+		   size_t errlen)
 {
-	const uint8_t *d;
-	uint32_t kind, len;
-	size_t off = 0;
+	struct tl *tl = ctx;
 
-	while (recr_tlv(c, &off, &kind, &d, &len) == 1) {
-		if (kind == PVT_INFO_START && len == sizeof(tl->start)) {
-			memcpy(&tl->start, d, len);
-			tl->have_start = true;
-		}
+	if (kind == PVT_INFO_START && len == sizeof(tl->start)) {
+		memcpy(&tl->start, d, len);
+		tl->have_start = true;
 	}
+	return 0;
 }
 
 /* Every chunk of @r: 0 whole, -1 corrupt, -2 truncated (what came before it kept). */
 static int load(struct tl *tl, struct pvt_rec_reader *r, char *err, size_t errlen)
 {
-	struct pvt_chunk c;
-	bool info = false;
-	int rc;
+	struct pvt_rec_walk w = { .ctx = tl, .on_info = on_info, .on_journal = on_journal };
+	int rc = recr_walk(r, &w, err, errlen);
 
-	while ((rc = recr_next(r, &c, err, errlen)) == 1) {
-		switch (c.type) {
-		case PVT_CH_INFO:
-			if (info) {
-				snprintf(err, errlen, "corrupt recording: a second information chunk");
-				return -1;
-			}
-			info = true;
-			on_info(tl, &c);
-			break;
-		case PVT_CH_SCHED:
-			if (VEC_RESERVE(tl->sev, tl->sevcap, tl->nsev + c.count)) {
-				snprintf(err, errlen, "out of memory");
-				return -1;
-			}
-			recr_sched_all(&c, tl->sev + tl->nsev);
-			tl->nsev += c.count;
-			break;
-		case PVT_CH_JOURNAL:
-			if (on_journal(tl, &c, err, errlen))
-				return -1;
-			break;
-		default:
-			break;
-		}
-	}
-	if (rc == 0)
-		tl->end = recr_end(r);
+	tl->sev = w.ev;
+	tl->nsev = w.nev;
+	tl->end = w.end;
 	return rc;
 }
 
