@@ -22,6 +22,9 @@ def sample_proc(pid, stop, out):
         t0 = time.monotonic_ns()
         try:
             k = kcounters(pid)
+            for tid in k:  # and the CPU time the kernel charged it (schedstat's first field)
+                with open("/proc/%d/task/%d/schedstat" % (pid, tid)) as f:
+                    k[tid] = k[tid] + (int(f.read().split()[0]),)
         except OSError:
             return
         t1 = time.monotonic_ns()
@@ -60,7 +63,14 @@ def top_batch_rates_agree_with_the_kernels_counters():
         stop.set()
         th.join()
         if w.poll() is None:  # one more reading, after top's last snapshot
-            samples.append((time.monotonic_ns(), kcounters(w.pid)))
+            stop.clear()
+            sample_proc_once = threading.Thread(target=sample_proc, args=(w.pid, stop, samples))
+            sample_proc_once.start()
+            time.sleep(0.02)
+            stop.set()
+            sample_proc_once.join()
+            with open("/proc/%d/statm" % w.pid) as f:
+                rss_now = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
         w.kill()
         w.wait()
     check(p.returncode == 0, "top exit %d: %s" % (p.returncode, p.stderr.decode()[-2000:]))
@@ -93,6 +103,16 @@ def top_batch_rates_agree_with_the_kernels_counters():
                           (tid, key, got, k))
             check(r["counts"]["voluntary"] == round(r["voluntary_per_s"] * ln["interval_ns"] / 1e9),
                   "rate = count / interval: %s" % r)
+            if r["comm"].startswith(("ping", "pong")):
+                # on-CPU time: credited at switch-out (slices of microseconds here), against
+                # the CPU time the kernel charged it over the same interval
+                kcpu = at(samples, tid, t1, 2) - at(samples, tid, t0, 2)
+                check(abs(r["counts"]["oncpu_ns"] - kcpu) <= 0.03 * kcpu + 2e6,
+                      "tid %d on CPU: top %d ns vs schedstat %d" % (tid, r["counts"]["oncpu_ns"], kcpu))
+        proc = ln["rows"][0]
+        # RSS: /proc/PID/statm's, a ping-pong's does not move
+        check(abs(proc["rss_bytes"] - rss_now) <= 0.1 * rss_now, "RSS %d vs statm %d"
+              % (proc["rss_bytes"], rss_now))
     check(compared == 8, "both partners in all 4 intervals: %d" % compared)
 
 
