@@ -433,23 +433,22 @@ int recr_open(struct pvt_rec_reader **out, const char *path, char *err, size_t e
 	*out = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		fmt(err, errlen, "%s: %s", path, strerror(errno));
+		fmt(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st)) {
-		fmt(err, errlen, "%s: %s", path, strerror(errno));
+		fmt(err, errlen, "%s", strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)4 << 30) {
-		fmt(err, errlen, "%s: %s", path, S_ISREG(st.st_mode) ? "larger than 4 GiB" :
-								   "not a regular file");
+		fmt(err, errlen, "%s", S_ISREG(st.st_mode) ? "larger than 4 GiB" : "not a regular file");
 		close(fd);
 		return -1;
 	}
 	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
 	if (!buf) {
-		fmt(err, errlen, "%s: out of memory", path);
+		fmt(err, errlen, "out of memory");
 		close(fd);
 		return -1;
 	}

@@ -197,7 +197,7 @@ struct pvt_chunk {
 	size_t len;
 };
 
-/* Read @path whole (at most 4 GiB).  0, or -1 with one line in @err. */
+/* Read @path whole (at most 4 GiB).  0, or -1 with one line in @err (without the path: callers name it). */
 int recr_open(struct pvt_rec_reader **r, const char *path, char *err, size_t errlen);
 /* The same over @len bytes at @buf (not copied: they must outlive the reader). */
 int recr_open_mem(struct pvt_rec_reader **r, const void *buf, size_t len, char *err, size_t errlen);
