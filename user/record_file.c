@@ -375,7 +375,7 @@ uint64_t recw_bytes(const struct pvt_rec_writer *w)
 
 uint64_t recw_sched_events(const struct pvt_rec_writer *w)
 {
-	return w->sched + 0;
+	return w->sched;
 }
 
 /* ---- reader ---- */

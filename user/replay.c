@@ -52,10 +52,7 @@ static int jnext(struct replay *rp, uint32_t *kind, const uint8_t **d, uint32_t 
 		} else if (rp->ch.type == PVT_CH_JOURNAL) {
 			rp->in_journal = true;
 			rp->off = 0;
-		} else {
-			corrupt(rp, "corrupt recording: a second information chunk");
-			return -1;
-		}
+		} /* INFO: only first, which read_info() took (recr_next() refuses another) */
 	}
 }
 
