@@ -164,25 +164,31 @@ def without_syscall_hooks_creations_are_named_but_not_timed():
 
 @test
 def thread_creation_oncpu_cost_agrees_with_the_untraced_creator():
-    # The creator times each pthread_create on its own CPU clock (CLOCK_THREAD_CPUTIME_ID
-    # read around the call): untraced, that is what the call costs on the CPU (glibc's
-    # part plus clone3), without pvtrace.  pvtrace's created.oncpu_ns is the clone3 part
-    # alone, net of its own program: its median may not exceed the untraced call's median
-    # by more than 0.5 us, so a tracer that left 2 us of itself in the figure fails.  Runs
-    # alternate (3 of each) so that a loaded machine weighs on both alike; each side's best
-    # run is compared.
+    # The creator times each pthread_create on its own CPU clock (CLOCK_THREAD_CPUTIME_ID,
+    # the kernel's own accounting of the thread's time on the CPU, read around the call).
+    # Per call, in the same traced run: pvtrace's part of the call on the CPU (oncpu_ns)
+    # plus its own program (tracer_ns) lies inside what the kernel charged the creator for
+    # the whole call.  Not on every call: an interrupt, or the hypervisor's steal, inside
+    # the call is wall-clock time pvtrace counts on the CPU (no switch) and the kernel's
+    # clock leaves out; so on most calls, which holds on a loaded machine too (the two
+    # figures of one call are hit alike).  tracer_ns, the fork program timed by itself,
+    # is checked against the kernel's own run time of that program (--bpf-stats): their
+    # sum lies inside it, and is most of it (the lookup before the first read is not in
+    # tracer_ns, nor are other tasks' forks).  How the net figure compares with an
+    # untraced run's call is printed only: two runs on a shared machine differ by noise
+    # (make bench's churn rows measure what tracing a creation costs, side by side).
     n = 1500
-    untraced, traced, switched = [], [], []
-    for _ in range(3):
+    untraced, traced, switched, outsides, shares = [], [], [], [], []
+    for _ in range(2):
         p = run([CREATOR, str(n), "--threads-only"])
         check(p.returncode == 0, p.stderr.decode())
         untraced.append(median([l["cpu_ns"] for l in creator_lines(p)]))
-        p, r = trace([CREATOR, str(n), "--threads-only"])
+        p, r = trace([CREATOR, str(n), "--threads-only"], extra=["--bpf-stats"])
         check(p.returncode == 0, p.stderr.decode())
         made = {l["tid"]: l for l in creator_lines(p)}
         check(len(made) == n, "creator made %d" % len(made))
         tasks = by_tid(r)
-        timed = offcpu = 0
+        timed = offcpu = outside = tracer = 0
         for tid, l in made.items():
             c = tasks[tid]["created"]
             if c["syscall_ns"] is None:
@@ -191,6 +197,9 @@ def thread_creation_oncpu_cost_agrees_with_the_untraced_creator():
             check(c["syscall_ns"] <= l["ns"] and
                   c["oncpu_ns"] + c["offcpu_ns"] + c["tracer_ns"] == c["syscall_ns"],
                   "inside the creator's call (%d ns), parts add up: %s" % (l["ns"], c))
+            check(0 < c["oncpu_ns"] and 0 < c["tracer_ns"], "parts measured: %s" % c)
+            outside += c["oncpu_ns"] + c["tracer_ns"] > l["cpu_ns"]
+            tracer += c["tracer_ns"]
             # Off the CPU only if the kernel counted the creator switching out around the call.
             check(c["offcpu_ns"] == 0 or l["switches"] > 0,
                   "off the CPU %d ns, but the creator's own switches: %d" % (c["offcpu_ns"],
@@ -200,16 +209,21 @@ def thread_creation_oncpu_cost_agrees_with_the_untraced_creator():
         # Creating one thread after another is one burst: the hooks stay attached.
         check(timed == n and cr["oncpu"]["count"] == n and cr["not_timed"] == 0,
               "all %d timed: %d, %s" % (n, timed, r["tracer"]["syscall_hooks"]))
+        check(outside < n // 4, "%d of %d calls: pvtrace's on-CPU and tracer parts exceed the "
+              "creator's own CPU time for the call" % (outside, n))
+        fork = [b for b in r["tracer"]["bpf_programs"] if b["name"] == "pvt_sched_process_fork"]
+        check(len(fork) == 1 and 0.5 * fork[0]["run_time_ns"] <= tracer <= fork[0]["run_time_ns"],
+              "tracer_ns summed %d ns; the kernel's run time of the fork program %s"
+              % (tracer, fork))
         traced.append(cr["oncpu"]["p50_ns"])
+        outsides.append(outside)
+        shares.append(round(tracer / fork[0]["run_time_ns"], 2))
         switched.append((offcpu, sum(1 for l in made.values() if l["switches"])))
-    # Each side at its best run: a loaded machine only adds time (caches, frequency), and
-    # a CI machine at a load of 60 once put one traced run's p50 3 us above the others.
-    u, t = min(untraced), min(traced)
     print("  pthread_create on the CPU, untraced (creator's own clock): p50 %s ns; "
           "clone3 on the CPU, traced (pvtrace, net of itself): p50 %s ns; creations with "
-          "off-CPU time / with a switch around the call: %s" % (untraced, traced, switched))
-    check(0.25 * u <= t <= u + 500, "traced on-CPU p50 %d ns vs the untraced call's %d ns "
-          "(best runs of %s and %s)" % (t, u, traced, untraced))
+          "off-CPU time / with a switch around the call: %s; calls whose parts exceed the "
+          "creator's CPU time: %s of %d; tracer_ns / the kernel's fork program time: %s"
+          % (untraced, traced, switched, outsides, n, shares))
 
 
 @test
