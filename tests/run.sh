@@ -24,8 +24,9 @@ for bin in "$@"; do
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 done
 
-# The Python runners: kernel-level tests (root), then pvtrace bench's (no root).
-for runner in tests/kernel/run_tests.py tests/bench/run_tests.py; do
+# The Python runners: kernel-level tests (root), pvtrace bench's (no root), then the
+# shipped pvtrace's (man pages, completion, install, the Debian package).
+for runner in tests/kernel/run_tests.py tests/bench/run_tests.py tests/install/run_tests.py; do
 	kout=$(mktemp)
 	python3 "$runner" --summary-file "$kout"
 	krc=$?
