@@ -1,6 +1,6 @@
 """Creation and exec: each way of creating a task (creator) named by its syscall and flags,
 its cost inside what the creator measured around its own call, exec and rename records,
-the on-CPU cost against the untraced creator's own CPU clock, and the syscall hooks
+the on-CPU cost and pvtrace's own part inside the creator's CPU time and the kernel's BPF run time, and the syscall hooks
 (--syscall-costs bursts, always, never).
 """
 from helpers import (CREATOR, PVTRACE, assert_consistent, assert_exact, by_tid, json_lines,
@@ -163,7 +163,7 @@ def without_syscall_hooks_creations_are_named_but_not_timed():
 
 
 @test
-def thread_creation_oncpu_cost_agrees_with_the_untraced_creator():
+def thread_creation_parts_lie_inside_the_creators_cpu_time():
     # The creator times each pthread_create on its own CPU clock (CLOCK_THREAD_CPUTIME_ID,
     # the kernel's own accounting of the thread's time on the CPU, read around the call).
     # Per call, in the same traced run: pvtrace's part of the call on the CPU (oncpu_ns)
