@@ -50,7 +50,7 @@ void record_usage(FILE *f)
 		"                         the scheduling events' ring buffer, in KiB: a power of two\n"
 		"                         from 4 to 2097152 (default %d); events that do not fit\n"
 		"                         are counted\n"
-		"  -p, --pid PID[,...], --cgroup PATH, -d, --duration SECS\n"
+		"  -p, --pid PID[,PID...], --cgroup PATH, -d, --duration SECS\n"
 		"                         record running processes or a cgroup, as 'pvtrace attach'\n"
 		"                         (then no CMD and no --user)\n"
 		"  -f, --format FMT, -t, --top N, --hist, --by process|cgroup\n"
