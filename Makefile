@@ -10,6 +10,7 @@
 #                        under a churn of 1,000,000 tasks, then pvtrace bench
 #                        (creation, switch, IPC, memory, scale: processes vs threads)
 #   make demo            deps, build, and a demo report
+#   make man             the man pages, man/*.scd -> .output/man/ (needs scdoc; make all does not)
 #   make install PREFIX=/usr/local
 #   make V=1             show the commands
 #
@@ -20,8 +21,8 @@ OUTPUT := .output
 PREFIX ?= /usr/local
 
 # Only x86_64: the BPF programs read its registers and syscall numbers.  Targets
-# that build nothing (clean, deps) run anywhere.
-NOBUILD_GOALS := clean deps
+# that build no code (clean, deps, man) run anywhere.
+NOBUILD_GOALS := clean deps man
 ifneq ($(ARCH),x86)
 ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 $(error pvtrace builds for x86_64 only (found $(shell uname -m)): its BPF reads x86_64 registers and syscall numbers)
@@ -145,6 +146,14 @@ test_pvbench_LIBS := $(JSONC_LIBS) -lm
 test_top_model_LIBS := -lm
 test_top_text_LIBS := $(LDLIBS) -lm
 
+# Man pages: man/NAME.SECTION.scd (scdoc) -> .output/man/NAME.SECTION, with @VERSION@
+# replaced.  Dated by SOURCE_DATE_EPOCH if set, else by the last commit that changed man/
+# (reproducible); outside git, today.  MAN_PAGES: every page built (make install's).
+SCDOC ?= scdoc
+MAN_SRCS := $(wildcard man/*.scd)
+MAN_PAGES := $(patsubst man/%.scd,$(OUTPUT)/man/%,$(MAN_SRCS))
+MAN_EPOCH = $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct -- man 2>/dev/null))
+
 # Fuzzing (tests/fuzz/): each target fuzz_NAME.c defines pvt_fuzz_one() and
 # LLVMFuzzerTestOneInput(), and links the modules it exercises (FUZZ_NAME_SRCS:
 # built with the sanitizers) and the rest of pvtrace as it is (FUZZ_NAME_OBJS).
@@ -175,7 +184,7 @@ san_objs = $(patsubst %.c,$(OUTPUT)/san/%.o,$(FUZZ_$(1)_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all clean check unit kernel-tests bench demo install deps tools vmlinux fuzz fuzz-runtime
+.PHONY: all clean check unit kernel-tests bench demo install deps tools vmlinux fuzz fuzz-runtime man
 
 all: pvtrace tools
 
@@ -242,11 +251,19 @@ $(UNIT_BINS): $(OUTPUT)/tests/%: $(OUTPUT)/tests/unit/%.o $$(%_OBJS) $(LIB)
 
 unit: $(UNIT_BINS) $(REPLAY_BINS)
 
-# The whole test suite: unit tests (and the fuzz seeds replayed), then kernel-level tests;
-# one closing line.
+man: $(MAN_PAGES)
+
+$(OUTPUT)/man/%: man/%.scd VERSION
+	$(call msg,SCDOC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)sed 's/@VERSION@/$(VERSION)/g' $< | \
+		$(if $(MAN_EPOCH),SOURCE_DATE_EPOCH=$(MAN_EPOCH)) $(SCDOC) > $@
+
+# The whole test suite: unit tests (and the fuzz seeds replayed), then kernel-level tests,
+# then the shipped pvtrace's (tests/install: the man pages among them); one closing line.
 check:
 	$(Q)bash scripts/deps.sh --if-missing
-	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)$(MAKE) --no-print-directory all unit man
 	$(Q)bash tests/run.sh $(UNIT_BINS) $(REPLAY_BINS)
 
 # ---- fuzzing ----

@@ -50,15 +50,16 @@ static void calibrate_usage(FILE *f)
 		"      --quick         %d repetitions of %d round trips (a few seconds) instead\n"
 		"                      of %d of %d\n"
 		"      --cpu N         run both tasks on CPU N (default: the first allowed CPU)\n"
-		"      --rounds N      round trips per repetition\n"
-		"      --reps N        repetitions (the median is used)\n"
+		"      --rounds N      round trips per repetition (default %d; --quick: %d)\n"
+		"      --reps N        repetitions, of which the median is used (default %d;\n"
+		"                      --quick: %d)\n"
 		"      --print-only    print the table, write nothing\n"
 		"  -v, --verbose       say more\n"
 		"  -h, --help          this help\n"
 		"\n"
 		"Needs no privileges, only write access to the file.  Format: user/calibrate.h.\n",
 		PVT_CAL_ENV, PVT_CAL_DEFAULT_PATH, REPS_QUICK, ROUNDS_QUICK, REPS_DEFAULT,
-		ROUNDS_DEFAULT);
+		ROUNDS_DEFAULT, ROUNDS_DEFAULT, ROUNDS_QUICK, REPS_DEFAULT, REPS_QUICK);
 }
 
 enum { OPT_QUICK = 256, OPT_CPU, OPT_ROUNDS, OPT_REPS, OPT_PRINT_ONLY };

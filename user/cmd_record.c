@@ -48,10 +48,19 @@ void record_usage(FILE *f)
 		"                         -f, --top, --hist, --by shape it\n"
 		"      --record-buffer-kb N\n"
 		"                         the scheduling events' ring buffer, in KiB: a power of two\n"
-		"                         (default %d); events that do not fit are counted\n"
-		"  -p, --pid PID[,...], --cgroup PATH, -d, --duration SECS\n"
+		"                         from 4 to 2097152 (default %d); events that do not fit\n"
+		"                         are counted\n"
+		"  -p, --pid PID[,PID...], --cgroup PATH, -d, --duration SECS\n"
 		"                         record running processes or a cgroup, as 'pvtrace attach'\n"
-		"  every option of 'pvtrace run' but --live and -o (see pvtrace run --help)\n"
+		"                         (then no CMD and no --user)\n"
+		"  -f, --format FMT, -t, --top N, --hist, --by process|cgroup\n"
+		"                         shape --report's report as for 'pvtrace run' (and -f json\n"
+		"                         the --events lines); --top is kept as pvtrace report's default\n"
+		"  -i, --interval MS, --max-tasks N, --keep-tasks N, --ringbuf-kb N, --events[=FILE],\n"
+		"      --syscall-costs WHEN, --no-syscall-costs, --bpf-stats, --calibration FILE,\n"
+		"      --status, --no-status, -u, --user USER\n"
+		"                         as for 'pvtrace run' (see pvtrace run --help)\n"
+		"  -v, --verbose          say more\n"
 		"  -h, --help             this help\n",
 		PVT_RECORD_DEFAULT_PATH, RECORD_RB_KB_DEFAULT);
 }

@@ -41,7 +41,8 @@ void report_usage(FILE *f)
 		"      --calibration FILE switch costs from FILE instead of the recording's\n"
 		"      --timeline         the scheduling events instead, one per line, in time order:\n"
 		"                         time, CPU, task, its wait for the CPU, its run, what ran\n"
-		"                         before (like perf sched timehist)\n"
+		"                         before (like perf sched timehist); -f json: JSON lines\n"
+		"  -v, --verbose          say more\n"
 		"  -h, --help             this help\n",
 		PVT_RECORD_DEFAULT_PATH);
 }

@@ -43,7 +43,11 @@ static void usage(FILE *f)
 	fprintf(f, "usage: pvtrace [-v] [--version] [-h] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
-	fprintf(f, "\n'pvtrace COMMAND --help' describes a command's options.\n"
+	fprintf(f, "\noptions (before COMMAND):\n"
+		   "  -v, --verbose  say more, as each command's -v does (-vv: libbpf's debug log)\n"
+		   "      --version  print pvtrace's version and exit\n"
+		   "  -h, --help     this help\n"
+		   "\n'pvtrace COMMAND --help' describes a command's options.\n"
 		   "Example: sudo pvtrace run -- ./app arg\n");
 }
 
