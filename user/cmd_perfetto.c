@@ -33,6 +33,7 @@ void perfetto_usage(FILE *f)
 		"options:\n"
 		"  -i, --input FILE       the recording (default %s)\n"
 		"  -o, --output OUT       the trace (replaced once whole; '-': stdout, not a terminal)\n"
+		"  -v, --verbose          say more\n"
 		"  -h, --help             this help\n",
 		PVT_RECORD_DEFAULT_PATH);
 }

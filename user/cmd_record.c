@@ -51,7 +51,8 @@ void record_usage(FILE *f)
 		"                         (default %d); events that do not fit are counted\n"
 		"  -p, --pid PID[,...], --cgroup PATH, -d, --duration SECS\n"
 		"                         record running processes or a cgroup, as 'pvtrace attach'\n"
-		"  every option of 'pvtrace run' but --live and -o (see pvtrace run --help)\n"
+		"  every option of 'pvtrace run' but --live, --null-programs and -o\n"
+		"                         (see pvtrace run --help)\n"
 		"  -h, --help             this help\n",
 		PVT_RECORD_DEFAULT_PATH, RECORD_RB_KB_DEFAULT);
 }

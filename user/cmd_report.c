@@ -42,6 +42,7 @@ void report_usage(FILE *f)
 		"      --timeline         the scheduling events instead, one per line, in time order:\n"
 		"                         time, CPU, task, its wait for the CPU, its run, what ran\n"
 		"                         before (like perf sched timehist)\n"
+		"  -v, --verbose          say more\n"
 		"  -h, --help             this help\n",
 		PVT_RECORD_DEFAULT_PATH);
 }
