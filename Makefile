@@ -84,6 +84,11 @@ PROGS := $(patsubst tests/progs/%.c,$(OUTPUT)/%,$(PROG_SRCS))
 
 TOOLS := $(OUTPUT)/pvbench $(OUTPUT)/pvload $(PROGS)
 
+# Shell completion (bash: bash-completion's completions/pvtrace; zsh: a directory of
+# $fpath), for the install rules; tests/install/test_completion.py checks them against
+# each subcommand's --help.
+COMPLETIONS := completion/pvtrace.bash completion/_pvtrace
+
 # Unit tests: tests/unit/test_NAME.c -> .output/tests/test_NAME, linked with
 # libpvcommon.a (the linker takes only the lib modules it calls) and the
 # objects listed in test_NAME_OBJS below: the module under test and what it

@@ -18,7 +18,10 @@ set -euo pipefail
 #        prometheus (prometheus and promtool: pvtrace serve's tests start their own on
 #        127.0.0.1; under systemd the package also starts a service of its own on port 9090,
 #        which the tests neither use nor touch)
-#        protobuf-compiler (protoc: pvtrace perfetto's test decodes the trace against the schema)
+#        protobuf-compiler (protoc: pvtrace perfetto's test decodes the trace against the schema),
+#        bash-completion (its main script: the bash completion's tests load it, as a user's
+#        shell would, and call _command_offset through it), zsh (the zsh completion's tests
+#        complete in it)
 # docs:  scdoc (make man: man/*.scd into the man pages; make all does not need it), mandoc and
 #        man-db (the install tests lint the pages with mandoc -T lint and man --warnings, and
 #        render them with man -l)
@@ -31,13 +34,13 @@ set -euo pipefail
 #        package does not exist under that name the rest is installed all the same
 DEB_PKGS="make gcc libc6-dev clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
 libcmocka-dev libjson-c-dev libncurses-dev libmicrohttpd-dev python3 util-linux procps linux-perf
-tmux prometheus protobuf-compiler scdoc mandoc man-db redis-server redis-tools"
+tmux prometheus protobuf-compiler bash-completion zsh scdoc mandoc man-db redis-server redis-tools"
 FUZZ_PKGS="libclang-rt-dev"
 
 missing() {
 	local t
 	for t in make cc clang bpftool pkg-config python3 setpriv pgrep taskset perf tmux prometheus \
-		promtool protoc scdoc mandoc man; do
+		promtool protoc zsh scdoc mandoc man; do
 		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
 	done
 	pkg-config --exists libbpf 2>/dev/null || { echo libbpf; return 0; }
@@ -45,6 +48,7 @@ missing() {
 	for h in /usr/include/gelf.h /usr/include/zlib.h /usr/include/cmocka.h /usr/include/json-c/json.h; do
 		[ -e "$h" ] || { echo "$h"; return 0; }
 	done
+	[ -e /usr/share/bash-completion/bash_completion ] || { echo bash-completion; return 0; }
 	[ -e /usr/include/ncursesw/curses.h ] || [ -e /usr/include/ncurses.h ] ||
 		{ echo "ncursesw (curses.h)"; return 0; }
 	return 1

@@ -25,7 +25,7 @@ them run: this runner finds them); what they share is in helpers.py:
                       sudo ownership, untrusted calibration files
     test_bounded.py   pvtrace's own memory bounded under churn (--keep-tasks), sums intact
     test_attach.py    attach -p and --cgroup: deltas against /proc, tasks followed, one cgroup only
-    test_top_fake.py  the live view (pvtrace top's) on a synthetic source, in tmux (tmux.py),
+    test_top_fake.py  the live view (pvtrace top's) on a synthetic source, in tmux (tests/tmux.py),
                       and its batch output
     test_serve.py     pvtrace serve scraped by a real Prometheus against /proc; both formats,
                       bad requests, --max-series, --grace

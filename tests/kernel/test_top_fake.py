@@ -1,8 +1,8 @@
 """The live view (user/top.c, top_curses.c, top_text.c, top_model.c) on a synthetic source
-(tests/progs/top_fake.c: known rates, no BPF), in tmux (tmux.py): the rows and their figures,
-sort keys, expanding a process into its threads, the name filter, grouping by cgroup, pause,
-resize, and every way out giving the terminal back (q, Ctrl-C, the source ending); then the
-batch output, text and JSON lines, with no terminal.
+(tests/progs/top_fake.c: known rates, no BPF), in tmux (tests/tmux.py): the rows and their
+figures, sort keys, expanding a process into its threads, the name filter, grouping by
+cgroup, pause, resize, and every way out giving the terminal back (q, Ctrl-C, the source
+ending); then the batch output, text and JSON lines, with no terminal.
 
 top_fake's rates: alpha (pid 1000, 4 threads) 1100 switches/s, 20% CPU, RSS 1000 MiB; beta
 (pid 2000, 2 threads) 40 switches/s, 80% CPU, 2000 MiB.  Needs tmux (a skip, or a failure

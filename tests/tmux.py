@@ -1,6 +1,7 @@
-"""Drive a full-screen program in tmux, for tests: start it in a detached session of a known
-size on a private tmux server, send keys, read the screen, wait for text, resize, and read
-how it exited.
+"""Drive a full-screen program in tmux, for tests (tests/kernel: the live view; tests/install:
+a shell completing pvtrace's command lines): start it in a detached session of a known size
+on a private tmux server, send keys, read the screen, wait for text, resize, and read how it
+exited.
 
 The program runs under a small shell that, once it exits, prints "[exit STATUS]" and the
 terminal's modes ("[stty ...]", from stty -a) and then waits: so a test can check that the
