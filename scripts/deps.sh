@@ -19,6 +19,10 @@ set -euo pipefail
 #        127.0.0.1; under systemd the package also starts a service of its own on port 9090,
 #        which the tests neither use nor touch)
 #        protobuf-compiler (protoc: pvtrace perfetto's test decodes the trace against the schema)
+# ship:  dpkg-dev and debhelper (make deb: dpkg-buildpackage, dh; no fakeroot: the package
+#        builds with Rules-Requires-Root: no), scdoc (the man pages, make man), lintian (the
+#        package's test checks the .deb), man-db and bash-completion (the installed package's
+#        test: man finds the pages, bash-completion's loader the completion)
 # bench: redis-server, redis-tools (redis-cli, redis-benchmark): only for make bench's redis
 #        rows (tools/bench-overhead.sh leaves them out if absent), not for the tests, so
 #        missing() does not check for them
@@ -28,13 +32,14 @@ set -euo pipefail
 #        package does not exist under that name the rest is installed all the same
 DEB_PKGS="make gcc libc6-dev clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
 libcmocka-dev libjson-c-dev libncurses-dev libmicrohttpd-dev python3 util-linux procps linux-perf
-tmux prometheus protobuf-compiler redis-server redis-tools"
+tmux prometheus protobuf-compiler dpkg-dev debhelper scdoc lintian man-db bash-completion
+redis-server redis-tools"
 FUZZ_PKGS="libclang-rt-dev"
 
 missing() {
 	local t
 	for t in make cc clang bpftool pkg-config python3 setpriv pgrep taskset perf tmux prometheus \
-		promtool protoc; do
+		promtool protoc dpkg-buildpackage dh scdoc lintian man; do
 		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
 	done
 	pkg-config --exists libbpf 2>/dev/null || { echo libbpf; return 0; }
@@ -44,6 +49,7 @@ missing() {
 	done
 	[ -e /usr/include/ncursesw/curses.h ] || [ -e /usr/include/ncurses.h ] ||
 		{ echo "ncursesw (curses.h)"; return 0; }
+	[ -e /usr/share/bash-completion/bash_completion ] || { echo bash-completion; return 0; }
 	return 1
 }
 
