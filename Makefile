@@ -11,20 +11,27 @@
 #                        (creation, switch, IPC, memory, scale: processes vs threads)
 #   make demo            deps, build, and a demo report
 #   make man             the man pages, man/*.scd -> .output/man/ (needs scdoc; make all does not)
-#   make install PREFIX=/usr/local
+#   make install         pvtrace, pvbench, the man pages, the shell completion and the docs
+#                        under PREFIX (/usr/local) in DESTDIR (see "install" below)
+#   make uninstall       removes what make install installed (same PREFIX and DESTDIR)
+#   make deb             the Debian package, built from a copy of the tree:
+#                        .output/deb/pvtrace_VERSION_amd64.deb (scripts/deb.sh)
 #   make V=1             show the commands
 #
 # Objects go to .output/.  Dependencies: scripts/deps.sh (called when a tool is missing).
+# The version: scripts/version.sh (the file VERSION, and git's part in a checkout), compiled
+# in as PVTRACE_VERSION from .output/version.h (rewritten only when the version changes).
 
 ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 OUTPUT := .output
 PREFIX ?= /usr/local
 
 # Only x86_64: the BPF programs read its registers and syscall numbers.  Targets
-# that build no code (clean, deps, man) run anywhere.
-NOBUILD_GOALS := clean deps man
+# that build no code (clean, deps, man, uninstall) run anywhere.
+NOBUILD_GOALS := clean deps man uninstall
+BUILDING := $(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all))
 ifneq ($(ARCH),x86)
-ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifneq ($(BUILDING),)
 $(error pvtrace builds for x86_64 only (found $(shell uname -m)): its BPF reads x86_64 registers and syscall numbers)
 endif
 endif
@@ -35,7 +42,20 @@ BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
-VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+VERSION := $(shell sh scripts/version.sh)
+# The sources that print the version include version.h (and only they: a new commit
+# recompiles those few); its text changes only with the version.
+VERSION_H := $(OUTPUT)/version.h
+ifneq ($(BUILDING),)
+ifeq ($(VERSION),)
+$(error scripts/version.sh gave no version)
+endif
+write_version_h = mkdir -p $(OUTPUT) && \
+	printf '/* made by the Makefile from scripts/version.sh */\n\#define PVTRACE_VERSION "%s"\n' \
+	'$(VERSION)' > $(VERSION_H).$$$$ && \
+	{ cmp -s $(VERSION_H).$$$$ $(VERSION_H) && rm -f $(VERSION_H).$$$$ || mv -f $(VERSION_H).$$$$ $(VERSION_H); }
+$(shell $(write_version_h))
+endif
 
 ifeq ($(V),1)
 Q =
@@ -61,7 +81,7 @@ MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmic
 USER_LIBS := $(NCURSES_LIBS) $(MHD_LIBS) -pthread
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
-	  -DPVTRACE_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf -Iuser -Ilib $(LIBBPF_CFLAGS)
+	  -I$(OUTPUT) -Ibpf -Iuser -Ilib $(LIBBPF_CFLAGS)
 LDLIBS := $(LIBBPF_LIBS) -lelf -lz $(JSONC_LIBS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
 	      -I$(OUTPUT) -Ibpf -Ivmlinux/$(ARCH) -mcpu=v3
@@ -189,7 +209,8 @@ san_objs = $(patsubst %.c,$(OUTPUT)/san/%.o,$(FUZZ_$(1)_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all clean check unit kernel-tests bench demo install deps tools vmlinux fuzz fuzz-runtime man
+.PHONY: all clean check unit kernel-tests bench demo install uninstall man deb deps tools vmlinux \
+	fuzz fuzz-runtime
 
 all: pvtrace tools
 
@@ -207,11 +228,11 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
 # Every C object: .output/DIR/NAME.o from DIR/NAME.c, with its .d file (see
-# DEPFILES at the end).
-$(OUTPUT)/%.o: %.c $(OUTPUT)/%.d
+# DEPFILES at the end).  version.h before any (the .d files name it where it is included).
+$(OUTPUT)/%.o: %.c $(OUTPUT)/%.d | $(VERSION_H)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 	$(Q)touch $@ # the object newer than its .d file, whatever order they were written in
 
 # A skeleton must exist before the first compile of a user object (the .d
@@ -222,6 +243,10 @@ $(OUTPUT)/user/top_curses.o: CFLAGS += $(NCURSES_CFLAGS)
 $(OUTPUT)/user/http_server.o: CFLAGS += $(MHD_CFLAGS)
 $(OUTPUT)/tests/unit/test_pvbench.o: CFLAGS += -Itools/pvbench
 
+# (Written when make starts; again if something removed it since, make clean all.)
+$(VERSION_H):
+	$(Q)$(write_version_h)
+
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@
@@ -229,21 +254,21 @@ $(LIB): $(LIB_OBJS)
 
 pvtrace: $(USER_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(USER_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(USER_LIBS) -o $@
 
 $(OUTPUT)/pvbench: $(PVBENCH_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -pthread $^ -lrt -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -pthread $^ -lrt -lm -o $@
 
 $(OUTPUT)/pvload: $(PVLOAD_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -pthread $^ -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -pthread $^ -o $@
 
 # A test program links libpvcommon.a, and the pvtrace objects and libraries
 # it lists itself (top_fake: the live view on a synthetic source).
 $(PROGS): $(OUTPUT)/%: $(OUTPUT)/tests/progs/%.o $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -pthread $(filter-out $(LIB),$^) $(LIB) $(PROG_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -pthread $(filter-out $(LIB),$^) $(LIB) $(PROG_LIBS) -o $@
 
 TOP_VIEW_OBJS := $(call u,top top_curses top_text top_model hist cgroup common)
 $(OUTPUT)/top_fake: $(TOP_VIEW_OBJS)
@@ -272,12 +297,12 @@ check:
 	$(Q)bash tests/run.sh $(UNIT_BINS) $(REPLAY_BINS)
 
 # ---- fuzzing ----
-$(OUTPUT)/fuzz/%.o: %.c | $(SKELS)
+$(OUTPUT)/fuzz/%.o: %.c | $(SKELS) $(VERSION_H)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(OUTPUT)/san/%.o: %.c | $(SKELS)
+$(OUTPUT)/san/%.o: %.c | $(SKELS) $(VERSION_H)
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(REPLAY_CFLAGS) $(DEPFLAGS) -c $< -o $@
@@ -325,10 +350,66 @@ demo:
 	$(Q)$(MAKE) --no-print-directory all
 	./pvtrace run -- $(OUTPUT)/pvload mixed
 
-install: pvtrace $(OUTPUT)/pvbench
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/pvtrace
-	install -m 0755 pvtrace $(DESTDIR)$(PREFIX)/bin/pvtrace
-	install -m 0755 $(OUTPUT)/pvbench $(DESTDIR)$(PREFIX)/libexec/pvtrace/pvbench
+# ---- install ----
+# make install [PREFIX=/usr/local] [DESTDIR=]:
+#   PREFIX/bin/pvtrace
+#   PREFIX/libexec/pvtrace/pvbench   pvtrace runs it from its own path (../libexec/pvtrace/
+#                                    beside bin/, user/cmd_bench.c): the two move together
+#   MANDIR/manN/                     each of MAN_PAGES (make man), when defined
+#   BASHCOMPDIR/pvtrace              COMPLETIONS' *.bash file, when defined
+#   ZSHCOMPDIR/_pvtrace              COMPLETIONS' _pvtrace file; where the zsh of a Debian
+#                                    system looks: PREFIX/share/zsh/vendor-completions for
+#                                    PREFIX=/usr (Debian's directory for packages),
+#                                    PREFIX/share/zsh/site-functions for any other PREFIX
+#                                    (/usr/local/share/zsh/site-functions: every zsh's default
+#                                    fpath); other systems' PREFIX=/usr: ZSHCOMPDIR=
+#   DOCDIR/                          README.md, docs/*.md, perfetto/ (docs/perfetto/*.proto)
+# Nothing is stripped or compressed (the package's business: dh_strip, dh_compress).
+# make uninstall removes those files, and the directories of pvtrace's own (libexec/pvtrace,
+# DOCDIR) when left empty; nothing else.
+INSTALL ?= install
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/pvtrace
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,site-functions)
+PVBENCH_DIR = $(PREFIX)/libexec/pvtrace
+INSTALL_DOCS := README.md $(sort $(wildcard docs/*.md))
+INSTALL_PROTOS := $(sort $(wildcard docs/perfetto/*.proto))
+BASH_COMPLETIONS = $(filter %.bash,$(COMPLETIONS))
+ZSH_COMPLETIONS = $(foreach f,$(COMPLETIONS),$(if $(filter _%,$(notdir $(f))),$(f)))
+man_dest = $(MANDIR)/man$(patsubst .%,%,$(suffix $(1)))/$(notdir $(1))
+bash_dest = $(BASHCOMPDIR)/$(basename $(notdir $(1)))
+# Every file make install installs (recursive: MAN_PAGES and COMPLETIONS may be set below).
+INSTALLED = $(PREFIX)/bin/pvtrace $(PVBENCH_DIR)/pvbench \
+	    $(foreach p,$(MAN_PAGES),$(call man_dest,$(p))) \
+	    $(foreach f,$(BASH_COMPLETIONS),$(call bash_dest,$(f))) \
+	    $(addprefix $(ZSHCOMPDIR)/,$(notdir $(ZSH_COMPLETIONS))) \
+	    $(addprefix $(DOCDIR)/,$(notdir $(INSTALL_DOCS))) \
+	    $(addprefix $(DOCDIR)/perfetto/,$(notdir $(INSTALL_PROTOS)))
+define nl
+
+
+endef
+
+# (The prerequisites expanded a second time, .SECONDEXPANSION above: after the whole file.)
+install: pvtrace $(OUTPUT)/pvbench $$(MAN_PAGES) $$(COMPLETIONS)
+	$(INSTALL) -D -m 0755 pvtrace $(DESTDIR)$(PREFIX)/bin/pvtrace
+	$(INSTALL) -D -m 0755 $(OUTPUT)/pvbench $(DESTDIR)$(PVBENCH_DIR)/pvbench
+	$(foreach p,$(MAN_PAGES),$(INSTALL) -D -m 0644 $(p) $(DESTDIR)$(call man_dest,$(p))$(nl))
+	$(foreach f,$(BASH_COMPLETIONS),$(INSTALL) -D -m 0644 $(f) $(DESTDIR)$(call bash_dest,$(f))$(nl))
+	$(foreach f,$(ZSH_COMPLETIONS),$(INSTALL) -D -m 0644 $(f) $(DESTDIR)$(ZSHCOMPDIR)/$(notdir $(f))$(nl))
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/perfetto
+	$(INSTALL) -m 0644 $(INSTALL_DOCS) $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 $(INSTALL_PROTOS) $(DESTDIR)$(DOCDIR)/perfetto/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	for d in $(DESTDIR)$(DOCDIR)/perfetto $(DESTDIR)$(DOCDIR) $(DESTDIR)$(PVBENCH_DIR); do \
+		[ ! -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d" || exit 1; done
+
+# The Debian package (debian/), built by dpkg-buildpackage in a copy of the tree.
+deb:
+	$(Q)bash scripts/deb.sh
 
 deps:
 	$(Q)bash scripts/deps.sh

@@ -19,12 +19,14 @@ set -euo pipefail
 #        127.0.0.1; under systemd the package also starts a service of its own on port 9090,
 #        which the tests neither use nor touch)
 #        protobuf-compiler (protoc: pvtrace perfetto's test decodes the trace against the schema),
-#        bash-completion (its main script: the bash completion's tests load it, as a user's
-#        shell would, and call _command_offset through it), zsh (the zsh completion's tests
-#        complete in it)
+#        bash-completion (its main script: the completion's tests load it, as a user's shell
+#        would, and call _command_offset through it; the installed package's test: its loader
+#        finds the completion), zsh (the zsh completion's tests complete in it)
 # docs:  scdoc (make man: man/*.scd into the man pages; make all does not need it), mandoc and
-#        man-db (the install tests lint the pages with mandoc -T lint and man --warnings, and
-#        render them with man -l)
+#        man-db (the install tests lint the pages with mandoc -T lint and man --warnings, render
+#        them with man -l, and find the installed package's with man -w)
+# ship:  dpkg-dev and debhelper (make deb: dpkg-buildpackage, dh; no fakeroot: the package
+#        builds with Rules-Requires-Root: no), lintian (the package's test checks the .deb)
 # bench: redis-server, redis-tools (redis-cli, redis-benchmark): only for make bench's redis
 #        rows (tools/bench-overhead.sh leaves them out if absent), not for the tests, so
 #        missing() does not check for them
@@ -34,13 +36,14 @@ set -euo pipefail
 #        package does not exist under that name the rest is installed all the same
 DEB_PKGS="make gcc libc6-dev clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
 libcmocka-dev libjson-c-dev libncurses-dev libmicrohttpd-dev python3 util-linux procps linux-perf
-tmux prometheus protobuf-compiler bash-completion zsh scdoc mandoc man-db redis-server redis-tools"
+tmux prometheus protobuf-compiler bash-completion zsh scdoc mandoc man-db dpkg-dev debhelper
+lintian redis-server redis-tools"
 FUZZ_PKGS="libclang-rt-dev"
 
 missing() {
 	local t
 	for t in make cc clang bpftool pkg-config python3 setpriv pgrep taskset perf tmux prometheus \
-		promtool protoc zsh scdoc mandoc man; do
+		promtool protoc zsh scdoc mandoc man dpkg-buildpackage dh lintian; do
 		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
 	done
 	pkg-config --exists libbpf 2>/dev/null || { echo libbpf; return 0; }

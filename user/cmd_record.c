@@ -20,6 +20,7 @@
 #include "common.h"
 #include "parse.h"
 #include "record_file.h"
+#include "version.h" /* PVTRACE_VERSION: .output/version.h, made by the Makefile */
 
 #define usage_error(...) pvt_usage_error("record", __VA_ARGS__)
 #define RECORD_RB_KB_DEFAULT 32768

@@ -12,10 +12,6 @@
 #include "clock.h"  /* pvt_now_ns() */
 #include "parse.h"  /* pvt_parse_u64() */
 
-#ifndef PVTRACE_VERSION
-#define PVTRACE_VERSION "0.0.0"
-#endif
-
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Exit statuses of pvtrace itself, beside the command's own (README.md: "pvtrace exits with"). */

@@ -16,6 +16,7 @@
 #include "cmd_run.h"
 #include "cmd_serve.h"
 #include "cmd_top.h"
+#include "version.h" /* PVTRACE_VERSION: .output/version.h, made by the Makefile */
 
 struct cmd {
 	const char *name;

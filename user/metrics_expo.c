@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include "metrics_expo.h"
+#include "version.h" /* PVTRACE_VERSION: .output/version.h, made by the Makefile */
 
 #define NLABELS (MET_L__MAX + 1) /* the series' labels and the family's own */
 

@@ -7,6 +7,7 @@
 #include "common.h"
 #include "json_writer.h"
 #include "report.h"
+#include "version.h" /* PVTRACE_VERSION: .output/version.h, made by the Makefile */
 
 /* A bpf_ktime_get_ns() time relative to the report's origin. */
 static uint64_t rel_kt(const struct pvt_model *m, uint64_t kt)

@@ -13,6 +13,7 @@
 #include "creation.h"
 #include "escape.h"
 #include "report.h"
+#include "version.h" /* PVTRACE_VERSION: .output/version.h, made by the Makefile */
 
 static const char *fmt_exit(char *buf, size_t sz, const struct pvt_exit *e, bool alive)
 {

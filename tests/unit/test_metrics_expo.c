@@ -18,6 +18,7 @@
 
 #include "hist.h"
 #include "metrics_expo.h"
+#include "version.h" /* PVTRACE_VERSION: .output/version.h, made by the Makefile */
 
 #define S 1000000000ull
 

@@ -28,6 +28,7 @@
 #include "model.h"
 #include "report.h"
 #include "tasktable.h"
+#include "version.h" /* PVTRACE_VERSION: .output/version.h, made by the Makefile */
 
 #define T0 1000000ull
 #define DEAD_OK (PVT_F_BASELINE | PVT_F_EXITED | PVT_F_DEAD)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "json_writer.h"
 #include "pvbench.h"
+#include "version.h" /* PVTRACE_VERSION: .output/version.h, made by the Makefile */
 
 static void options(json_writer_t *jw, const struct bench_machine *m, const struct bench_opts *o)
 {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "parse.h"
 #include "pvbench.h"
+#include "version.h" /* PVTRACE_VERSION: .output/version.h, made by the Makefile */
 
 static const struct {
 	const char *name;

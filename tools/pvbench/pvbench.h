@@ -26,10 +26,6 @@
 #include "machine.h"
 #include "quantile.h" /* pvt_quantile(), pvt_median() */
 
-#ifndef PVTRACE_VERSION
-#define PVTRACE_VERSION "0.0.0"
-#endif
-
 #define BENCH_MAX_RUNS 1000
 #define BENCH_MAX_RESULTS 256
 

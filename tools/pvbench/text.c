@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "pvbench.h"
+#include "version.h" /* PVTRACE_VERSION: .output/version.h, made by the Makefile */
 
 /* A figure in its unit, for people: "85.2 us", "12.0 KiB", "2310 MB/s". */
 static const char *fmt_val(char *buf, size_t size, const char *unit, double v, bool with_unit)
