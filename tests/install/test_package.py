@@ -266,6 +266,22 @@ def deb_installs_runs_and_purges():
                          "else __load_completion pvtrace; fi && complete -p pvtrace"])
                 check(p.returncode == 0 and b"pvtrace" in p.stdout,
                       "bash-completion loads no pvtrace completion: %s" % out_tail(p))
+                # What it loaded completes: the function `complete -p` names, called as
+                # bash calls it on Tab after "pvtrace r" and "pvtrace ru".
+                script = (". /usr/share/bash-completion/bash_completion; "
+                          "if type -t _comp_load >/dev/null; then _comp_load pvtrace; "
+                          "else __load_completion pvtrace; fi || exit 1; "
+                          "fn=$(complete -p pvtrace | sed -n 's/.*-F \\([^ ]*\\).*/\\1/p'); "
+                          "for w in r ru; do COMP_WORDS=(pvtrace $w); COMP_CWORD=1; "
+                          "COMP_LINE=\"pvtrace $w\"; COMP_POINT=${#COMP_LINE}; COMPREPLY=(); "
+                          "\"$fn\" pvtrace $w pvtrace; echo \"$w: $(printf '%s\\n' "
+                          "\"${COMPREPLY[@]}\" | sort | tr '\\n' ' ')\"; done")
+                p = run(["bash", "-c", script])
+                got = p.stdout.decode()
+                check(p.returncode == 0 and "r: record report run \n" in got and
+                      "ru: run \n" in got,
+                      "the installed completion: pvtrace r<Tab>, pvtrace ru<Tab>: %r %s"
+                      % (got, out_tail(p)))
         if has("completion/_pvtrace"):
             check(os.path.exists("/usr/share/zsh/vendor-completions/_pvtrace"), "zsh completion")
     finally:
