@@ -206,24 +206,27 @@ def thread_creation_parts_lie_inside_the_creators_cpu_time():
                                                                             l["switches"]))
             offcpu += c["offcpu_ns"] > 0
         cr = r["summary"]["creation"]["threads"]
-        # Creating one thread after another is one burst: the hooks stay attached.
-        check(timed == n and cr["oncpu"]["count"] == n and cr["not_timed"] == 0,
-              "all %d timed: %d, %s" % (n, timed, r["tracer"]["syscall_hooks"]))
-        check(outside < n // 4, "%d of %d calls: pvtrace's on-CPU and tracer parts exceed the "
-              "creator's own CPU time for the call" % (outside, n))
+        # Creating one thread after another is one burst: the hooks stay attached, unless
+        # the creator waited 20 ms for a CPU between two calls (a loaded machine: CI saw
+        # 1088 of 1500 timed in 5 windows); those untimed are counted as such.
+        h = r["tracer"]["syscall_hooks"]
+        check(timed >= 1 and cr["oncpu"]["count"] == timed and cr["not_timed"] == n - timed and
+              (timed == n or h["windows"] > 1), "%d of %d timed: %s, %s" % (timed, n, cr, h))
+        check(outside < timed // 4 + 1, "%d of %d calls: pvtrace's on-CPU and tracer parts "
+              "exceed the creator's own CPU time for the call" % (outside, timed))
         fork = [b for b in r["tracer"]["bpf_programs"] if b["name"] == "pvt_sched_process_fork"]
         check(len(fork) == 1 and 0.5 * fork[0]["run_time_ns"] <= tracer <= fork[0]["run_time_ns"],
               "tracer_ns summed %d ns; the kernel's run time of the fork program %s"
               % (tracer, fork))
         traced.append(cr["oncpu"]["p50_ns"])
-        outsides.append(outside)
+        outsides.append("%d/%d" % (outside, timed))
         shares.append(round(tracer / fork[0]["run_time_ns"], 2))
         switched.append((offcpu, sum(1 for l in made.values() if l["switches"])))
     print("  pthread_create on the CPU, untraced (creator's own clock): p50 %s ns; "
           "clone3 on the CPU, traced (pvtrace, net of itself): p50 %s ns; creations with "
           "off-CPU time / with a switch around the call: %s; calls whose parts exceed the "
-          "creator's CPU time: %s of %d; tracer_ns / the kernel's fork program time: %s"
-          % (untraced, traced, switched, outsides, n, shares))
+          "creator's CPU time, of those timed: %s; tracer_ns / the kernel's fork program time: %s"
+          % (untraced, traced, switched, outsides, shares))
 
 
 @test
