@@ -9,7 +9,7 @@
 #   make bench           tracer overhead on perf bench sched pipe, pvtrace's own peak memory
 #                        under a churn of 1,000,000 tasks, then pvtrace bench
 #                        (creation, switch, IPC, memory, scale: processes vs threads)
-#   make demo            deps, build, and a demo report
+#   make demo            deps, build, and a demo report (DEMO_CMD; make demo-command prints it)
 #   make man             the man pages, man/*.scd -> .output/man/ (needs scdoc; make all does not)
 #   make install         pvtrace, pvbench, the man pages, the shell completion and the docs
 #                        under PREFIX (/usr/local) in DESTDIR (see "install" below)
@@ -27,8 +27,8 @@ OUTPUT := .output
 PREFIX ?= /usr/local
 
 # Only x86_64: the BPF programs read its registers and syscall numbers.  Targets
-# that build no code (clean, deps, man, uninstall) run anywhere.
-NOBUILD_GOALS := clean deps man uninstall
+# that build no code (clean, deps, man, uninstall, demo-command) run anywhere.
+NOBUILD_GOALS := clean deps man uninstall demo-command
 BUILDING := $(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all))
 ifneq ($(ARCH),x86)
 ifneq ($(BUILDING),)
@@ -209,8 +209,8 @@ san_objs = $(patsubst %.c,$(OUTPUT)/san/%.o,$(FUZZ_$(1)_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all clean check unit kernel-tests bench demo install uninstall man deb deps tools vmlinux \
-	fuzz fuzz-runtime
+.PHONY: all clean check unit kernel-tests bench demo demo-command install uninstall man deb deps \
+	tools vmlinux fuzz fuzz-runtime
 
 all: pvtrace tools
 
@@ -345,10 +345,18 @@ bench: all
 	$(Q)bash tools/bench-memory.sh
 	$(Q)./pvtrace bench
 
+# The demo: pvload's demo workload (mixed, each task living at least four of the
+# 100 ms memory sampling intervals: every table has its figures), about 2 s.
+# tests/kernel/test_demo.py runs this very command line (make -s demo-command).
+DEMO_CMD := ./pvtrace run -- $(OUTPUT)/pvload demo
+
 demo:
 	$(Q)bash scripts/deps.sh --if-missing
 	$(Q)$(MAKE) --no-print-directory all
-	./pvtrace run -- $(OUTPUT)/pvload mixed
+	$(DEMO_CMD)
+
+demo-command:
+	@echo '$(DEMO_CMD)'
 
 # ---- install ----
 # make install [PREFIX=/usr/local] [DESTDIR=]:

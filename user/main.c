@@ -34,7 +34,7 @@ static const struct cmd cmds[] = {
 	{ "perfetto", cmd_perfetto, "a recording as a Perfetto trace (ui.perfetto.dev)" },
 	{ "top", cmd_top, "a live view of context switches: the machine, processes or a cgroup" },
 	{ "serve", cmd_serve, "export the live figures to Prometheus (OpenMetrics over HTTP)" },
-	{ "bench", cmd_bench, "measure process vs thread costs on this machine, beside the seed articles" },
+	{ "bench", cmd_bench, "measure process vs thread costs here, beside two articles' figures" },
 	{ "calibrate", cmd_calibrate, "measure the direct cost of a context switch on this machine" },
 	{ "help", cmd_help, "show this help" },
 };

@@ -25,9 +25,13 @@ void memtab_free(struct pvt_mem_table *mt)
 	free(mt->bpf);
 	free(mt->procs);
 	free(mt->stacks);
+	free(mt->pseen);
+	free(mt->tseen);
 	pvt_index_free(mt->bpf_ix);
 	pvt_index_free(mt->procs_ix);
 	pvt_index_free(mt->stacks_ix);
+	pvt_index_free(mt->pseen_ix);
+	pvt_index_free(mt->tseen_ix);
 	memset(mt, 0, sizeof(*mt));
 }
 
@@ -71,6 +75,22 @@ const struct pvt_task_stack *memtab_find_stack(const struct pvt_mem_table *mt, u
 	return i >= 0 ? &mt->stacks[i] : NULL;
 }
 
+const struct pvt_mem_seen *memtab_find_pseen(const struct pvt_mem_table *mt, uint32_t pid,
+					     uint64_t leader_start)
+{
+	long i = mt ? pvt_index_find(mt->pseen_ix, pid, leader_start) : -1;
+
+	return i >= 0 ? &mt->pseen[i] : NULL;
+}
+
+const struct pvt_mem_seen *memtab_find_tseen(const struct pvt_mem_table *mt, uint32_t tid,
+					     uint64_t start_time)
+{
+	long i = mt ? pvt_index_find(mt->tseen_ix, tid, start_time) : -1;
+
+	return i >= 0 ? &mt->tseen[i] : NULL;
+}
+
 /* Drop element @i of (@arr, *@n), the last moved into its place and its key re-pointed. */
 #define FORGET(arr, n, ix, i, idfield, startfield)                                        \
 	do {                                                                              \
@@ -88,6 +108,9 @@ void memtab_forget_stack(struct pvt_mem_table *mt, uint32_t tid, uint64_t start_
 
 	if (i >= 0)
 		FORGET(mt->stacks, mt->nstacks, mt->stacks_ix, i, tid, start_time);
+	i = pvt_index_find(mt->tseen_ix, tid, start_time);
+	if (i >= 0)
+		FORGET(mt->tseen, mt->ntseen, mt->tseen_ix, i, id, start_time);
 }
 
 void memtab_forget_proc(struct pvt_mem_table *mt, uint32_t pid, uint64_t leader_start)
@@ -99,6 +122,9 @@ void memtab_forget_proc(struct pvt_mem_table *mt, uint32_t pid, uint64_t leader_
 	i = pvt_index_find(mt->procs_ix, pid, leader_start);
 	if (i >= 0)
 		FORGET(mt->procs, mt->nprocs, mt->procs_ix, i, pid, leader_start_time);
+	i = pvt_index_find(mt->pseen_ix, pid, leader_start);
+	if (i >= 0)
+		FORGET(mt->pseen, mt->npseen, mt->pseen_ix, i, id, start_time);
 }
 
 /* ---- /proc/PID/smaps ---- */
@@ -278,9 +304,77 @@ static struct pvt_proc_smaps *proc_slot(struct pvt_mem_table *mt, uint32_t pid, 
 	return &mt->procs[mt->nprocs++];
 }
 
+/* The index of (@id, @start)'s record in (*@arr, *@n), made if new; -1: no memory. */
+static long seen_slot(struct pvt_mem_seen **arr, size_t *n, size_t *cap, struct pvt_index **ix,
+		      uint32_t id, uint64_t start)
+{
+	long i = pvt_index_find(*ix, id, start);
+
+	if (i >= 0)
+		return i;
+	if (VEC_RESERVE(*arr, *cap, *n + 1) || pvt_index_put(ix, id, start, *n))
+		return -1;
+	(*arr)[*n] = (struct pvt_mem_seen){ .id = id, .start_time = start };
+	return (long)(*n)++;
+}
+
+/*
+ * Note each process and thread of the pass (@recs, sorted by process) as
+ * listed alive (@skipped: the pass reads nothing); the threads' record
+ * indices into @ti (one per rec) if not NULL.  0 or -ENOMEM.
+ */
+static int note_listed(struct pvt_mem_table *mt, const struct pvt_iter_rec *recs, size_t n,
+		       bool skipped, long *ti)
+{
+	for (size_t k = 0; k < n; k++) {
+		long t = seen_slot(&mt->tseen, &mt->ntseen, &mt->tseen_cap, &mt->tseen_ix, recs[k].tid,
+				   recs[k].start_time), p;
+
+		if (t < 0)
+			return -ENOMEM;
+		mt->tseen[t].passes++;
+		mt->tseen[t].skipped += skipped;
+		mt->tseen[t].no_stack += !recs[k].ustack_hi;
+		if (ti)
+			ti[k] = t;
+		if (k && !by_process(&recs[k - 1], &recs[k]))
+			continue; /* its process noted with its first thread */
+		p = seen_slot(&mt->pseen, &mt->npseen, &mt->pseen_cap, &mt->pseen_ix, recs[k].pid,
+			      recs[k].leader_start_time);
+		if (p < 0)
+			return -ENOMEM;
+		mt->pseen[p].passes++;
+		mt->pseen[p].skipped += skipped;
+	}
+	return 0;
+}
+
+static void seen_failed(struct pvt_mem_seen *s, int rerr)
+{
+	if (rerr == -ENOENT || rerr == -ESRCH) {
+		s->gone++;
+	} else {
+		s->failed++;
+		s->error = -rerr;
+	}
+}
+
+/* A failed read (@rerr) of the /proc files of @r's process, for it and its threads @ti[0..@nt). */
+static void note_failed(struct pvt_mem_table *mt, const struct pvt_iter_rec *r, int rerr,
+			const long *ti, size_t nt)
+{
+	long p = pvt_index_find(mt->pseen_ix, r->pid, r->leader_start_time);
+
+	for (size_t k = 0; k < nt; k++)
+		seen_failed(&mt->tseen[ti[k]], rerr);
+	if (p >= 0)
+		seen_failed(&mt->pseen[p], rerr);
+}
+
 int memtab_pass(struct pvt_mem_table *mt, struct pvt_iter_rec *recs, size_t n, pvt_smaps_reader rd)
 {
 	struct pvt_stack_range *ranges = NULL;
+	long *ts = NULL;
 	size_t i = 0;
 	int err = 0;
 
@@ -295,15 +389,25 @@ int memtab_pass(struct pvt_mem_table *mt, struct pvt_iter_rec *recs, size_t n, p
 			const struct pvt_proc_smaps *ps = memtab_find_smaps(mt, recs[k].pid,
 									    recs[k].leader_start_time);
 
-			moved = !ps || ps->rss_at_read != recs[k].rss;
+			/* a thread new since the last read: a stack from glibc's cache moves no RSS */
+			moved = !ps || ps->rss_at_read != recs[k].rss ||
+				(recs[k].ustack_hi &&
+				 !memtab_find_stack(mt, recs[k].tid, recs[k].start_time));
 		}
 		if (!moved)
-			return 0;
+			return note_listed(mt, recs, n, true, NULL);
 	}
 	mt->passes_read++;
-	ranges = calloc(n, sizeof(*ranges));
-	if (!ranges)
+	ts = calloc(n, sizeof(*ts));
+	if (!ts || note_listed(mt, recs, n, false, ts)) {
+		free(ts);
 		return -ENOMEM;
+	}
+	ranges = calloc(n, sizeof(*ranges));
+	if (!ranges) {
+		free(ts);
+		return -ENOMEM;
+	}
 	while (i < n) {
 		size_t j = i, k;
 		struct pvt_proc_smaps *ps;
@@ -320,6 +424,7 @@ int memtab_pass(struct pvt_mem_table *mt, struct pvt_iter_rec *recs, size_t n, p
 			mt->smaps_failed++;
 			if (rerr != -ENOENT && rerr != -ESRCH && !mt->read_error)
 				mt->read_error = -rerr;
+			note_failed(mt, &recs[i], rerr, ts + i, j - i);
 			i = j;
 			continue;
 		}
@@ -335,8 +440,14 @@ int memtab_pass(struct pvt_mem_table *mt, struct pvt_iter_rec *recs, size_t n, p
 		for (k = i; k < j; k++) {
 			struct pvt_task_stack *st;
 
-			if (!recs[k].ustack_hi || !ranges[k - i].found)
+			if (!recs[k].ustack_hi)
 				continue;
+			if (!ranges[k - i].found) {
+				/* the totals read, this stack's pages not (pagemap) */
+				mt->tseen[ts[k]].failed++;
+				mt->tseen[ts[k]].error = 0;
+				continue;
+			}
 			st = stack_slot(mt, &recs[k]);
 			if (!st) {
 				err = -ENOMEM;
@@ -350,7 +461,66 @@ int memtab_pass(struct pvt_mem_table *mt, struct pvt_iter_rec *recs, size_t n, p
 	}
 out:
 	free(ranges);
+	free(ts);
 	return err;
+}
+
+/* ---- why a figure is missing ---- */
+
+const char *pvt_mem_missing_code(enum pvt_mem_missing w)
+{
+	static const char *const codes[PVT_MISS__MAX] = {
+		[PVT_MISS_INTERVAL_OFF] = "interval_off", [PVT_MISS_SHORT_LIVED] = "short_lived",
+		[PVT_MISS_NO_PASS] = "no_pass", [PVT_MISS_SKIPPED] = "skipped",
+		[PVT_MISS_GONE] = "exited_before_read", [PVT_MISS_UNREADABLE] = "unreadable",
+		[PVT_MISS_NOT_FOUND] = "stack_not_found", [PVT_MISS_MAP_FULL] = "process_map_full",
+		[PVT_MISS_NOT_SAMPLED] = "not_sampled",
+	};
+
+	return (unsigned)w < PVT_MISS__MAX ? codes[w] : NULL;
+}
+
+/* What the passes' record @s says, for a figure not sampled. */
+static enum pvt_mem_missing seen_missing(const struct pvt_mem_seen *s, uint32_t interval_ms,
+					 bool ended, uint64_t lifetime_ns)
+{
+	if (!interval_ms)
+		return PVT_MISS_INTERVAL_OFF;
+	if (!s || !s->passes)
+		return ended && lifetime_ns < (uint64_t)interval_ms * 1000000ull ?
+		       PVT_MISS_SHORT_LIVED : PVT_MISS_NO_PASS;
+	if (s->failed)
+		return PVT_MISS_UNREADABLE;
+	if (s->gone)
+		return PVT_MISS_GONE;
+	if (s->skipped)
+		return PVT_MISS_SKIPPED;
+	return PVT_MISS_NOT_SAMPLED;
+}
+
+enum pvt_mem_missing memory_smaps_missing(const struct pvt_mem_table *mt, uint32_t interval_ms,
+					  uint32_t pid, uint64_t leader_start, bool ended,
+					  uint64_t lifetime_ns)
+{
+	const struct pvt_proc_smaps *ps = memtab_find_smaps(mt, pid, leader_start);
+
+	if (ps && ps->samples)
+		return PVT_MISS_NONE;
+	return seen_missing(memtab_find_pseen(mt, pid, leader_start), interval_ms, ended, lifetime_ns);
+}
+
+enum pvt_mem_missing memory_stack_missing(const struct pvt_mem_table *mt, uint32_t interval_ms,
+					  const struct pvt_task *t, bool ended, uint64_t lifetime_ns)
+{
+	const struct pvt_task_stack *st = memtab_find_stack(mt, t->tid, t->start_time);
+	const struct pvt_mem_seen *s = memtab_find_tseen(mt, t->tid, t->start_time);
+
+	if (st && st->samples)
+		return PVT_MISS_NONE;
+	/* every pass that listed it had no stack to read: not found by then */
+	if (interval_ms && s && s->passes && s->no_stack == s->passes)
+		return PVT_MISS_NOT_FOUND;
+	return seen_missing(s, interval_ms, ended, lifetime_ns);
 }
 
 /* ---- kernel object sizes ---- */

@@ -77,6 +77,21 @@ struct pvt_task_stack {
 	uint32_t samples;
 };
 
+/*
+ * What the sampling passes saw of one process (by pid and leader start) or one
+ * thread (by tid and start), sampled or not: why a figure is missing.
+ */
+struct pvt_mem_seen {
+	uint32_t id;
+	uint64_t start_time;
+	uint32_t passes;            /* passes that listed it alive (the iterator) */
+	uint32_t skipped;           /* of those, passes that read nothing (no RSS had moved) */
+	uint32_t gone;              /* reads that found it gone since (ENOENT, ESRCH) */
+	uint32_t failed;            /* reads that failed otherwise */
+	uint32_t no_stack;          /* threads: passes with its stack mapping not yet found */
+	int error;                  /* the last failed read's errno (0: pagemap, no errno) */
+};
+
 struct pvt_index; /* open addressing, keyed by (id, start_time) */
 
 struct pvt_mem_table {
@@ -86,7 +101,9 @@ struct pvt_mem_table {
 	size_t nprocs, procs_cap;
 	struct pvt_task_stack *stacks;
 	size_t nstacks, stacks_cap;
-	struct pvt_index *bpf_ix, *procs_ix, *stacks_ix;
+	struct pvt_mem_seen *pseen, *tseen; /* processes, threads the passes listed */
+	size_t npseen, pseen_cap, ntseen, tseen_cap;
+	struct pvt_index *bpf_ix, *procs_ix, *stacks_ix, *pseen_ix, *tseen_ix;
 	uint64_t passes;            /* sampling passes run */
 	bool skip_unchanged;        /* skip /proc reads when no process's RSS moved (see memtab_pass) */
 	uint64_t passes_read;       /* passes that read /proc */
@@ -106,6 +123,10 @@ const struct pvt_proc_smaps *memtab_find_smaps(const struct pvt_mem_table *mt, u
 					       uint64_t leader_start);
 const struct pvt_task_stack *memtab_find_stack(const struct pvt_mem_table *mt, uint32_t tid,
 					       uint64_t start_time);
+const struct pvt_mem_seen *memtab_find_pseen(const struct pvt_mem_table *mt, uint32_t pid,
+					     uint64_t leader_start);
+const struct pvt_mem_seen *memtab_find_tseen(const struct pvt_mem_table *mt, uint32_t tid,
+					     uint64_t start_time);
 
 /*
  * Forget a folded task's stack samples, a folded process's records (user/fold.c:
@@ -124,7 +145,9 @@ typedef int (*pvt_smaps_reader)(pid_t pid, struct pvt_smaps *sum, struct pvt_sta
  * mt->skip_unchanged, a pass reads nothing when every process was read
  * before and BPF's RSS of each is what it was then (PSS, sharing and
  * resident stacks move only when some RSS does, the tree's or, rarely, an
- * outsider's sharing pages with it), except every 10th pass.
+ * outsider's sharing pages with it), and every thread whose stack is known
+ * was too (a new thread may take a stack from glibc's cache: no RSS moves),
+ * except every 10th pass.
  * @recs is reordered.  0 or -ENOMEM.
  */
 int memtab_pass(struct pvt_mem_table *mt, struct pvt_iter_rec *recs, size_t n, pvt_smaps_reader rd);
@@ -140,6 +163,36 @@ struct pvt_task_mem {
 };
 void memory_task(const struct pvt_mem_table *mt, const struct pvt_slab_sizes *sl,
 		 const struct pvt_task *t, struct pvt_task_mem *out);
+
+/*
+ * Why a memory figure is missing (docs/METRICS.md, "Missing figures"): the
+ * JSON's *_missing codes, the text report's legend lines.
+ */
+enum pvt_mem_missing {
+	PVT_MISS_NONE = 0,
+	PVT_MISS_INTERVAL_OFF,      /* --interval 0: no sampling pass */
+	PVT_MISS_SHORT_LIVED,       /* no pass while it lived, shorter than the interval */
+	PVT_MISS_NO_PASS,           /* no pass while it lived (the trace ended first...) */
+	PVT_MISS_SKIPPED,           /* listed only by passes that read nothing (no RSS moved) */
+	PVT_MISS_GONE,              /* it exited between a pass's listing and its /proc read */
+	PVT_MISS_UNREADABLE,        /* /proc/PID/smaps_rollup or pagemap could not be read */
+	PVT_MISS_NOT_FOUND,         /* its stack mapping was not found (bpf_find_vma) */
+	PVT_MISS_MAP_FULL,          /* no memory record: the process map was full */
+	PVT_MISS_NOT_SAMPLED,       /* no memory record, none of the above */
+	PVT_MISS__MAX
+};
+/* "interval_off", "short_lived"...; NULL for PVT_MISS_NONE */
+const char *pvt_mem_missing_code(enum pvt_mem_missing w);
+/*
+ * Why a process has no smaps figures (PSS, shared, private), or a thread no
+ * resident stack: PVT_MISS_NONE if it has them.  @ended: it ended under
+ * tracing, after @lifetime_ns; @interval_ms: --interval.
+ */
+enum pvt_mem_missing memory_smaps_missing(const struct pvt_mem_table *mt, uint32_t interval_ms,
+					  uint32_t pid, uint64_t leader_start, bool ended,
+					  uint64_t lifetime_ns);
+enum pvt_mem_missing memory_stack_missing(const struct pvt_mem_table *mt, uint32_t interval_ms,
+					  const struct pvt_task *t, bool ended, uint64_t lifetime_ns);
 
 /* Kernel memory of a process beyond its threads': mm, signal, sighand, files, VMAs, page tables. */
 uint64_t memory_proc_kernel_bytes(const struct pvt_slab_sizes *sl, const struct pvt_mem *m);

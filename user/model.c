@@ -88,6 +88,31 @@ static const struct pvt_waker *top_waker(const struct pvt_task *t)
 	return best;
 }
 
+const char *pvt_cost_missing_code(enum pvt_cost_missing w)
+{
+	static const char *const codes[PVT_COST__MAX] = {
+		[PVT_COST_HOOKS_NEVER] = "syscall_costs_never",
+		[PVT_COST_HOOKS_DETACHED] = "hooks_detached",
+		[PVT_COST_RETURN_UNSEEN] = "return_not_seen", [PVT_COST_NO_SYSCALL] = "no_syscall",
+	};
+
+	return (unsigned)w < PVT_COST__MAX ? codes[w] : NULL;
+}
+
+/* Why a born task's creating syscall was not timed (its syscall_ns is 0). */
+static enum pvt_cost_missing cost_missing(const struct pvt_collected *in, const struct pvt_rec *rec)
+{
+	const struct pvt_task *t = &rec->t;
+
+	if (!(t->flags & PVT_F_BORN) || rec->cost.syscall_ns)
+		return PVT_COST_TIMED;
+	if (in->hooks.mode == PVT_SYS_NEVER)
+		return PVT_COST_HOOKS_NEVER;
+	if (t->flags & PVT_F_IN_CREATE)
+		return PVT_COST_RETURN_UNSEEN;
+	return t->create_nr ? PVT_COST_HOOKS_DETACHED : PVT_COST_NO_SYSCALL;
+}
+
 static void build_task(struct pvt_model *m, struct pvt_model_task *x, const struct pvt_rec *rec)
 {
 	const struct pvt_collected *in = m->in;
@@ -107,6 +132,10 @@ static void build_task(struct pvt_model *m, struct pvt_model_task *x, const stru
 	x->cost = model_switch_cost(in->cal, t->sw_in, t->sw_as_change);
 	x->create_oncpu_ns = pvt_create_oncpu_ns(&rec->cost);
 	memory_task(in->mt, &in->slab, t, &x->mem);
+	x->reserved_missing = x->mem.stack_reserved ? PVT_MISS_NONE : PVT_MISS_NOT_FOUND;
+	x->resident_missing = memory_stack_missing(in->mt, in->interval_ms, t, !rec->alive,
+						   x->lifetime_ns);
+	x->cost_missing = cost_missing(in, rec);
 	x->cgroup = in->cgroup_path && t->cgroup_id ? in->cgroup_path(in->cgroup_ctx, t->cgroup_id) : NULL;
 }
 
@@ -139,6 +168,14 @@ static void build_proc(struct pvt_model *m, struct pvt_model_proc *x, size_t k)
 			x->origin = &tb->recs[i].t;
 	x->mem = memtab_find_bpf(in->mt, p->pid, p->leader_start_time);
 	x->smaps = memtab_find_smaps(in->mt, p->pid, p->leader_start_time);
+	x->smaps_missing = memory_smaps_missing(in->mt, in->interval_ms, p->pid, p->leader_start_time,
+						!p->alive, x->end_ns > x->start_ns ?
+							   x->end_ns - x->start_ns : 0);
+	if (!x->mem)
+		/* (with --interval 0, BPF still samples at creation, exec and exit: not at a pass) */
+		x->mem_missing = in->counters[PVT_C_PROCMAP_FULL] ? PVT_MISS_MAP_FULL :
+				 !in->interval_ms && p->alive ? PVT_MISS_INTERVAL_OFF :
+				 PVT_MISS_NOT_SAMPLED;
 	if (x->mem) {
 		x->rss_peak = x->mem->rss_peak;
 		x->kernel_bytes = in->slab.task_struct + p->leader_kstack +

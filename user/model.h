@@ -123,6 +123,18 @@ struct pvt_switch_cost {
 	double estimated_ns;        /* -1: not calibrated */
 };
 
+/* Why a created task's syscall_ns (and oncpu, offcpu, tracer) is null (docs/METRICS.md). */
+enum pvt_cost_missing {
+	PVT_COST_TIMED = 0,
+	PVT_COST_HOOKS_NEVER,       /* --syscall-costs never */
+	PVT_COST_HOOKS_DETACHED,    /* created while the hooks were detached (bursts: its first) */
+	PVT_COST_RETURN_UNSEEN,     /* born in a timed syscall whose return was not seen */
+	PVT_COST_NO_SYSCALL,        /* created by the kernel, in no creating syscall */
+	PVT_COST__MAX
+};
+/* "syscall_costs_never", ...; NULL for PVT_COST_TIMED */
+const char *pvt_cost_missing_code(enum pvt_cost_missing w);
+
 struct pvt_model_task {
 	const struct pvt_rec *rec;  /* its switch figures in the shape of a sum: model_task_sums() */
 	struct pvt_runq_stats runq;
@@ -135,6 +147,9 @@ struct pvt_model_task {
 	struct pvt_switch_cost cost;
 	uint64_t create_oncpu_ns;   /* created.oncpu_ns */
 	struct pvt_task_mem mem;
+	enum pvt_mem_missing reserved_missing; /* why mem.stack_reserved is 0 (or PVT_MISS_NONE) */
+	enum pvt_mem_missing resident_missing; /* why !mem.resident_known */
+	enum pvt_cost_missing cost_missing;    /* born: why rec->cost.syscall_ns is 0 */
 	const char *cgroup;         /* its cgroup's path (NULL: unknown, or removed since) */
 };
 
@@ -146,6 +161,8 @@ struct pvt_model_proc {
 	const struct pvt_task *origin; /* where its end began (origin_tid), NULL: none or unseen */
 	const struct pvt_mem *mem;  /* NULL: no memory record */
 	const struct pvt_proc_smaps *smaps; /* NULL: no smaps sample */
+	enum pvt_mem_missing mem_missing;   /* why mem is NULL */
+	enum pvt_mem_missing smaps_missing; /* why smaps is NULL */
 	uint64_t kernel_bytes;      /* leader's task_struct + kernel stack + the process's own */
 	uint64_t rss_peak;          /* 0 without a memory record */
 };

@@ -44,6 +44,8 @@ static void created_obj(json_writer_t *jw, const struct pvt_model_task *x)
 	jw_uint_or_null_field(jw, "oncpu_ns", rec->cost.syscall_ns, x->create_oncpu_ns);
 	jw_uint_or_null_field(jw, "offcpu_ns", rec->cost.syscall_ns, rec->cost.offcpu_ns);
 	jw_uint_or_null_field(jw, "tracer_ns", rec->cost.syscall_ns, rec->cost.tracer_ns);
+	/* why those four are null (docs/METRICS.md, "Missing figures") */
+	jw_string_or_null_field(jw, "syscall_missing", pvt_cost_missing_code(x->cost_missing));
 	jw_uint_or_null_field(jw, "copy_ns", t->flags & PVT_F_IN_CREATE, t->create_copy_ns);
 	jw_uint_or_null_field(jw, "first_run_ns", t->first_in_ns, x->first_run_ns);
 	jw_uint_or_null_field(jw, "stack", t->stack_start, t->stack_start);
@@ -213,6 +215,9 @@ static void task_mem_obj(json_writer_t *jw, const struct pvt_model *m,
 	jw_uint_or_null_field(jw, "stack_start", tm.stack_reserved, t->ustack_lo);
 	jw_uint_or_null_field(jw, "stack_resident_bytes", tm.resident_known, tm.stack_resident);
 	jw_uint_field(jw, "stack_samples", tm.stack_samples);
+	/* why a stack figure is null (docs/METRICS.md, "Missing figures") */
+	jw_string_or_null_field(jw, "stack_reserved_missing", pvt_mem_missing_code(x->reserved_missing));
+	jw_string_or_null_field(jw, "stack_resident_missing", pvt_mem_missing_code(x->resident_missing));
 	jw_end_object(jw);
 }
 
@@ -256,6 +261,7 @@ static void proc_mem_obj(json_writer_t *jw, const struct pvt_model *model,
 	jw_uint_or_null_field(jw, "shared_bytes", ps, ps ? ps->at_peak.shared : 0);
 	jw_uint_field(jw, "samples", m->samples);
 	jw_uint_field(jw, "smaps_samples", ps ? ps->samples : 0);
+	jw_string_or_null_field(jw, "smaps_missing", pvt_mem_missing_code(x->smaps_missing));
 	jw_name(jw, "first");
 	jw_start_object(jw);
 	jw_uint_field(jw, "at_ns", rel_kt(model, m->first_kt));
@@ -464,6 +470,7 @@ static void proc_obj(json_writer_t *jw, const struct pvt_model *m, const struct 
 		jw_end_object(jw);
 	}
 	proc_mem_obj(jw, m, x);
+	jw_string_or_null_field(jw, "memory_missing", pvt_mem_missing_code(x->mem_missing));
 	jw_end_object(jw);
 }
 

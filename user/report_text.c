@@ -3,6 +3,8 @@
  * report_text.c - the report for people: a header, a per-process table, a
  * per-TID table sorted by switches, and threads versus processes.
  * Fits 100 columns.  Names are escaped: no control character reaches a terminal.
+ * A cell with no figure shows "-" or "?", and each reason is said once under its
+ * table (lib/legend.h; docs/METRICS.md, "Missing figures").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +14,64 @@
 #include "common.h"
 #include "creation.h"
 #include "escape.h"
+#include "legend.h"
 #include "report.h"
 #include "version.h" /* PVTRACE_VERSION: .output/version.h, made by the Makefile */
+
+/*
+ * A memory figure's placeholder, counted in @lg: "-" or "?" and the reason (model.h,
+ * memory.h), or @as (not NULL) whatever the reason.
+ */
+static const char *mem_mark_as(struct pvt_legend *lg, const struct pvt_model *m,
+			       enum pvt_mem_missing w, const char *as, const char *cols,
+			       const char *one, const char *many, const struct pvt_mem_seen *seen)
+{
+	unsigned iv = m->in->interval_ms;
+	const char *dash = as ? as : "-", *qm = as ? as : "?";
+
+	switch (w) {
+	case PVT_MISS_INTERVAL_OFF:
+		return pvt_legend_note(lg, dash, cols, one, many, "not sampled: --interval 0");
+	case PVT_MISS_SHORT_LIVED:
+		return pvt_legend_note(lg, dash, cols, one, many,
+				       "lived shorter than the %u ms sampling interval", iv);
+	case PVT_MISS_NO_PASS:
+		return pvt_legend_note(lg, dash, cols, one, many,
+				       "no sampling pass (every %u ms) while it lived", iv);
+	case PVT_MISS_SKIPPED:
+		return pvt_legend_note(lg, dash, cols, one, many,
+				       "only at passes that read nothing (no RSS had moved)");
+	case PVT_MISS_GONE:
+		return pvt_legend_note(lg, dash, cols, one, many,
+				       "exited between a pass's listing and its /proc read");
+	case PVT_MISS_UNREADABLE:
+		if (seen && seen->error)
+			return pvt_legend_note(lg, qm, cols, one, many, "/proc/PID/smaps_rollup not "
+					       "readable: %s", strerror(seen->error));
+		return pvt_legend_note(lg, qm, cols, one, many, "/proc/PID/pagemap not readable");
+	case PVT_MISS_NOT_FOUND:
+		return pvt_legend_note(lg, qm, cols, one, many,
+				       "stack mapping not found (bpf_find_vma failed)");
+	case PVT_MISS_MAP_FULL:
+		return pvt_legend_note(lg, qm, cols, one, many,
+				       "no memory record: process map full (raise --max-tasks)");
+	case PVT_MISS_NOT_SAMPLED:
+	default:
+		return pvt_legend_note(lg, qm, cols, one, many, "never sampled");
+	}
+}
+
+static const char *mem_mark(struct pvt_legend *lg, const struct pvt_model *m,
+			    enum pvt_mem_missing w, const char *cols, const char *one,
+			    const char *many, const struct pvt_mem_seen *seen)
+{
+	return mem_mark_as(lg, m, w, NULL, cols, one, many, seen);
+}
 
 static const char *fmt_exit(char *buf, size_t sz, const struct pvt_exit *e, bool alive)
 {
 	if (alive || !e->known)
-		snprintf(buf, sz, "%s", alive ? "alive" : "-");
+		snprintf(buf, sz, "%s", alive ? "alive" : "?");
 	else if (e->signal)
 		snprintf(buf, sz, "sig%d%s", e->signal, e->core ? "+c" : "");
 	else
@@ -135,7 +188,7 @@ static void attach_header(FILE *f, const struct pvt_model *m)
 						r->target_pids[i]);
 	}
 	if (!localtime_r(&secs, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
-		snprintf(when, sizeof(when), "?");
+		snprintf(when, sizeof(when), "%lld s after the epoch", (long long)secs);
 	fprintf(f, "pvtrace %s: attached to %s\n", PVTRACE_VERSION, who);
 	fprintf(f, "  from %s for %s (ended: %s), %llu tasks in %llu processes (%zu still alive,"
 		   " %llu there before the attach)\n", when, pvt_fmt_ns(b1, sizeof(b1), r->duration_ns),
@@ -231,6 +284,7 @@ static void processes(FILE *f, const struct pvt_model *m)
 	size_t rows = model_rows(m, tb->nprocs);
 	const size_t *idx = m->procs_by_switches;
 	char c[80], t1[32], e1[32], fo[40];
+	struct pvt_legend lg = { 0 };
 
 	fprintf(f, "\nPROCESSES by switches (%zu of %zu%s%s)\n", rows, tb->nprocs,
 		rows < tb->nprocs ? "; --top N for more" : "",
@@ -247,7 +301,11 @@ static void processes(FILE *f, const struct pvt_model *m)
 			(unsigned long long)p->sums.from[PVT_FROM_OTHER_PROCESS],
 			(unsigned long long)p->sums.as_change,
 			fmt_exit(e1, sizeof(e1), &p->exit, p->alive > 0));
+		if (!p->alive && !p->exit.known)
+			pvt_legend_note(&lg, "?", "EXIT", "process", "processes",
+					"its exit was not seen");
 	}
+	pvt_legend_print(f, &lg);
 }
 
 /* --by cgroup: each cgroup's threads and processes side by side. */
@@ -255,6 +313,7 @@ static void cgroups(FILE *f, const struct pvt_model *m)
 {
 	size_t rows = model_rows(m, m->ncgroups);
 	char t1[32], t2[32], p50[32], p99[32], path[TERM_ESCAPE_BUFSZ(40)];
+	struct pvt_legend lg = { 0 };
 
 	fprintf(f, "\nBY CGROUP (%zu of %zu, by switch-ins; THR: threads, PRC: process leaders)\n",
 		rows, m->ncgroups);
@@ -268,7 +327,10 @@ static void cgroups(FILE *f, const struct pvt_model *m)
 		if (g->path)
 			term_escape(path, sizeof(path), g->path, strlen(g->path));
 		else
-			snprintf(path, sizeof(path), "id %llu", (unsigned long long)g->id);
+			snprintf(path, sizeof(path), "%s %llu",
+				 pvt_legend_note(&lg, "id", "CGROUP", "cgroup", "cgroups",
+						 "its directory is gone (or no cgroup2 mount): no path"),
+				 (unsigned long long)g->id);
 		fprintf(f, "%-40.40s %5llu %5llu %5llu %9llu %9llu %7.1f%% %7.1f%% %9s %9s %8s %8s\n",
 			path, (unsigned long long)g->processes, (unsigned long long)a->tasks,
 			(unsigned long long)b->tasks, (unsigned long long)(a->vol + a->invol),
@@ -281,6 +343,7 @@ static void cgroups(FILE *f, const struct pvt_model *m)
 	}
 	fprintf(f, "  SW: switch-outs; SAME: switch-ins from a thread of the same process; RQ: run-queue"
 		   " wait\n");
+	pvt_legend_print(f, &lg);
 }
 
 static void tids(FILE *f, const struct pvt_model *m)
@@ -289,6 +352,7 @@ static void tids(FILE *f, const struct pvt_model *m)
 	const size_t *idx = m->tasks_by_switches;
 	size_t rows = model_rows(m, tb->n);
 	char c[80], t1[32], fo[40];
+	bool differ = false;
 
 	fprintf(f, "\nTASKS by switches (%zu of %zu%s%s)\n", rows, tb->n,
 		rows < tb->n ? "; --top N for more" : "",
@@ -311,10 +375,12 @@ static void tids(FILE *f, const struct pvt_model *m)
 			(unsigned long long)t->sw_from[PVT_FROM_KERNEL],
 			(unsigned long long)t->sw_as_change,
 			x->verified && !x->exact ? " !" : (x->alive ? " *" : ""));
+		differ |= x->verified && !x->exact;
 	}
 	fprintf(f, "  K: t thread, p process (thread-group leader); SAME/OTHER/IDLE/KERN: what ran "
-		   "before each\n  switch-in; ASCHG: switch-ins that loaded another address space%s\n",
-		tb->alive ? "; *: alive at the end" : "");
+		   "before each\n  switch-in; ASCHG: switch-ins that loaded another address space%s%s\n",
+		tb->alive ? "; *: alive at the end" : "",
+		differ ? "\n  !: its counts differ from the kernel's (the WARNING above)" : "");
 }
 
 /* "1234 same" / "1234 other" / "irq" */
@@ -337,6 +403,7 @@ static void waits(FILE *f, const struct pvt_model *m)
 	const size_t *idx = m->tasks_by_switches;
 	size_t rows = model_rows(m, tb->n);
 	char c[80], a[24], b[24], mx[24], bl[24], rn[24], sw[24], wk[32];
+	struct pvt_legend lg = { 0 };
 
 	fprintf(f, "\nTASKS: waiting and switching (same order)\n");
 	fprintf(f, "%7s %-15s %8s %8s %8s %9s %9s %5s %9s %s\n", "TID", "COMM", "RUNQ-P50",
@@ -349,7 +416,11 @@ static void waits(FILE *f, const struct pvt_model *m)
 		if (est >= 0)
 			pvt_fmt_ns(sw, sizeof(sw), (uint64_t)(est + 0.5));
 		else
-			snprintf(sw, sizeof(sw), "-");
+			snprintf(sw, sizeof(sw), "%s",
+				 pvt_legend_note(&lg, "-", "SWITCH~", "task", "tasks",
+						 "no calibration: run 'sudo pvtrace calibrate' once"));
+		if (!x->top_waker)
+			pvt_legend_note(&lg, "-", "TOP WAKER", "task", "tasks", "never woken up");
 		fprintf(f, "%7u %-15s %8s %8s %8s %9s %9s %5llu %9s %s\n", t->tid,
 			fmt_comm(c, sizeof(c), t->comm, 15),
 			pvt_fmt_ns(a, sizeof(a), x->runq.p50_ns),
@@ -361,6 +432,7 @@ static void waits(FILE *f, const struct pvt_model *m)
 	}
 	fprintf(f, "  RUNQ: waiting for a CPU (wakeup or preemption to switch-in); BLOCKED: asleep;"
 		   "\n  RUNNABLE: total run-queue wait; SWITCH~: estimated CPU time switching into it\n");
+	pvt_legend_print(f, &lg);
 }
 
 static void sum_row(FILE *f, const char *label, uint64_t a, uint64_t ab, uint64_t b, uint64_t bb)
@@ -484,15 +556,44 @@ static void classes(FILE *f, const struct pvt_model *m)
 	wrap(f, para);
 }
 
-static void cost_row(FILE *f, const char *label, const struct pvt_cost_stats *a,
-		     const struct pvt_cost_stats *b, int which)
+/* What a creation figure is made of: the creating syscall's parts, the child's copy, ... */
+enum cost_kind { COST_SYSCALL, COST_COPY, COST_FIRST_RUN, COST_EXEC };
+
+/* A creation figure's placeholder for one kind (@c, in column @col), counted in @lg. */
+static const char *cost_mark(struct pvt_legend *lg, const struct pvt_model *m, const char *col,
+			     const struct pvt_create_sums *c, enum cost_kind k)
 {
+	const char *what = c == &m->tb->create_threads ? "thread" : "process";
+
+	if (!c->born)
+		return pvt_legend_note(lg, "-", col, "row", "rows", "no %s created", what);
+	if (k == COST_FIRST_RUN)
+		return pvt_legend_note(lg, "-", col, "row", "rows", "none switched in yet");
+	if (k == COST_EXEC)
+		return pvt_legend_note(lg, "-", col, "row", "rows", "none exec'd");
+	if (m->in->hooks.mode == PVT_SYS_NEVER)
+		return pvt_legend_note(lg, "-", col, "row", "rows", "not timed: --syscall-costs never");
+	if (k == COST_SYSCALL && c->in_syscall)
+		return pvt_legend_note(lg, "?", col, "row", "rows",
+				       "the returns of their creating syscalls not seen");
+	if (c->not_timed)
+		return pvt_legend_note(lg, "-", col, "row", "rows", "not timed: syscall hooks detached "
+				       "(first of a burst)");
+	return pvt_legend_note(lg, "-", col, "row", "rows", "created by the kernel, in no syscall");
+}
+
+static void cost_row(FILE *f, struct pvt_legend *lg, const struct pvt_model *m, const char *label,
+		     const struct pvt_cost_stats *a, const struct pvt_cost_stats *b, int which,
+		     enum cost_kind k)
+{
+	const struct pvt_create_sums *ct = &m->tb->create_threads, *cp = &m->tb->create_procs;
 	char x[32], y[32];
 	uint64_t va = which == 0 ? a->p50_ns : which == 1 ? a->p99_ns : a->max_ns;
 	uint64_t vb = which == 0 ? b->p50_ns : which == 1 ? b->p99_ns : b->max_ns;
 
-	fprintf(f, "  %-34s %22s %22s\n", label, a->count ? pvt_fmt_ns(x, sizeof(x), va) : "-",
-		b->count ? pvt_fmt_ns(y, sizeof(y), vb) : "-");
+	fprintf(f, "  %-34s %22s %22s\n", label,
+		a->count ? pvt_fmt_ns(x, sizeof(x), va) : cost_mark(lg, m, "threads", ct, k),
+		b->count ? pvt_fmt_ns(y, sizeof(y), vb) : cost_mark(lg, m, "processes", cp, k));
 }
 
 /* How many creations the syscall hooks timed, and when they were attached. */
@@ -526,21 +627,23 @@ static void creation(FILE *f, const struct pvt_model *m)
 {
 	const struct pvt_create_sums *t = &m->tb->create_threads, *p = &m->tb->create_procs;
 	char a[48], b[48];
+	struct pvt_legend lg = { 0 };
 
 	if (!t->born && !p->born)
 		return;
 	fprintf(f, "\nCREATION (tasks born under tracing; threads: CLONE_THREAD)\n");
 	fprintf(f, "  %-34s %22s %22s\n", "", "threads", "processes");
 	sum_row(f, "created", t->born, 0, p->born, 0);
-	cost_row(f, "syscall in the creator p50", &t->syscall, &p->syscall, 0);
-	cost_row(f, "syscall in the creator p99", &t->syscall, &p->syscall, 1);
-	cost_row(f, "syscall in the creator max", &t->syscall, &p->syscall, 2);
-	cost_row(f, "  on the CPU, net of pvtrace p50", &t->oncpu, &p->oncpu, 0);
-	cost_row(f, "  on the CPU, net of pvtrace p99", &t->oncpu, &p->oncpu, 1);
-	cost_row(f, "  off the CPU (p50)", &t->offcpu, &p->offcpu, 0);
-	cost_row(f, "  pvtrace's own program (p50)", &t->tracer, &p->tracer, 0);
-	cost_row(f, "  copying, entry to the child (p50)", &t->copy, &p->copy, 0);
-	cost_row(f, "creation to first run p50", &t->first_run, &p->first_run, 0);
+	cost_row(f, &lg, m, "syscall in the creator p50", &t->syscall, &p->syscall, 0, COST_SYSCALL);
+	cost_row(f, &lg, m, "syscall in the creator p99", &t->syscall, &p->syscall, 1, COST_SYSCALL);
+	cost_row(f, &lg, m, "syscall in the creator max", &t->syscall, &p->syscall, 2, COST_SYSCALL);
+	cost_row(f, &lg, m, "  on the CPU, net of pvtrace p50", &t->oncpu, &p->oncpu, 0, COST_SYSCALL);
+	cost_row(f, &lg, m, "  on the CPU, net of pvtrace p99", &t->oncpu, &p->oncpu, 1, COST_SYSCALL);
+	cost_row(f, &lg, m, "  off the CPU (p50)", &t->offcpu, &p->offcpu, 0, COST_SYSCALL);
+	cost_row(f, &lg, m, "  pvtrace's own program (p50)", &t->tracer, &p->tracer, 0, COST_SYSCALL);
+	cost_row(f, &lg, m, "  copying, entry to the child (p50)", &t->copy, &p->copy, 0, COST_COPY);
+	cost_row(f, &lg, m, "creation to first run p50", &t->first_run, &p->first_run, 0,
+		 COST_FIRST_RUN);
 	{
 		char ta[24], tb[24]; /* not inside a and b: snprintf's source and target must not overlap */
 
@@ -552,8 +655,9 @@ static void creation(FILE *f, const struct pvt_model *m)
 	fprintf(f, "  %-34s %22s %22s\n", "time creating (% of wall time)", a, b);
 	if (t->execed || p->execed) {
 		sum_row(f, "exec'd", t->execed, t->born, p->execed, p->born);
-		cost_row(f, "exec p50", &t->exec, &p->exec, 0);
+		cost_row(f, &lg, m, "exec p50", &t->exec, &p->exec, 0, COST_EXEC);
 	}
+	pvt_legend_print(f, &lg);
 	if (t->cost_missing || p->cost_missing)
 		fprintf(f, "  (%llu creation(s) whose syscall return was not seen: no syscall cost)\n",
 			(unsigned long long)(t->cost_missing + p->cost_missing));
@@ -580,6 +684,7 @@ static void created_tasks(FILE *f, const struct pvt_model *m)
 	size_t n = m->ncreated, rows = model_rows(m, n);
 	const size_t *idx = m->created_by_cost;
 	char c[80], a[24], o[24], d[24], e[24], l[24], h[48], nb[16];
+	struct pvt_legend lg = { 0 };
 
 	if (!n)
 		return;
@@ -591,13 +696,42 @@ static void created_tasks(FILE *f, const struct pvt_model *m)
 		const struct pvt_model_task *mx = &m->tasks[idx[k]];
 		const struct pvt_rec *x = mx->rec;
 		const struct pvt_task *t = &x->t;
+		const char *sys;
 
+		switch (mx->cost_missing) {
+		case PVT_COST_TIMED:
+			sys = NULL;
+			break;
+		case PVT_COST_HOOKS_NEVER:
+			sys = pvt_legend_note(&lg, "-", "SYSCALL, ONCPU", "task", "tasks",
+					      "not timed: --syscall-costs never");
+			break;
+		case PVT_COST_HOOKS_DETACHED:
+			sys = pvt_legend_note(&lg, "-", "SYSCALL, ONCPU", "task", "tasks",
+					      "not timed: syscall hooks detached (first of a burst)");
+			break;
+		case PVT_COST_RETURN_UNSEEN:
+			sys = pvt_legend_note(&lg, "?", "SYSCALL, ONCPU", "task", "tasks",
+					      "its creating syscall's return was not seen");
+			break;
+		default:
+			sys = pvt_legend_note(&lg, "-", "SYSCALL, ONCPU", "task", "tasks",
+					      "created by the kernel, in no syscall");
+		}
+		if (!t->first_in_ns)
+			pvt_legend_note(&lg, "-", "1ST-RUN", "task", "tasks", "never switched in");
+		if (!t->exec_count)
+			pvt_legend_note(&lg, "-", "EXEC", "task", "tasks", "did not exec");
+		if (x->alive)
+			pvt_legend_note(&lg, "-", "LIFETIME", "task", "tasks", "alive at the end");
+		else if (!x->exit.known)
+			pvt_legend_note(&lg, "?", "EXIT", "task", "tasks", "its exit was not seen");
 		fprintf(f, "%7u %7u %-15s %-6s %1s %9s %9s %9s %9s %9s %s\n", t->tid, t->parent_tid,
 			fmt_comm(c, sizeof(c), t->comm, 15),
 			pvt_syscall_name(t->create_nr, nb, sizeof(nb)),
 			pvt_created_thread(t) ? "t" : "p",
-			x->cost.syscall_ns ? pvt_fmt_ns(a, sizeof(a), x->cost.syscall_ns) : "-",
-			x->cost.syscall_ns ? pvt_fmt_ns(o, sizeof(o), mx->create_oncpu_ns) : "-",
+			!sys ? pvt_fmt_ns(a, sizeof(a), x->cost.syscall_ns) : sys,
+			!sys ? pvt_fmt_ns(o, sizeof(o), mx->create_oncpu_ns) : sys,
 			t->first_in_ns ? pvt_fmt_ns(d, sizeof(d), mx->first_run_ns) : "-",
 			t->exec_count ? pvt_fmt_ns(e, sizeof(e), t->exec_ns) : "-",
 			x->alive ? "-" : pvt_fmt_ns(l, sizeof(l), mx->lifetime_ns),
@@ -607,6 +741,7 @@ static void created_tasks(FILE *f, const struct pvt_model *m)
 		   "  the CPU, less pvtrace's own program; 1ST-RUN: creation to first switch-in; EXEC: its\n"
 		   "  execve; "
 		   "EXIT: aimed = a signal aimed at it, collateral = taken down by its group's exit\n");
+	pvt_legend_print(f, &lg);
 }
 
 static void exits(FILE *f, const struct pvt_model *m)
@@ -675,6 +810,7 @@ static void mem_procs(FILE *f, const struct pvt_model *m)
 {
 	size_t n = m->tb->nprocs, rows = model_rows(m, n);
 	char b[8][32], c[80];
+	struct pvt_legend lg = { 0 };
 
 	fprintf(f, "  processes by peak RSS (%zu of %zu)\n", rows, n);
 	fprintf(f, "%7s %-15s %9s %9s %9s %9s %9s %6s %9s\n", "PID", "COMM", "RSS-PEAK", "PRIVATE",
@@ -684,19 +820,30 @@ static void mem_procs(FILE *f, const struct pvt_model *m)
 		const struct pvt_proc *p = x->p;
 		const struct pvt_mem *mm = x->mem;
 		const struct pvt_proc_smaps *ps = x->smaps;
+		const struct pvt_mem_seen *seen = memtab_find_pseen(m->in->mt, p->pid,
+								    p->leader_start_time);
+		const char *sm = NULL;
 
 		if (!mm) {
-			fprintf(f, "%7u %-15s %9s\n", p->pid, fmt_comm(c, sizeof(c), p->comm, 15), "-");
+			const char *mk = mem_mark(&lg, m, x->mem_missing, "every column", "process",
+						  "processes", seen);
+
+			fprintf(f, "%7u %-15s %9s %9s %9s %9s %9s %6s %9s\n", p->pid,
+				fmt_comm(c, sizeof(c), p->comm, 15), mk, mk, mk, mk, mk, mk, mk);
 			continue;
 		}
+		if (!ps)
+			sm = mem_mark(&lg, m, x->smaps_missing, "PRIVATE, SHARED, PSS", "process",
+				      "processes", seen);
 		fprintf(f, "%7u %-15s %9s %9s %9s %9s %9s %6llu %9s\n", p->pid,
 			fmt_comm(c, sizeof(c), p->comm, 15), pvt_fmt_bytes(b[0], 32, x->rss_peak),
-			ps ? pvt_fmt_bytes(b[1], 32, ps->at_peak.private_) : "-",
-			ps ? pvt_fmt_bytes(b[2], 32, ps->at_peak.shared) : "-",
-			ps ? pvt_fmt_bytes(b[3], 32, ps->at_peak.pss) : "-",
+			ps ? pvt_fmt_bytes(b[1], 32, ps->at_peak.private_) : sm,
+			ps ? pvt_fmt_bytes(b[2], 32, ps->at_peak.shared) : sm,
+			ps ? pvt_fmt_bytes(b[3], 32, ps->at_peak.pss) : sm,
 			pvt_fmt_bytes(b[4], 32, mm->peak.page_tables), (unsigned long long)mm->peak.vma_count,
 			pvt_fmt_bytes(b[5], 32, x->kernel_bytes));
 	}
+	pvt_legend_print(f, &lg);
 }
 
 /* MEMORY: thread stacks by resident size. */
@@ -704,6 +851,7 @@ static void mem_stacks(FILE *f, const struct pvt_model *m)
 {
 	size_t n = m->tb->n, rows = model_rows(m, n);
 	char b[8][32], c[80];
+	struct pvt_legend lg = { 0 };
 
 	fprintf(f, "  thread stacks by resident size (%zu of %zu)\n", rows, n);
 	fprintf(f, "%7s %7s %-15s %9s %7s %9s %9s\n", "TID", "PID", "COMM", "RESERVED", "GUARD",
@@ -712,14 +860,62 @@ static void mem_stacks(FILE *f, const struct pvt_model *m)
 		const struct pvt_model_task *x = &m->tasks[m->tasks_by_stack[k]];
 		const struct pvt_task *t = &x->rec->t;
 		const struct pvt_task_mem *tm = &x->mem;
+		const struct pvt_mem_seen *seen = memtab_find_tseen(m->in->mt, t->tid, t->start_time);
+		const char *rv = NULL, *rs = NULL;
 
+		if (!tm->stack_reserved)
+			rv = mem_mark(&lg, m, x->reserved_missing, "RESERVED, GUARD", "thread", "threads",
+				      seen);
+		if (!tm->resident_known)
+			rs = mem_mark(&lg, m, x->resident_missing, "RESIDENT", "thread", "threads", seen);
 		fprintf(f, "%7u %7u %-15s %9s %7s %9s %9s\n", t->tid, t->pid,
 			fmt_comm(c, sizeof(c), t->comm, 15),
-			tm->stack_reserved ? pvt_fmt_bytes(b[0], 32, tm->stack_reserved) : "-",
-			tm->stack_reserved ? pvt_fmt_bytes(b[1], 32, tm->stack_guard) : "-",
-			tm->resident_known ? pvt_fmt_bytes(b[2], 32, tm->stack_resident) : "-",
+			rv ? rv : pvt_fmt_bytes(b[0], 32, tm->stack_reserved),
+			rv ? rv : pvt_fmt_bytes(b[1], 32, tm->stack_guard),
+			rs ? rs : pvt_fmt_bytes(b[2], 32, tm->stack_resident),
 			pvt_fmt_bytes(b[3], 32, tm->kernel_bytes));
 	}
+	pvt_legend_print(f, &lg);
+}
+
+/*
+ * The reasons of the "?" in the marginal-cost lines: why no thread's stack was
+ * sampled (@what "stack resident"), found ("reserved"), or no process's smaps
+ * ("private"), counted over every listed thread or process.
+ */
+static void mem_summary_legend(FILE *f, const struct pvt_model *m, bool resident, bool reserved,
+			       bool priv)
+{
+	const struct pvt_table *tb = m->tb;
+	struct pvt_legend lg = { 0 };
+
+	for (size_t i = 0; i < tb->n && (resident || reserved); i++) {
+		const struct pvt_model_task *x = &m->tasks[i];
+		const struct pvt_task *t = &x->rec->t;
+		const struct pvt_mem_seen *seen = memtab_find_tseen(m->in->mt, t->tid, t->start_time);
+
+		if (!pvt_is_thread(t))
+			continue;
+		if (resident)
+			mem_mark_as(&lg, m, x->resident_missing, "?", "stack resident", "thread",
+				    "threads", seen);
+		if (reserved)
+			mem_mark_as(&lg, m, x->reserved_missing, "?", "reserved", "thread", "threads",
+				    seen);
+	}
+	for (size_t k = 0; k < tb->nprocs && priv; k++) {
+		const struct pvt_model_proc *x = &m->procs[k];
+
+		if (x->mem)
+			mem_mark_as(&lg, m, x->smaps_missing, "?", "private", "process", "processes",
+				    memtab_find_pseen(m->in->mt, x->p->pid, x->p->leader_start_time));
+	}
+	/* folded ones have no reason kept: counted as such */
+	if (tb->fold && resident && tb->fold->mem.threads > tb->fold->mem.threads_resident)
+		for (uint64_t i = tb->fold->mem.threads_resident; i < tb->fold->mem.threads; i++)
+			pvt_legend_note(&lg, "?", "stack resident", "thread", "threads",
+					"not listed (beyond --keep-tasks): why not kept");
+	pvt_legend_print(f, &lg);
 }
 
 /* MEMORY: per process, per thread stack, and the marginal cost of one more of each. */
@@ -742,9 +938,11 @@ static void memory(FILE *f, const struct pvt_model *m)
 			pvt_fmt_bytes(b[0], 32, s->thread_bytes), pvt_fmt_bytes(b[1], 32, s->thread_kernel),
 			pvt_fmt_bytes(b[2], 32, r->slab.task_struct),
 			pvt_fmt_bytes(b[3], 32, s->thread_kernel - r->slab.task_struct));
+		/* a stack found has a size: a median of 0 is none found */
 		fprintf(f, "                         + stack %s resident (%s reserved; p50, %llu sampled)\n",
 			s->threads_resident ? pvt_fmt_bytes(b[4], 32, s->thread_stack_resident) : "?",
-			pvt_fmt_bytes(b[5], 32, s->thread_stack_reserved),
+			s->thread_stack_reserved ?
+				pvt_fmt_bytes(b[5], 32, s->thread_stack_reserved) : "?",
 			(unsigned long long)s->threads_resident);
 	}
 	if (s->processes) {
@@ -755,6 +953,9 @@ static void memory(FILE *f, const struct pvt_model *m)
 		fprintf(f, "                         (p50 over %llu processes, %llu with smaps samples)\n",
 			(unsigned long long)s->processes, (unsigned long long)s->processes_private);
 	}
+	mem_summary_legend(f, m, s->threads && !s->threads_resident,
+			   s->threads && !s->thread_stack_reserved,
+			   s->processes && !s->processes_private);
 	if (m->mem_process_to_thread && m->mem_ratio_sampled)
 		fprintf(f, "  A process cost %.1fx a thread in memory here.\n", m->mem_process_to_thread);
 }

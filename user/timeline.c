@@ -19,6 +19,7 @@
 #include "escape.h"
 #include "json_writer.h"
 #include "keyindex.h"
+#include "legend.h"
 #include "output.h"
 #include "tasktable.h"
 #include "timeline.h"
@@ -46,6 +47,10 @@ struct tl_rec {
 
 enum tl_phase { PH_UNKNOWN = 0, PH_ON, PH_RUNNABLE, PH_ASLEEP };
 
+/* Why a sleep (or a wait) is not known: the text's legend (docs/METRICS.md, "Timeline"). */
+enum tl_why { WHY_NONE = 0, WHY_NEW, WHY_FIRST_AT_WAKEUP, WHY_FIRST_AT_IN, WHY_NO_WAKEUP,
+	      WHY_NO_OUT };
+
 /* A traced task, as the walk goes. */
 struct tl_task {
 	uint32_t tid, pid;
@@ -58,6 +63,8 @@ struct tl_task {
 	uint64_t since;            /* PH_RUNNABLE: runnable since; PH_ASLEEP: asleep since */
 	int64_t sleep;             /* the sleep that ended this slice's wait (0: preempted) */
 	int64_t wait;              /* PH_ON: the run-queue wait before this slice */
+	uint8_t sleep_why;         /* sleep unknown: why (enum tl_why) */
+	uint8_t wait_why;          /* PH_ON, wait unknown: why */
 	uint32_t prev_tid, prev_pid;
 	char prev_comm[PVT_COMM_LEN]; /* "": not known */
 };
@@ -84,6 +91,7 @@ struct tl {
 	FILE *f;
 	json_writer_t *jw;
 	bool oom;
+	struct pvt_legend lg;      /* text: the placeholders' reasons, after the last line */
 };
 
 static void tl_free(struct tl *tl)
@@ -340,8 +348,12 @@ static const char *fmt_us(char *buf, size_t sz, int64_t ns)
 
 #define TASK_BUFSZ (TERM_ESCAPE_BUFSZ(PVT_COMM_LEN) + 32)
 
-/* "comm[tid/pid]" (@pid < 0: "comm[tid]"); "?" for an unknown name, "<idle>" for tid 0. */
-static const char *fmt_task(char *buf, size_t sz, const char *comm, uint32_t tid, int64_t pid)
+/*
+ * "comm[tid/pid]" (@pid < 0: "comm[tid]"); "?" for an unknown name (counted in
+ * @tl's legend, as in the column @col), "<idle>" for tid 0.
+ */
+static const char *fmt_task(struct tl *tl, const char *col, char *buf, size_t sz, const char *comm,
+			    uint32_t tid, int64_t pid)
 {
 	char c[TERM_ESCAPE_BUFSZ(PVT_COMM_LEN)];
 
@@ -352,7 +364,8 @@ static const char *fmt_task(char *buf, size_t sz, const char *comm, uint32_t tid
 	if (comm)
 		term_escape(c, sizeof(c), comm, strnlen(comm, PVT_COMM_LEN));
 	else
-		snprintf(c, sizeof(c), "?");
+		snprintf(c, sizeof(c), "%s", pvt_legend_note(&tl->lg, "?", col, "name", "names",
+							     "no record of the recording names it"));
 	if (pid < 0)
 		snprintf(buf, sz, "%s[%u]", c, tid);
 	else
@@ -371,7 +384,7 @@ static const char *state_str(const struct pvt_sched_ev *ev)
 	for (int i = 0; i < 8; i++)
 		if (s & (1u << i))
 			return bit[i];
-	return "?";
+	return "?"; /* not reached: a nonzero byte has one of the eight bits */
 }
 
 static int64_t rel(const struct tl *tl, uint64_t ts)
@@ -436,6 +449,47 @@ static void text_event(struct tl *tl, uint64_t ts, uint32_t cpu, const char *tas
 	fprintf(tl->f, "%14s %4u  %-32s %s\n", fmt_time(t, sizeof(t), rel(tl, ts)), cpu, task, what);
 }
 
+/* Why the slice's SLEEP, WAIT, RUN or PREV is "-": counted in the legend. */
+static void slice_legend(struct tl *tl, const struct tl_task *p, bool on, int64_t wait,
+			 int64_t sleep)
+{
+	const char *sw = "SLEEP(us), WAIT(us)";
+	uint8_t why = wait == UNKNOWN ? p->wait_why : p->sleep_why;
+
+	if (!on) {
+		pvt_legend_note(&tl->lg, "-", "SLEEP(us), WAIT(us), RUN(us), PREV[TID]", "slice",
+				"slices", "its switch-in not recorded (before the start, or unseen)");
+		return;
+	}
+	if (wait != UNKNOWN && sleep != UNKNOWN)
+		return;
+	switch (why) {
+	case WHY_NEW:
+		pvt_legend_note(&tl->lg, "-", "SLEEP(us)", "slice", "slices",
+				"a new task's first slice: no sleep before it");
+		break;
+	case WHY_FIRST_AT_WAKEUP:
+		pvt_legend_note(&tl->lg, "-", "SLEEP(us)", "slice", "slices",
+				"first seen at its wakeup: the sleep before unknown");
+		break;
+	case WHY_FIRST_AT_IN:
+		pvt_legend_note(&tl->lg, "-", sw, "slice", "slices",
+				"first seen at its switch-in: what came before unknown");
+		break;
+	case WHY_NO_WAKEUP:
+		pvt_legend_note(&tl->lg, "-", sw, "slice", "slices",
+				"no wakeup recorded since its last switch-out");
+		break;
+	case WHY_NO_OUT:
+		pvt_legend_note(&tl->lg, "-", sw, "slice", "slices",
+				"switched in again with no switch-out recorded");
+		break;
+	default:
+		pvt_legend_note(&tl->lg, "-", wait == UNKNOWN ? sw : "SLEEP(us)", "slice", "slices",
+				"not recorded");
+	}
+}
+
 /* A traced task's switch-out: the line of its slice. */
 static void line_switch(struct tl *tl, const struct pvt_sched_ev *ev, const struct tl_task *p,
 			const char *next_comm)
@@ -465,11 +519,15 @@ static void line_switch(struct tl *tl, const struct pvt_sched_ev *ev, const stru
 	}
 	char tm[32], task[TASK_BUFSZ], pv[TASK_BUFSZ], s1[32], s2[32], s3[32];
 
+	slice_legend(tl, p, on, wait, sleep);
+	/* the legend's order: the columns' */
+	fmt_task(tl, "TASK[TID/PID]", task, sizeof(task), comm, ev->tid, p->pid);
+	if (prev)
+		fmt_task(tl, "PREV[TID]", pv, sizeof(pv), pc, p->prev_tid, -1);
 	fprintf(tl->f, "%14s %4u  %-32s %10s %10s %10s  %-2s %s\n",
-		fmt_time(tm, sizeof(tm), rel(tl, ev->ts)), ev->cpu,
-		fmt_task(task, sizeof(task), comm, ev->tid, p->pid), fmt_us(s1, sizeof(s1), sleep),
+		fmt_time(tm, sizeof(tm), rel(tl, ev->ts)), ev->cpu, task, fmt_us(s1, sizeof(s1), sleep),
 		fmt_us(s2, sizeof(s2), wait), fmt_us(s3, sizeof(s3), run), state_str(ev),
-		prev ? fmt_task(pv, sizeof(pv), pc, p->prev_tid, -1) : "-");
+		prev ? pv : "-");
 }
 
 /* The name of @tid as the walk stands (NULL: unknown; tid 0: the idle task). */
@@ -522,6 +580,8 @@ static void on_switch(struct tl *tl, const struct pvt_sched_ev *ev)
 		} else {
 			n->wait = UNKNOWN;
 			n->sleep = UNKNOWN;
+			n->wait_why = n->phase == PH_UNKNOWN ? WHY_FIRST_AT_IN :
+				      n->phase == PH_ASLEEP ? WHY_NO_WAKEUP : WHY_NO_OUT;
 		}
 		n->phase = PH_ON;
 		n->in_ts = ev->ts;
@@ -559,14 +619,17 @@ static void on_wakeup(struct tl *tl, const struct pvt_sched_ev *ev)
 
 		w = task_get(tl, ev->other, false);
 		snprintf(d, sizeof(d), "%s: %s (cpu %u)", what,
-			 fmt_task(task, sizeof(task), name_of(t), ev->tid, t->pid), ev->arg);
-		text_event(tl, ev->ts, ev->cpu, fmt_task(waker, sizeof(waker), wn ? wcomm : NULL,
+			 fmt_task(tl, "an event's text", task, sizeof(task), name_of(t), ev->tid, t->pid),
+			 ev->arg);
+		text_event(tl, ev->ts, ev->cpu, fmt_task(tl, "TASK[TID/PID]", waker, sizeof(waker),
+							wn ? wcomm : NULL,
 							ev->other, w ? (int64_t)w->pid : -1), d);
 	}
 	if (new_task) { /* created: runnable from now, no sleep before */
 		t->phase = PH_RUNNABLE;
 		t->since = ev->ts;
 		t->sleep = UNKNOWN;
+		t->sleep_why = WHY_NEW;
 	} else if (t->phase == PH_ASLEEP) {
 		t->phase = PH_RUNNABLE;
 		t->sleep = (int64_t)(ev->ts - t->since);
@@ -574,6 +637,7 @@ static void on_wakeup(struct tl *tl, const struct pvt_sched_ev *ev)
 	} else if (t->phase == PH_UNKNOWN) {
 		t->phase = PH_RUNNABLE;
 		t->sleep = UNKNOWN;
+		t->sleep_why = WHY_FIRST_AT_WAKEUP;
 		t->since = ev->ts;
 	} /* on a CPU, or runnable already: nothing changes */
 }
@@ -593,7 +657,8 @@ static void on_migrate(struct tl *tl, const struct pvt_sched_ev *ev)
 		return;
 	}
 	snprintf(d, sizeof(d), "migrated: to cpu %u", ev->arg);
-	text_event(tl, ev->ts, ev->cpu, fmt_task(task, sizeof(task), name_of(t), ev->tid, t->pid), d);
+	text_event(tl, ev->ts, ev->cpu, fmt_task(tl, "TASK[TID/PID]", task, sizeof(task), name_of(t),
+						ev->tid, t->pid), d);
 }
 
 static void on_create_rec(struct tl *tl, const struct tl_rec *r)
@@ -623,8 +688,9 @@ static void on_create_rec(struct tl *tl, const struct tl_rec *r)
 	char task[TASK_BUFSZ], creator[TASK_BUFSZ], d[2 * TASK_BUFSZ];
 
 	snprintf(d, sizeof(d), "created %s: %s (%s)", kind,
-		 fmt_task(task, sizeof(task), t->comm, r->tid, r->pid), sys);
-	text_event(tl, r->ts, r->cpu, fmt_task(creator, sizeof(creator), cn ? ccomm : NULL, r->other,
+		 fmt_task(tl, "an event's text", task, sizeof(task), t->comm, r->tid, r->pid), sys);
+	text_event(tl, r->ts, r->cpu, fmt_task(tl, "TASK[TID/PID]", creator, sizeof(creator),
+					       cn ? ccomm : NULL, r->other,
 					       c ? (int64_t)c->pid : -1), d);
 }
 
@@ -651,11 +717,15 @@ static void on_exec_rec(struct tl *tl, const struct tl_rec *r)
 	if (r->code) {
 		const char *e = r->code < 0 && r->code > -4096 ? strerrorname_np(-r->code) : NULL;
 
-		snprintf(d, sizeof(d), "exec failed: %s (%s)", path, e ? e : "?");
+		if (e)
+			snprintf(d, sizeof(d), "exec failed: %s (%s)", path, e);
+		else
+			snprintf(d, sizeof(d), "exec failed: %s (error %d)", path, r->code);
 	} else {
 		snprintf(d, sizeof(d), "exec: %s", path);
 	}
-	text_event(tl, r->ts, r->cpu, fmt_task(task, sizeof(task), name_of(t), r->tid, r->pid), d);
+	text_event(tl, r->ts, r->cpu, fmt_task(tl, "TASK[TID/PID]", task, sizeof(task), name_of(t),
+					       r->tid, r->pid), d);
 }
 
 static void on_rename_rec(struct tl *tl, const struct tl_rec *r)
@@ -677,7 +747,8 @@ static void on_rename_rec(struct tl *tl, const struct tl_rec *r)
 	}
 	term_escape(old, sizeof(old), r->old, strnlen(r->old, PVT_COMM_LEN));
 	snprintf(d, sizeof(d), "renamed: was %s%s", old, r->other ? " (exec)" : "");
-	text_event(tl, r->ts, r->cpu, fmt_task(task, sizeof(task), t->comm, r->tid, r->pid), d);
+	text_event(tl, r->ts, r->cpu, fmt_task(tl, "TASK[TID/PID]", task, sizeof(task), t->comm,
+					       r->tid, r->pid), d);
 }
 
 static void on_exit_rec(struct tl *tl, const struct tl_rec *r)
@@ -717,7 +788,8 @@ static void on_exit_rec(struct tl *tl, const struct tl_rec *r)
 	else
 		snprintf(d, sizeof(d), "exited: code %d%s", x.code,
 			 r->how == PVT_EXIT_COLLATERAL ? ", collateral" : "");
-	text_event(tl, r->ts, r->cpu, fmt_task(task, sizeof(task), t->comm, r->tid, r->pid), d);
+	text_event(tl, r->ts, r->cpu, fmt_task(tl, "TASK[TID/PID]", task, sizeof(task), t->comm,
+					       r->tid, r->pid), d);
 }
 
 static void header(struct tl *tl)
@@ -810,6 +882,8 @@ int timeline_write(struct pvt_rec_reader *r, FILE *f, bool json, char *err, size
 		}
 	}
 	walk(&tl);
+	if (!tl.jw)
+		pvt_legend_print(f, &tl.lg);
 	if (tl.oom) {
 		snprintf(err, errlen, "out of memory");
 		ret = -1;

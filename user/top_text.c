@@ -10,6 +10,7 @@
 #include "common.h"
 #include "escape.h"
 #include "json_writer.h"
+#include "legend.h"
 #include "top_text.h"
 
 static const struct {
@@ -293,16 +294,43 @@ static void text_line(FILE *f, const struct top_line *l, enum top_by by)
 	fprintf(f, "%.*s%.*s\n", n, buf, (int)top_cut_cols(name, TOP_TEXT_COLS - n), name);
 }
 
+/* The placeholders of @l's row, counted in @lg by reason (docs/METRICS.md, "Live view"). */
+static void legend_row(struct pvt_legend *lg, const struct top_line *l)
+{
+	const struct top_row *r = l->row;
+
+	if (r->kind == TOP_CGROUP && !r->cgroup)
+		pvt_legend_note(lg, "?", "CGROUP", "cgroup", "cgroups", "its directory is gone");
+	if (r->kind == TOP_TASK)
+		pvt_legend_note(lg, "-", "RSS", "thread", "threads", "a thread: on its process's row");
+	if (!r->rates) {
+		pvt_legend_note(lg, "-", "SW/s to CPU%", "row", "rows",
+				"first seen in this interval: figures from the next");
+		return;
+	}
+	if (isnan(r->same_pct))
+		pvt_legend_note(lg, "-", "SAME%", "row", "rows", "no switch-in in the interval");
+	if (isnan(r->oncpu_pct))
+		pvt_legend_note(lg, "-", "CPU%", "row", "rows", "an interval of no length");
+	if (!r->d.runq_waits)
+		pvt_legend_note(lg, "-", "RQ-P50, RQ-P99", "row", "rows",
+				"no run-queue wait ended in the interval");
+}
+
 int top_text_write(FILE *f, const struct top_model *m, const struct top_view *v, enum top_by by,
 		   time_t now)
 {
 	char l1[TOP_HEAD_MAX], l2[TOP_HEAD_MAX];
+	struct pvt_legend lg = { 0 };
 
 	top_header_lines(l1, l2, sizeof(l1), &m->h, now);
 	fprintf(f, "%s\n%s\n\n", l1, l2);
 	text_line(f, NULL, by);
-	for (size_t i = 0; i < v->n; i++)
+	for (size_t i = 0; i < v->n; i++) {
 		text_line(f, &v->v[i], by);
+		legend_row(&lg, &v->v[i]);
+	}
+	pvt_legend_print(f, &lg);
 	fputc('\n', f);
 	return fflush(f) || ferror(f) ? -EIO : 0;
 }

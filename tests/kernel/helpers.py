@@ -6,6 +6,7 @@ The tests themselves are in test_*.py, one file per concern; run_tests.py runs t
 """
 import json
 import os
+import re
 import sys
 import tempfile
 
@@ -125,6 +126,10 @@ def assert_consistent(r):
           % (born, tr["tasks_folded"], tr["tasks_born"]))
     check(tr["tasks_untracked_alive"] + tr["tasks_untracked_exited"] +
           tr["tasks_untracked_unfollowed"] == untracked, "untracked alive + exited: %s" % tr)
+
+
+# A legend line under a text table (lib/legend.h): "  MARK in COLUMNS (N ROWS): REASON".
+LEGEND = re.compile(r"^  (\S+) in (.+?) \((\d+) ([^)]*)\): (.+)$")
 
 
 def by_tid(r):

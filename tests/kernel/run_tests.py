@@ -32,6 +32,8 @@ them run: this runner finds them); what they share is in helpers.py:
     test_timeline.py  report --timeline of a recording against its report; broken recordings
     test_perfetto.py  pvtrace perfetto: the trace decoded by protoc (the project's schema and
                       Perfetto's own) against the recording's report
+    test_demo.py      make demo's report: every placeholder said why, memory figures against
+                      /proc and the JSON; too short-lived tasks; pvtrace bench's citations
 
 Needs root.  Without root every test reports itself skipped (run.sh counts a
 skip as a failure under CI=true).  Prints one line per test and writes

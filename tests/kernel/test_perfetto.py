@@ -1,6 +1,6 @@
 """pvtrace perfetto: a recording as a Perfetto trace, decoded by protoc against the project's
 own trimmed schema (docs/perfetto/pvtrace_perfetto.proto) and, where Perfetto's full schema
-is at hand (shared/perfetto/perfetto_trace.proto, or $PVT_PERFETTO_PROTO), against that one
+is at hand ($PVT_PERFETTO_PROTO: the path of its perfetto_trace.proto), against that one
 too: an independent oracle for the field numbers, which must decode to the very same text.
 
 Checked against run's JSON report of the same recording (record --report): every traced
@@ -37,12 +37,8 @@ def tmp(suffix):
 
 def perfettos_schema():
     """Perfetto's own full schema, if this machine has it (else None: that oracle skipped)."""
-    for p in (os.environ.get("PVT_PERFETTO_PROTO"),
-              os.path.join(ROOT, "..", "shared", "perfetto", "perfetto_trace.proto"),
-              "/work/shared/perfetto/perfetto_trace.proto"):
-        if p and os.path.isfile(p):
-            return p
-    return None
+    p = os.environ.get("PVT_PERFETTO_PROTO")
+    return p if p and os.path.isfile(p) else None
 
 
 def decode(trace, proto_dir, proto):

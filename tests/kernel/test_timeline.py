@@ -9,7 +9,7 @@ import re
 import os
 import tempfile
 
-from helpers import PVLOAD, PVTRACE, json_lines
+from helpers import LEGEND, PVLOAD, PVTRACE, json_lines
 from testlib import check, run, test
 
 
@@ -99,6 +99,10 @@ def timeline_of_a_pinned_pingpong_matches_its_report():
         # The text: a header, then the same events, one line each; -o FILE the same bytes.
         txt = timeline(data)
         lines = txt.splitlines()
+        # after the last event, each "-" or "?" said why (docs/METRICS.md, "Timeline")
+        legend = [l for l in lines if LEGEND.match(l)]
+        check(lines[len(lines) - len(legend):] == legend, "the legend after the events")
+        lines = lines[:len(lines) - len(legend)]
         check(lines[0].split()[:4] == ["TIME(s)", "CPU", "TASK[TID/PID]", "SLEEP(us)"],
               "header %r" % lines[0])
         check(len(lines) == len(ev) + 1, "text %d lines, JSON %d events" % (len(lines), len(ev)))

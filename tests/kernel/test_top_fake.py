@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 
-from helpers import OUT
+from helpers import LEGEND, OUT
 from testlib import Skip, check, run, test
 from tmux import Screen, assert_terminal_restored, need_tmux
 
@@ -251,7 +251,12 @@ def top_fake_batch_text():
         check(head.startswith("pvtrace top ") and "\nswitch-ins: " in head, "header %r" % head)
         lines = table.splitlines()
         check(lines[0].startswith(HEADS), "heads %r" % lines[0])
-        got = [l[NAME_AT:] for l in lines[1:]]
+        # under the rows, each placeholder's reason (lib/legend.h): the threads' RSS here
+        legend = [l for l in lines[1:] if LEGEND.match(l)]
+        rows = lines[1:len(lines) - len(legend)]
+        check(legend and lines[len(lines) - len(legend):] == legend, "legend under the rows: %r" % table)
+        check(any(LEGEND.match(l).group(2) == "RSS" for l in legend), "RSS of threads: %s" % legend)
+        got = [l[NAME_AT:] for l in rows]
         check(got == ["alpha", "  alpha-w3", "  alpha-w2", "  alpha-w1", "  alpha", "beta",
                       "  beta", "  beta-w1"], "rows %s" % got)
         check(all(len(l) <= 120 for l in lines), "a line beyond 120 columns")

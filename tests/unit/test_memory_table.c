@@ -533,6 +533,99 @@ static void test_task(void **state)
 	memtab_free(&mt);
 }
 
+/* Why a figure is missing: each reason, from what the passes saw (docs/METRICS.md). */
+static void test_missing_reasons(void **state)
+{
+	/* A (10): read; B (20): gone by the read; C (30): not readable; D (40): its thread 41's
+	 * stack not found yet, 42's pagemap not read; E (50): never listed */
+	struct pvt_iter_rec recs[6] = { irec(10, 10, 100, true), irec(20, 20, 200, true),
+					irec(30, 30, 300, true), irec(40, 40, 400, true),
+					irec(41, 40, 400, false), irec(42, 40, 400, true) };
+	const struct fake_proc procs[] = {
+		{ .pid = 10, .sum = { .rss = MB, .pss = MB } }, { .pid = 20, .err = -ESRCH },
+		{ .pid = 30, .err = -EACCES }, { .pid = 40, .sum = { .rss = MB, .pss = MB } },
+	};
+	const struct fake_stack stacks[] = { { LO(10), 10, 8 * KB }, { LO(40), 40, 8 * KB } };
+	struct pvt_task a = mk(10, 10, 100, 16384, 8 * MB, 4096), b = mk(20, 20, 200, 16384, 8 * MB, 0);
+	struct pvt_task c = mk(30, 30, 300, 16384, 8 * MB, 0), d41 = mk(41, 40, 400, 16384, 0, 0);
+	struct pvt_task d42 = mk(42, 40, 400, 16384, 8 * MB, 0), e = mk(50, 50, 500, 16384, 0, 0);
+	struct pvt_mem_table mt;
+
+	(void)state;
+	memtab_init(&mt);
+	fake_set(procs, ARRAY_SIZE(procs), stacks, ARRAY_SIZE(stacks));
+	assert_int_equal(memtab_pass(&mt, recs, ARRAY_SIZE(recs), fake_reader), 0);
+
+	assert_int_equal(memory_smaps_missing(&mt, 100, 10, 100, true, 1), PVT_MISS_NONE);
+	assert_int_equal(memory_stack_missing(&mt, 100, &a, true, 1), PVT_MISS_NONE);
+	assert_int_equal(memory_smaps_missing(&mt, 100, 20, 200, true, 1), PVT_MISS_GONE);
+	assert_int_equal(memory_stack_missing(&mt, 100, &b, true, 1), PVT_MISS_GONE);
+	assert_int_equal(memory_smaps_missing(&mt, 100, 30, 300, true, 1), PVT_MISS_UNREADABLE);
+	assert_int_equal(memtab_find_pseen(&mt, 30, 300)->error, EACCES);
+	assert_int_equal(memory_stack_missing(&mt, 100, &c, true, 1), PVT_MISS_UNREADABLE);
+	assert_int_equal(memory_stack_missing(&mt, 100, &d41, true, 1), PVT_MISS_NOT_FOUND);
+	assert_int_equal(memory_stack_missing(&mt, 100, &d42, true, 1), PVT_MISS_UNREADABLE);
+	assert_int_equal(memtab_find_tseen(&mt, 42, 402)->error, 0); /* pagemap: no errno */
+	/* never listed: shorter than the interval if it ended so, else no pass while it lived */
+	assert_int_equal(memory_smaps_missing(&mt, 100, 50, 500, true, 99999999), PVT_MISS_SHORT_LIVED);
+	assert_int_equal(memory_stack_missing(&mt, 100, &e, true, 99999999), PVT_MISS_SHORT_LIVED);
+	assert_int_equal(memory_smaps_missing(&mt, 100, 50, 500, true, 100000000), PVT_MISS_NO_PASS);
+	assert_int_equal(memory_smaps_missing(&mt, 100, 50, 500, false, 0), PVT_MISS_NO_PASS);
+	/* --interval 0 says it first: no pass at all */
+	assert_int_equal(memory_smaps_missing(&mt, 0, 50, 500, true, 1), PVT_MISS_INTERVAL_OFF);
+	assert_int_equal(memory_stack_missing(&mt, 0, &d41, true, 1), PVT_MISS_INTERVAL_OFF);
+	assert_string_equal(pvt_mem_missing_code(PVT_MISS_SHORT_LIVED), "short_lived");
+	assert_string_equal(pvt_mem_missing_code(PVT_MISS_GONE), "exited_before_read");
+	assert_null(pvt_mem_missing_code(PVT_MISS_NONE));
+
+	/* folded: what the passes saw goes with the records */
+	memtab_forget_proc(&mt, 30, 300);
+	memtab_forget_stack(&mt, 30, 300);
+	assert_null(memtab_find_pseen(&mt, 30, 300));
+	assert_null(memtab_find_tseen(&mt, 30, 300));
+	assert_non_null(memtab_find_pseen(&mt, 40, 400));
+	memtab_free(&mt);
+}
+
+/*
+ * With skip_unchanged, a pass that reads nothing still notes who it listed; a new
+ * thread whose stack is known makes the pass read (a stack from glibc's cache moves no RSS).
+ */
+static void test_pass_skip_notes_and_new_threads(void **state)
+{
+	const struct fake_proc procs[] = { { .pid = 10, .sum = { .rss = MB, .pss = MB } } };
+	const struct fake_stack stacks[] = { { LO(10), 10, 8 * KB }, { LO(11), 10, 4 * KB },
+					     { LO(12), 10, 4 * KB } };
+	struct pvt_iter_rec r[3] = { irec(10, 10, 100, true), irec(11, 10, 100, false),
+				     irec(12, 10, 100, true) };
+	struct pvt_mem_table mt;
+	const struct pvt_mem_seen *s;
+
+	(void)state;
+	memtab_init(&mt);
+	mt.skip_unchanged = true;
+	fake_set(procs, ARRAY_SIZE(procs), stacks, ARRAY_SIZE(stacks));
+	r[0].rss = r[1].rss = r[2].rss = MB;
+	assert_int_equal(memtab_pass(&mt, r, 1, fake_reader), 0);     /* pass 1: new process */
+	assert_int_equal(fk.ncalls, 1);
+	assert_int_equal(memtab_pass(&mt, r, 2, fake_reader), 0);     /* pass 2: 11, stack unknown */
+	assert_int_equal(fk.ncalls, 1);
+	s = memtab_find_tseen(&mt, 11, 101);
+	assert_non_null(s);
+	assert_int_equal(s->passes, 1);
+	assert_int_equal(s->skipped, 1);
+	assert_int_equal(s->no_stack, 1);
+	assert_int_equal(memtab_find_pseen(&mt, 10, 100)->passes, 2);
+	assert_int_equal(memtab_find_pseen(&mt, 10, 100)->skipped, 1);
+	r[1] = r[2];                                                  /* pass 3: 12, stack known */
+	assert_int_equal(memtab_pass(&mt, r, 2, fake_reader), 0);
+	assert_int_equal(fk.ncalls, 2);
+	assert_stack(&mt, 12, 102, 4 * KB, 1);
+	assert_int_equal(memtab_pass(&mt, r, 2, fake_reader), 0);     /* pass 4: nothing new */
+	assert_int_equal(fk.ncalls, 2);
+	memtab_free(&mt);
+}
+
 static void test_proc_kernel_bytes(void **state)
 {
 	struct pvt_mem m = bpf_rec(7, 70, 10 * MB, 0);
@@ -706,6 +799,8 @@ int main(void)
 		cmocka_unit_test(test_bpf_index_growth),
 		cmocka_unit_test(test_bpf_at_exit_kept),
 		cmocka_unit_test(test_task),
+		cmocka_unit_test(test_missing_reasons),
+		cmocka_unit_test(test_pass_skip_notes_and_new_threads),
 		cmocka_unit_test(test_proc_kernel_bytes),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_summary_empty),

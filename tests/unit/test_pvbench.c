@@ -272,6 +272,48 @@ static void test_text_report(void **state)
 	free(buf);
 }
 
+/* The articles cited by title, never by a path; every "-" said why under its table. */
+static void test_text_cites_and_says_why(void **state)
+{
+	struct bench_machine m = { .host = { .hostname = "h", .kernel = "6.18", .arch = "x86_64",
+					     .libc = "glibc 2.36", .date = "2026-11-23T00:00:00Z",
+					     .cpus_online = 2, .cpus_allowed = 2 },
+				   .suites = "create" };
+	struct bench_opts o = { .runs = 3, .min_run_ns = 10000000, .cpu_a = 0, .cpu_b = 1 };
+	struct bench_results rs = { 0 };
+	struct bench_result *r;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(f);
+	fill(&rs);
+	r = bench_new(&rs, "create.vfork", BENCH_US); /* no figure in the articles */
+	bench_add(r, 40);
+	bench_finish(r);
+	r = bench_new(&rs, "create.fork_exec", BENCH_US); /* not measured: its claim has no ratio */
+	bench_fail(r, "no /bin/true");
+	bench_finish(r);
+	assert_int_equal(bench_write_text(f, &m, &o, &rs), 0);
+	fclose(f);
+	bench_results_free(&rs);
+
+	assert_non_null(strstr(buf, "50-100 us [2] "));
+	assert_non_null(strstr(buf, "\n  - in seed, verdict (1 result): the articles give no figure "
+				    "for it\n"));
+	assert_non_null(strstr(buf, "[1] creation cost: process high, thread low"));
+	assert_non_null(strstr(buf, "\n  - in ratio (1 claim): a side of it not measured"));
+	assert_non_null(strstr(buf, "\n  [1] \"Understanding Process vs Thread from the Ground Up\", "
+				    "by Vijay ("));
+	assert_non_null(strstr(buf, "\n  [2] \"Threads vs. Processes\" (a page of an online course)"));
+	assert_null(strstr(buf, "docs/"));
+	assert_null(strstr(buf, "shared/"));
+	assert_int_equal(bench_source_number("Threads vs. Processes"), 2);
+	assert_int_equal(bench_source_number("elsewhere"), 0);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_claims),
 		cmocka_unit_test(test_json_report),
 		cmocka_unit_test(test_text_report),
+		cmocka_unit_test(test_text_cites_and_says_why),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

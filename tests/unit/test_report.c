@@ -11,6 +11,7 @@
  * The JSON is parsed with json-c (strict) and checked field by field, by
  * path; the text for its contents, terminal safety and width.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -596,6 +597,137 @@ static void test_text_contents(void **state)
 	free(out);
 }
 
+/* ---- placeholders: each said why under its table, and in the JSON ---- */
+
+/* /proc as a sampling pass finds it: 100 read (its leader's stack too), 300 not readable. */
+static int legend_reader(pid_t pid, struct pvt_smaps *sum, struct pvt_stack_range *st, size_t n)
+{
+	if (pid == 300)
+		return -EACCES;
+	*sum = (struct pvt_smaps){ .rss = 1 << 20, .pss = 1 << 19, .shared = 1 << 19,
+				   .private_ = 1 << 19 };
+	for (size_t i = 0; i < n; i++) {
+		st[i].found = st[i].lo != 0;
+		st[i].rss = 8192;
+	}
+	return 0;
+}
+
+static struct pvt_mem mem_rec(uint32_t pid)
+{
+	struct pvt_mem m = { .pid = pid, .leader_start_time = 500 + pid, .samples = 2 };
+
+	m.peak.rss[PVT_RSS_ANON] = m.rss_peak = 1 << 20;
+	m.peak.vma_count = 20;
+	return m;
+}
+
+static void test_placeholders_said_why(void **state)
+{
+	struct fixture *fx = *state;
+	struct pvt_collected r = fx->rep;
+	struct pvt_iter_rec recs[2] = {
+		{ .tid = 100, .pid = 100, .start_time = 600, .leader_start_time = 600,
+		  .ustack_lo = 0x7000, .ustack_hi = 0x9000 },
+		{ .tid = 300, .pid = 300, .start_time = 800, .leader_start_time = 800,
+		  .ustack_lo = 0xa000, .ustack_hi = 0xc000 },
+	};
+	struct pvt_mem m100 = mem_rec(100), m200 = mem_rec(200), m300 = mem_rec(300);
+	struct pvt_mem_table mt;
+	json_object *j;
+	char *out;
+
+	memtab_init(&mt);
+	assert_int_equal(memtab_add_bpf(&mt, &m100), 0);
+	assert_int_equal(memtab_add_bpf(&mt, &m200), 0);
+	assert_int_equal(memtab_add_bpf(&mt, &m300), 0);
+	assert_int_equal(memtab_pass(&mt, recs, 2, legend_reader), 0);
+	r.mt = &mt;
+	r.interval_ms = 100;
+	out = render(report_text, &r, NULL);
+	/* 200 lived about 0.1 ms, never listed by a pass; 300's /proc not readable */
+	assert_contains(out, "\n  - in PRIVATE, SHARED, PSS (1 process): lived shorter than the 100 ms "
+			"sampling interval\n");
+	assert_contains(out, "\n  ? in PRIVATE, SHARED, PSS (1 process): /proc/PID/smaps_rollup not "
+			"readable: Permission denied\n");
+	/* thread stacks: none found (no thread had one), 100's sampled, 300's not readable */
+	assert_contains(out, "\n  ? in RESERVED, GUARD (5 threads): stack mapping not found");
+	assert_contains(out, "\n  - in RESIDENT (3 threads): lived shorter than the 100 ms sampling "
+			"interval\n");
+	assert_contains(out, "\n  ? in RESIDENT (1 thread): /proc/PID/smaps_rollup not readable: "
+			"Permission denied\n");
+	/* the cells themselves */
+	assert_contains(out, "\\x0a         1.0M         -         -         -        0B     20"
+			"        0B\n");
+	assert_contains(out, " sleeper              1.0M         ?         ?         ?        0B     20"
+			"        0B\n");
+	assert_contains(out, "    101     100 worker                  ?       ?         -        0B\n");
+	/* the marginal costs: "?" where no thread had its stack found, sampled: said why */
+	assert_contains(out, "+ stack ? resident (? reserved; p50, 0 sampled)");
+	assert_contains(out, "\n  ? in stack resident (2 threads): lived shorter than the 100 ms");
+	assert_contains(out, "\n  ? in reserved (2 threads): stack mapping not found");
+	/* others: the switch cost uncalibrated, 300 never ran, never woken, no exec, alive */
+	assert_contains(out, "\n  - in SYSCALL, ONCPU (4 tasks): not timed: --syscall-costs never\n");
+	assert_contains(out, "\n  - in threads (9 rows): no thread created\n");
+	assert_contains(out, "\n  - in SWITCH~ (5 tasks): no calibration: run 'sudo pvtrace calibrate' "
+			"once\n");
+	assert_contains(out, "\n  - in TOP WAKER (5 tasks): never woken up\n");
+	assert_contains(out, "\n  - in 1ST-RUN (1 task): never switched in\n");
+	assert_contains(out, "\n  - in LIFETIME (1 task): alive at the end\n");
+	assert_contains(out, "\n  - in EXEC (4 tasks): did not exec\n");
+	/* no reason that did not occur */
+	assert_null(strstr(out, "--interval 0"));
+	assert_null(strstr(out, "process map full"));
+	assert_int_equal(wide_lines(out, 100), 0);
+	free(out);
+
+	out = render(report_json, &r, NULL);
+	j = parse(out);
+	assert_true(json_object_is_type(at(j, "processes[pid=100].memory.smaps_missing"), json_type_null));
+	assert_string_equal(at_str(j, "processes[pid=200].memory.smaps_missing"), "short_lived");
+	assert_string_equal(at_str(j, "processes[pid=300].memory.smaps_missing"), "unreadable");
+	assert_true(json_object_is_type(at(j, "processes[pid=200].memory_missing"), json_type_null));
+	assert_true(json_object_is_type(at(j, "tasks[tid=100].memory.stack_resident_missing"),
+					json_type_null));
+	assert_string_equal(at_str(j, "tasks[tid=101].memory.stack_resident_missing"), "short_lived");
+	assert_string_equal(at_str(j, "tasks[tid=300].memory.stack_resident_missing"), "unreadable");
+	assert_string_equal(at_str(j, "tasks[tid=101].memory.stack_reserved_missing"), "stack_not_found");
+	/* the fixture's hooks: never attached */
+	assert_string_equal(at_str(j, "tasks[tid=101].created.syscall_missing"), "syscall_costs_never");
+	json_object_put(j);
+	free(out);
+
+	/* the syscall hooks attached in bursts: created outside one (no syscall): the kernel's */
+	r.hooks.mode = PVT_SYS_BURSTS;
+	out = render(report_text, &r, NULL);
+	assert_contains(out, "\n  - in SYSCALL, ONCPU (4 tasks): created by the kernel, in no syscall\n");
+	assert_contains(out, "\n  - in processes (8 rows): created by the kernel, in no syscall\n");
+	free(out);
+	out = render(report_json, &r, NULL);
+	j = parse(out);
+	assert_string_equal(at_str(j, "tasks[tid=101].created.syscall_missing"), "no_syscall");
+	json_object_put(j);
+	free(out);
+
+	/* --interval 0: no pass; a record missing, the map full */
+	r.interval_ms = 0;
+	r.counters[PVT_C_PROCMAP_FULL] = 1;
+	memtab_forget_proc(&mt, 200, 700);
+	out = render(report_text, &r, NULL);
+	/* (the table as it stands: 100 was sampled; 300's read failed, but no pass is said first) */
+	assert_contains(out, "\n  - in PRIVATE, SHARED, PSS (1 process): not sampled: --interval 0\n");
+	assert_contains(out, "\n  ? in every column (1 process): no memory record: process map full "
+			"(raise --max-tasks)\n");
+	free(out);
+	out = render(report_json, &r, NULL);
+	j = parse(out);
+	assert_string_equal(at_str(j, "processes[pid=200].memory_missing"), "process_map_full");
+	assert_string_equal(at_str(j, "processes[pid=300].memory.smaps_missing"), "interval_off");
+	json_object_put(j);
+	free(out);
+	memtab_free(&mt);
+}
+
 /* Tasks beyond --keep-tasks: counted in the header, the tables' titles, FOLDED and summary.folded. */
 static void test_folded(void **state)
 {
@@ -774,6 +906,7 @@ int main(void)
 		cmocka_unit_test(test_text_top),
 		cmocka_unit_test(test_text_root_signal),
 		cmocka_unit_test(test_folded),
+		cmocka_unit_test(test_placeholders_said_why),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, setup, teardown);

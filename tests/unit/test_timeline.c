@@ -163,7 +163,13 @@ static const char text[] =
 	"      0.000095    1  ?[200/200]                                -          -      5.000  D  ?[7]\n"
 	"      0.000096    1  ?[200/200]                       awakened: x\\x09y[300/300] (cpu 1)\n"
 	"      0.000099    0  worker[101/100]                  exited: code 0\n"
-	"      0.000100    0  worker[101/100]                       0.000     20.000     20.500  X  root[100]\n";
+	"      0.000100    0  worker[101/100]                       0.000     20.000     20.500  X  root[100]\n"
+	/* every "-" and "?" above, said why once (docs/METRICS.md, "Timeline") */
+	"  - in SLEEP(us) (1 slice): first seen at its wakeup: the sleep before unknown\n"
+	"  - in SLEEP(us) (1 slice): a new task's first slice: no sleep before it\n"
+	"  - in SLEEP(us), WAIT(us) (1 slice): first seen at its switch-in: what came before unknown\n"
+	"  ? in TASK[TID/PID] (2 names): no record of the recording names it\n"
+	"  ? in PREV[TID] (1 name): no record of the recording names it\n";
 
 /* A whole file's text ("" if absent), the caller's to free. */
 static char *slurp(const char *path)
@@ -404,6 +410,41 @@ static void broken_files_get_one_line(void **state)
 	}
 }
 
+/*
+ * The other reasons of a "-": a slice whose switch-in the recording does not
+ * hold (400 was running when it began), and one after a sleep whose wakeup it
+ * does not hold; 400 named by no record.
+ */
+static void text_legend_reasons(void **state)
+{
+	struct pvt_info_start st = { .realtime_ns = 1700000000ull * S, .monotonic_ns = S };
+	struct pvt_rec_writer *w;
+	char err[256], *msg, *got;
+
+	(void)state;
+	assert_int_equal(recw_open(&w, rec, true, err, sizeof(err)), 0);
+	recw_info(w, PVT_INFO_START, &st, sizeof(st));
+	assert_int_equal(recw_begin(w), 0);
+	sched(w, 0, 1000, PVT_SE_SWITCH, 400, 0, 400, 0, 1, PREV);
+	sched(w, 0, 2000, PVT_SE_SWITCH, 0, 400, 0, 400, 0, NEXT);
+	sched(w, 0, 3000, PVT_SE_SWITCH, 400, 0, 400, 0, 1, PREV);
+	assert_int_equal(recw_close(w, 0), 0);
+	unlink(out);
+	assert_int_equal(print(false, &msg), 0);
+	got = slurp(out);
+	assert_string_equal(got,
+		"       TIME(s)  CPU  TASK[TID/PID]                     SLEEP(us)   WAIT(us)    RUN(us)  ST PREV[TID]\n"
+		"      0.000001    0  ?[400/400]                                -          -          -  S  -\n"
+		"      0.000003    0  ?[400/400]                                -          -      1.000  S  <idle>\n"
+		"  - in SLEEP(us), WAIT(us), RUN(us), PREV[TID] (1 slice): its switch-in not recorded "
+		"(before the start, or unseen)\n"
+		"  ? in TASK[TID/PID] (2 names): no record of the recording names it\n"
+		"  - in SLEEP(us), WAIT(us) (1 slice): no wakeup recorded since its last switch-out\n");
+	assert_string_equal(msg, "");
+	free(got);
+	free(msg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +453,7 @@ int main(void)
 		cmocka_unit_test(truncated_prints_what_it_has),
 		cmocka_unit_test(every_prefix_and_every_flip),
 		cmocka_unit_test(broken_files_get_one_line),
+		cmocka_unit_test(text_legend_reasons),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -133,6 +133,7 @@ static void test_text(void **state)
 			    "    PID   THR     SW/s    VOL/s  INVOL/s  SAME%  ASCHG/s  RQ-P50  RQ-P99   CPU%     RSS COMM\n"
 			    "     10     2      160      110       50   63.6       30     2ns     2ns   25.5   40.0K srv\n"
 			    "     20     1        -        -        -      -        -       -       -      -   80.0K cli\\x1b[31m\n"
+			    "  - in SW/s to CPU% (1 row): first seen in this interval: figures from the next\n"
 			    "\n");
 	free(out);
 	done(&f);
@@ -154,6 +155,9 @@ static void test_text_threads(void **state)
 			    "     11     1       10       10        0  100.0        0       -       -    0.5       -   wrk\n"
 			    "     20     1        -        -        -      -        -       -       -      -   80.0K cli\\x1b[31m\n"
 			    "     20     1        -        -        -      -        -       -       -      -       -   cli\\x1b[31m\n"
+			    "  - in RSS (3 threads): a thread: on its process's row\n"
+			    "  - in RQ-P50, RQ-P99 (1 row): no run-queue wait ended in the interval\n"
+			    "  - in SW/s to CPU% (2 rows): first seen in this interval: figures from the next\n"
 			    "\n");
 	free(out);
 	done(&f);

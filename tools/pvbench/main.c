@@ -44,8 +44,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: pvbench [OPTIONS]\n"
 		"\n"
-		"Measure on this machine the figures the seed articles give for processes and\n"
-		"threads, and print them beside the articles' ranges. Needs no root.\n"
+		"Measure on this machine the figures two articles give for processes and threads,\n"
+		"and print them beside the articles' ranges. Needs no root. The articles:\n"
+		"  [1] \"Understanding Process vs Thread from the Ground Up\", by Vijay\n"
+		"  [2] \"Threads vs. Processes\", a page of an online course\n"
 		"\n"
 		"  -q, --quick          fewer, shorter runs (%d runs of >= %llu ms): under a minute\n"
 		"  -r, --runs N         timed runs per figure, after a warm-up (default %d, 1-%d)\n"

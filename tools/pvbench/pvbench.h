@@ -48,7 +48,7 @@ struct bench_opts {
 struct bench_ref {
 	double lo, hi;         /* in the result's unit */
 	const char *text;      /* what the seed says, e.g. "fork() minimal child: 50-100 us" */
-	const char *source;    /* the seed file */
+	const char *source;    /* the article's title (seed.c: bench_sources()) */
 };
 
 #define BENCH_MAX_EXTRA 8
@@ -120,6 +120,18 @@ struct bench_claim {
 const struct bench_claim *bench_claims(size_t *n);
 /* The claim's ratio of medians, NAN if either was not measured. */
 double bench_claim_ratio(const struct bench_claim *c, const struct bench_results *rs);
+
+/* An article the seed figures come from (docs/BENCH.md, "Sources"), as the reports cite it. */
+struct bench_source {
+	const char *title;     /* as bench_ref.source and bench_claim.source name it */
+	const char *by;        /* its author, or NULL if it names none */
+	const char *kind;      /* what it is: "a 3-minute read" */
+	const char *what;      /* what the reports take from it */
+};
+/* The sources, cited [1], [2]... in this order. */
+const struct bench_source *bench_sources(size_t *n);
+/* The citation number (1-based) of the article titled @title, 0 if none. */
+int bench_source_number(const char *title);
 
 /* The seed's figure for a result name, or NULL (seed.c). */
 const struct bench_ref *bench_ref_find(const char *name);

@@ -18,6 +18,26 @@
 #define SEED_LONG "Threads vs. Processes"
 #define SEED_SHORT "Understanding Process vs Thread from the Ground Up"
 
+/* As docs/BENCH.md, "Sources", gives them (no address: the reports cite title and author). */
+static const struct bench_source sources[] = {
+	{ SEED_SHORT, "Vijay", "a 3-minute read", "the short introduction; its summary table's claims" },
+	{ SEED_LONG, NULL, "a page of an online course", "the long comparison; its tables' figures" },
+};
+
+const struct bench_source *bench_sources(size_t *n)
+{
+	*n = sizeof(sources) / sizeof(sources[0]);
+	return sources;
+}
+
+int bench_source_number(const char *title)
+{
+	for (size_t i = 0; title && i < sizeof(sources) / sizeof(sources[0]); i++)
+		if (!strcmp(sources[i].title, title))
+			return (int)i + 1;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	struct bench_ref ref;

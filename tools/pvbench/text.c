@@ -2,11 +2,14 @@
 /*
  * text.c - pvbench's report for people: the machine, one table per suite
  * (median, p10 .. p90, the seed's range, the verdict, what was measured),
- * then the seeds' process-versus-thread claims as ratios of this run.
+ * then the seeds' process-versus-thread claims as ratios of this run, and
+ * the articles they come from, cited by title ([1], [2]).  Every "-" is said
+ * why under its table (lib/legend.h).
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "legend.h"
 #include "pvbench.h"
 #include "version.h" /* PVTRACE_VERSION: .output/version.h, made by the Makefile */
 
@@ -57,17 +60,33 @@ static const char *fmt_spread(char *buf, size_t size, const struct bench_result 
 	return buf;
 }
 
-/* The seed's range as the article gives it: "50-100 us", "2-8 KiB". */
+/* " [2]": the article's citation number (bench_sources()), "" if not one of them. */
+static const char *cite(char *buf, size_t size, const char *title)
+{
+	int k = bench_source_number(title);
+
+	if (k)
+		snprintf(buf, size, " [%d]", k);
+	else
+		buf[0] = '\0';
+	return buf;
+}
+
+/* The seed's range as the article gives it, and the article: "50-100 us [2]", "2-8 KiB [2]". */
 static const char *fmt_ref(char *buf, size_t size, const struct bench_result *r)
 {
+	char c[16];
+
 	if (!r->ref) {
 		snprintf(buf, size, "-");
 		return buf;
 	}
 	if (!strcmp(r->unit, BENCH_BYTES))
-		snprintf(buf, size, "%.0f-%.0f KiB", r->ref->lo / 1024, r->ref->hi / 1024);
+		snprintf(buf, size, "%.0f-%.0f KiB%s", r->ref->lo / 1024, r->ref->hi / 1024,
+			 cite(c, sizeof(c), r->ref->source));
 	else
-		snprintf(buf, size, "%g-%g %s", r->ref->lo, r->ref->hi, r->unit);
+		snprintf(buf, size, "%g-%g %s%s", r->ref->lo, r->ref->hi, r->unit,
+			 cite(c, sizeof(c), r->ref->source));
 	return buf;
 }
 
@@ -75,6 +94,7 @@ static void suite_table(FILE *f, const struct bench_opts *o, const struct bench_
 			const char *suite)
 {
 	char med[32], spread[48], ref[48];
+	struct pvt_legend lg = { 0 };
 
 	fprintf(f, "\n%-32s %11s  %-17s %-15s %-8s %s\n", suite, "median", "p10 .. p90", "seed",
 		"verdict", "measured");
@@ -87,6 +107,13 @@ static void suite_table(FILE *f, const struct bench_opts *o, const struct bench_
 			fprintf(f, "  %-30s not measured: %s\n", r->name, r->error);
 			continue;
 		}
+		if (isnan(r->median))
+			pvt_legend_note(&lg, "-", "median", "result", "results", "no run measured");
+		else if (isnan(r->p10) || isnan(r->p90))
+			pvt_legend_note(&lg, "-", "p10 .. p90", "result", "results", "too few runs");
+		if (!r->ref)
+			pvt_legend_note(&lg, "-", "seed, verdict", "result", "results",
+					"the articles give no figure for it");
 		fprintf(f, "  %-30s %11s  %-17s %-15s %-8s %s\n", r->name,
 			fmt_val(med, sizeof(med), r->unit, r->median, true),
 			fmt_spread(spread, sizeof(spread), r), fmt_ref(ref, sizeof(ref), r),
@@ -100,6 +127,20 @@ static void suite_table(FILE *f, const struct bench_opts *o, const struct bench_
 			fputc('\n', f);
 		}
 	}
+	pvt_legend_print(f, &lg);
+}
+
+/* The articles, each as the reports cite it: [N] "Title", by Author (what it is): what of it. */
+static void sources(FILE *f)
+{
+	const struct bench_source *s;
+	size_t n;
+
+	s = bench_sources(&n);
+	fprintf(f, "\nsources of the seed figures and claims\n");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  [%zu] \"%s\"%s%s (%s): %s\n", i + 1, s[i].title, s[i].by ? ", by " : "",
+			s[i].by ? s[i].by : "", s[i].kind, s[i].what);
 }
 
 int bench_write_text(FILE *f, const struct bench_machine *m, const struct bench_opts *o,
@@ -107,6 +148,7 @@ int bench_write_text(FILE *f, const struct bench_machine *m, const struct bench_
 {
 	const struct pvt_machine *h = &m->host;
 	const struct bench_claim *claims;
+	struct pvt_legend lg = { 0 };
 	char seen[16][16];
 	size_t nseen = 0, nclaims;
 
@@ -119,8 +161,8 @@ int bench_write_text(FILE *f, const struct bench_machine *m, const struct bench_
 	fprintf(f, "each figure: a warm-up, then %u runs of >= %llu ms; median and p10 .. p90 of the "
 		   "runs%s\n", o->runs, (unsigned long long)(o->min_run_ns / 1000000),
 		o->quick ? " (--quick)" : "");
-	fprintf(f, "seed: the articles' range (docs/BENCH.md, \"Sources\"); verdict: where the median falls "
-		   "against it\n");
+	fprintf(f, "seed: the range the article [N] gives (sources at the end); verdict: where the "
+		   "median falls against it\n");
 	for (size_t i = 0; i < rs->n; i++) {
 		size_t k;
 
@@ -136,13 +178,23 @@ int bench_write_text(FILE *f, const struct bench_machine *m, const struct bench_
 	fprintf(f, "\n%-58s %8s  %s\n", "process versus thread", "ratio", "the seed says");
 	for (size_t i = 0; i < nclaims; i++) {
 		double x = bench_claim_ratio(&claims[i], rs);
+		char c[16];
 
 		if (!bench_find(rs, claims[i].process) || !bench_find(rs, claims[i].thread))
 			continue; /* a suite that was not run */
-		if (isnan(x))
-			fprintf(f, "  %-56s %8s  %s\n", claims[i].what, "-", claims[i].seed);
+		cite(c, sizeof(c), claims[i].source);
+		if (isnan(x)) {
+			const char *mk = pvt_legend_note(&lg, "-", "ratio", "claim", "claims", "a side "
+							 "of it not measured (see its line above)");
+
+			fprintf(f, "  %-56s %8s  %s%s%s\n", claims[i].what, mk, c[0] ? c + 1 : "",
+				c[0] ? " " : "", claims[i].seed);
+		}
 		else
-			fprintf(f, "  %-56s %7.1fx  %s\n", claims[i].what, x, claims[i].seed);
+			fprintf(f, "  %-56s %7.1fx  %s%s%s\n", claims[i].what, x, c[0] ? c + 1 : "",
+				c[0] ? " " : "", claims[i].seed);
 	}
+	pvt_legend_print(f, &lg);
+	sources(f);
 	return ferror(f) ? -1 : 0;
 }

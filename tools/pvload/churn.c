@@ -17,8 +17,11 @@
 
 static void *churn_thread_main(void *arg)
 {
-	(void)arg;
+	const struct churn_part *c = arg;
+	uint64_t born = pvt_now_ns();
+
 	set_task_name("churn-t");
+	hold_until(born, c->hold_ms);
 	return NULL;
 }
 
@@ -42,7 +45,7 @@ static void churn_threads(struct churn_part *c, uint64_t batch_max)
 
 		for (uint64_t k = 0; k < batch; k++) {
 			err = pthread_create(&tids[k], &attr,
-					     churn_thread_main, NULL);
+					     churn_thread_main, c);
 			if (err)
 				die(err, "pthread_create (churn thread %" PRIu64
 				    " of %" PRIu64 ")", done + k + 1, c->n);
@@ -83,8 +86,11 @@ static void churn_procs(struct churn_part *c, uint64_t batch_max)
 				    " of %" PRIu64 ")", done + k + 1, c->n);
 			}
 			if (pid == 0) {
+				uint64_t born = pvt_now_ns();
+
 				in_child = true;
 				set_task_name("churn-p");
+				hold_until(born, c->hold_ms);
 				_exit(0);
 			}
 			pids[k] = pid;

@@ -11,8 +11,10 @@
  *             voluntary context switches between two known tasks.
  *   churn     many short-lived threads and/or processes that exit at once,
  *             to exercise task creation/exit tracking.
- *   mixed     the demo: a thread pingpong, a process pingpong and a churn
- *             of threads and processes, all running at the same time.
+ *   mixed     a thread pingpong, a process pingpong and a churn of threads
+ *             and processes, all running at the same time.
+ *   demo      make demo's workload: mixed, each task living at least 400 ms
+ *             (four of pvtrace's memory sampling intervals).
  *
  * At the end pvload prints one summary line per part with what it measured
  * of itself (CLOCK_MONOTONIC around the measured loop).
@@ -205,19 +207,19 @@ static int run_mixed(const struct config *cfg)
 	 */
 	struct pp_part pp_t = {
 		.mode = MODE_THREADS, .ipc = IPC_PIPE, .pairs = 1,
-		.rounds = cfg->rounds, .pin = nth_allowed_cpu(0),
+		.rounds = cfg->rounds, .pin = nth_allowed_cpu(0), .hold_ms = cfg->hold_ms,
 	};
 	struct pp_part pp_p = {
 		.mode = MODE_PROCS, .ipc = IPC_PIPE, .pairs = 1,
-		.rounds = cfg->rounds, .pin = nth_allowed_cpu(1),
+		.rounds = cfg->rounds, .pin = nth_allowed_cpu(1), .hold_ms = cfg->hold_ms,
 	};
 	struct churn_part ch_t = {
 		.mode = MODE_THREADS, .n = MIXED_CHURN_THREADS,
-		.concurrency = DEF_CONCURRENCY,
+		.concurrency = DEF_CONCURRENCY, .hold_ms = cfg->hold_ms,
 	};
 	struct churn_part ch_p = {
 		.mode = MODE_PROCS, .n = MIXED_CHURN_PROCS,
-		.concurrency = DEF_CONCURRENCY,
+		.concurrency = DEF_CONCURRENCY, .hold_ms = cfg->hold_ms,
 	};
 	struct mixed_ctl ctl[] = {
 		{ "mix-pingpong-t", &pp_t, NULL },
@@ -257,12 +259,15 @@ struct scenario {
 	const char *help;
 	int (*run)(const struct config *cfg);
 	uint64_t default_rounds;
+	uint64_t default_hold_ms;
 };
 
 static const struct scenario scenarios[] = {
-	{ "pingpong", pingpong_opts, pingpong_help, run_pingpong, DEF_PP_ROUNDS },
-	{ "churn", churn_opts, churn_help, run_churn, 0 },
-	{ "mixed", mixed_opts, mixed_help, run_mixed, DEF_MIXED_ROUNDS },
+	{ "pingpong", pingpong_opts, pingpong_help, run_pingpong, DEF_PP_ROUNDS, 0 },
+	{ "churn", churn_opts, churn_help, run_churn, 0, 0 },
+	{ "mixed", mixed_opts, mixed_help, run_mixed, DEF_MIXED_ROUNDS, 0 },
+	/* make demo: mixed whose tasks outlive several memory sampling intervals */
+	{ "demo", mixed_opts, demo_help, run_mixed, DEF_MIXED_ROUNDS, DEF_DEMO_HOLD_MS },
 };
 
 int main(int argc, char **argv)
@@ -279,7 +284,7 @@ int main(int argc, char **argv)
 	};
 
 	if (argc < 2)
-		usage_error("missing scenario (pingpong, churn or mixed)");
+		usage_error("missing scenario (pingpong, churn, mixed or demo)");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(general_help, stdout);
 		return 0;
@@ -291,11 +296,12 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], scenarios[i].name) == 0)
 			sc = &scenarios[i];
 	if (!sc)
-		usage_error("unknown scenario '%s' (expected pingpong, churn or mixed)",
+		usage_error("unknown scenario '%s' (expected pingpong, churn, mixed or demo)",
 			    argv[1]);
 
 	cur_scenario = sc->name;
 	cfg.rounds = sc->default_rounds;
+	cfg.hold_ms = sc->default_hold_ms;
 	parse_options(argc, argv, 2, sc->opts, sc->help, &cfg);
 
 	/* A pipe partner that died must show up as EPIPE, not kill us. */

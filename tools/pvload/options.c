@@ -20,6 +20,7 @@ const char general_help[] =
 "  pingpong   pairs of threads or processes bouncing a token back and forth\n"
 "  churn      create many short-lived threads and/or processes\n"
 "  mixed      thread pingpong + process pingpong + churn, all at once\n"
+"  demo       mixed, each task living at least 400 ms (make demo)\n"
 "\n"
 "Common options:\n"
 "  --quiet    do not print the summary lines\n"
@@ -91,22 +92,42 @@ const char churn_help[] =
 "  churn MODE n=N concurrency=C elapsed_ns=T ns_per_task=X\n";
 
 const char mixed_help[] =
-"Usage: pvload mixed [--rounds N] [--quiet]\n"
+"Usage: pvload mixed [--rounds N] [--hold MS] [--quiet]\n"
 "\n"
-"The demo workload.  Runs concurrently:\n"
+"Runs concurrently:\n"
 "  1. one pair of threads ping-ponging over pipes (ping-t0, pong-t0),\n"
 "     pinned to the first CPU pvload may use,\n"
 "  2. one pair of processes ping-ponging over pipes (ping-p0, pong-p0),\n"
 "     pinned to the second (the first again if there is only one),\n"
-"  3. a churn of 50 threads (churn-t) and 20 processes (churn-p).\n"
+"  3. a churn of 50 threads (churn-t) and 20 processes (churn-p), at most\n"
+"     16 of each alive at a time.\n"
 "Exits 0 when everything is done.\n"
 "\n"
 "Options:\n"
 "  --rounds N   round trips for each pingpong pair (default 20000)\n"
+"  --hold MS    each task lives at least MS ms: a pingpong task sleeps out\n"
+"               the rest after its rounds (its summary leaves the sleep\n"
+"               out), a churn task sleeps MS ms before it exits (the churn's\n"
+"               elapsed_ns holds the sleeps); default 0: they end as soon as\n"
+"               done; at most 3600000\n"
 "  --quiet      do not print the summary lines\n"
 "  -h, --help   show this help\n"
 "\n"
 "Prints one summary line per part (see pvload pingpong/churn --help).\n";
+
+const char demo_help[] =
+"Usage: pvload demo [--rounds N] [--hold MS] [--quiet]\n"
+"\n"
+"make demo's workload: mixed (see pvload mixed --help) with --hold 400 by\n"
+"default, so that each thread and process lives at least four of pvtrace's\n"
+"100 ms memory sampling intervals and every table of the report has its\n"
+"figures.  About 2 s with --hold 400.\n"
+"\n"
+"Options:\n"
+"  --rounds N   round trips for each pingpong pair (default 20000)\n"
+"  --hold MS    each task lives at least MS ms (default 400)\n"
+"  --quiet      do not print the summary lines\n"
+"  -h, --help   show this help\n";
 
 /* ---- the option tables ---- */
 
@@ -136,6 +157,7 @@ const struct optdef mixed_opts[] = {
 	{ "--help",	"-h",	ARG_NONE,	OPT_HELP },
 	{ "--quiet",	NULL,	ARG_NONE,	OPT_QUIET },
 	{ "--rounds",	NULL,	ARG_REQUIRED,	OPT_ROUNDS },
+	{ "--hold",	NULL,	ARG_REQUIRED,	OPT_HOLD },
 	{ NULL,		NULL,	ARG_NONE,	0 },
 };
 
@@ -278,6 +300,9 @@ void parse_options(int argc, char **argv, int first, const struct optdef *defs,
 			break;
 		case OPT_ROUNDS:
 			cfg->rounds = parse_num("--rounds", val, 1, MAX_ROUNDS);
+			break;
+		case OPT_HOLD:
+			cfg->hold_ms = parse_num("--hold", val, 0, MAX_HOLD_MS);
 			break;
 		case OPT_PIN:
 			cfg->pin = parse_cpu(val);

@@ -31,6 +31,12 @@
 #define DEF_CONCURRENCY		16
 #define MIXED_CHURN_THREADS	50
 #define MIXED_CHURN_PROCS	20
+/*
+ * demo: each task lives at least this long, four of pvtrace's default 100 ms
+ * memory sampling intervals, so that every table of its report has figures.
+ */
+#define DEF_DEMO_HOLD_MS	400
+#define MAX_HOLD_MS		3600000ULL
 
 enum mode { MODE_THREADS, MODE_PROCS };
 enum ipc { IPC_PIPE, IPC_FUTEX };
@@ -54,6 +60,7 @@ struct config {
 	uint64_t concurrency;
 	int pin;		/* CPU to pin pingpong tasks to, -1: none */
 	enum ipc ipc;
+	uint64_t hold_ms;	/* mixed, demo: each task lives at least this long */
 };
 
 /* ---- messages (main.c) ---- */
@@ -77,7 +84,7 @@ void usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1
 
 enum opt_id {
 	OPT_HELP, OPT_QUIET, OPT_THREADS, OPT_PROCS, OPT_PAIRS, OPT_ROUNDS,
-	OPT_PIN, OPT_IPC, OPT_N, OPT_CONCURRENCY,
+	OPT_PIN, OPT_IPC, OPT_N, OPT_CONCURRENCY, OPT_HOLD,
 };
 
 enum opt_arg {
@@ -93,7 +100,7 @@ struct optdef {
 	enum opt_id id;
 };
 
-extern const char general_help[], pingpong_help[], churn_help[], mixed_help[];
+extern const char general_help[], pingpong_help[], churn_help[], mixed_help[], demo_help[];
 extern const struct optdef pingpong_opts[], churn_opts[], mixed_opts[];
 
 /* Parse argv[first..argc-1] with the option table of the scenario; exits 2 on an error. */
@@ -112,6 +119,8 @@ bool reap_child(pid_t pid, const char *name);
 void kill_children(const pid_t *pids, size_t n);
 /* The n-th CPU this process may run on (wrapping), or -1 if unknown. */
 int nth_allowed_cpu(int n);
+/* Sleep until @ms ms after @since_ns (CLOCK_MONOTONIC, pvt_now_ns()); at once if past. */
+void hold_until(uint64_t since_ns, uint64_t ms);
 
 /* ---- the parts (pairs.c, churn.c) ---- */
 
@@ -124,6 +133,7 @@ struct pp_part {
 	uint64_t pairs;
 	uint64_t rounds;
 	int pin;			/* -1: no pinning */
+	uint64_t hold_ms;		/* each task lives at least this long (0: ends with its rounds) */
 
 	struct pp_pair *pair;		/* shared mapping, pairs entries */
 	bool ok;			/* all tasks succeeded */
@@ -139,6 +149,7 @@ struct churn_part {
 	enum mode mode;
 	uint64_t n;
 	uint64_t concurrency;
+	uint64_t hold_ms;		/* each task lives this long before it exits (0: at once) */
 
 	bool ok;
 	uint64_t elapsed_ns;

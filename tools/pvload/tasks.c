@@ -5,10 +5,27 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include "child.h"
 #include "pvload.h"
+
+void hold_until(uint64_t since_ns, uint64_t ms)
+{
+	uint64_t until = since_ns + ms * 1000000ull;
+	struct timespec ts = { .tv_sec = (time_t)(until / 1000000000ull),
+			       .tv_nsec = (long)(until % 1000000000ull) };
+	int err;
+
+	if (!ms)
+		return;
+	/* CLOCK_MONOTONIC: pvt_now_ns()'s clock */
+	while ((err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) == EINTR)
+		;
+	if (err)
+		die(err, "clock_nanosleep");
+}
 
 void set_task_name(const char *name)
 {
