@@ -1,6 +1,6 @@
 """pvtrace perfetto: a recording as a Perfetto trace, decoded by protoc against the project's
 own trimmed schema (docs/perfetto/pvtrace_perfetto.proto) and, where Perfetto's full schema
-is at hand ($PVT_PERFETTO_PROTO: the path of its perfetto_trace.proto), against that one
+is at hand (shared/perfetto/perfetto_trace.proto, or $PVT_PERFETTO_PROTO), against that one
 too: an independent oracle for the field numbers, which must decode to the very same text.
 
 Checked against run's JSON report of the same recording (record --report): every traced
@@ -37,8 +37,12 @@ def tmp(suffix):
 
 def perfettos_schema():
     """Perfetto's own full schema, if this machine has it (else None: that oracle skipped)."""
-    p = os.environ.get("PVT_PERFETTO_PROTO")
-    return p if p and os.path.isfile(p) else None
+    for p in (os.environ.get("PVT_PERFETTO_PROTO"),
+              os.path.join(ROOT, "..", "shared", "perfetto", "perfetto_trace.proto"),
+              "/work/shared/perfetto/perfetto_trace.proto"):
+        if p and os.path.isfile(p):
+            return p
+    return None
 
 
 def decode(trace, proto_dir, proto):
@@ -122,6 +126,9 @@ def record_and_convert(cmd):
         if full:  # the independent oracle: Perfetto's own field numbers and names
             check(decode(out, os.path.dirname(full), os.path.basename(full)) == text,
                   "the trace decodes differently against Perfetto's own schema")
+        else:
+            print("    Perfetto's own schema is not on this machine ($PVT_PERFETTO_PROTO, "
+                  "shared/perfetto/): decoded against the project's schema alone")
         return r, every(parse(text), "packet"), err
     finally:
         for f in (data, rep, out):
