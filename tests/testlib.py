@@ -3,6 +3,7 @@ registry, Skip, check, run, and the runner that prints one line per test and
 writes "passed failed skipped" to --summary-file for tests/run.sh."""
 import argparse
 import os
+import signal
 import subprocess
 import time
 import traceback
@@ -14,6 +15,15 @@ TIMEOUT = 120
 # `sudo make check` runs them as root alone would.
 for _var in ("SUDO_UID", "SUDO_GID", "SUDO_USER", "SUDO_COMMAND"):
     os.environ.pop(_var, None)
+# A suite started in the background by a non-interactive shell (`make check &`) runs with
+# SIGINT and SIGQUIT ignored, and every command it starts would inherit that, as any
+# shell's child does (pvtrace keeps a disposition it inherits: so does its command): the
+# tests that send them would wait in vain.  Started so, the suite sets them as a
+# foreground one has them.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+if signal.getsignal(signal.SIGQUIT) == signal.SIG_IGN:
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 TESTS = []
 
 
