@@ -9,8 +9,14 @@ cd "$(dirname "$0")/.."
 
 passed=0 failed=0 skipped=0
 
+# Started in the background by a non-interactive shell (`make check &`), this script runs
+# with SIGINT and SIGQUIT ignored, which bash cannot undo, and every test would inherit
+# that: the tests that send them (signal forwarding) would wait in vain.  Each test
+# program starts with them as a foreground suite has them.
+dfl() { env --default-signal=INT,QUIT "$@"; }
+
 for bin in "$@"; do
-	out=$("$bin" 2>&1)
+	out=$(dfl "$bin" 2>&1)
 	rc=$?
 	echo "$out"
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
@@ -28,7 +34,7 @@ done
 # shipped pvtrace's (man pages, completion, install, the Debian package).
 for runner in tests/kernel/run_tests.py tests/bench/run_tests.py tests/install/run_tests.py; do
 	kout=$(mktemp)
-	python3 "$runner" --summary-file "$kout"
+	dfl python3 "$runner" --summary-file "$kout"
 	krc=$?
 	if read -r kp kf ks < "$kout" 2>/dev/null && [ -n "${ks:-}" ]; then
 		passed=$((passed + kp)) failed=$((failed + kf)) skipped=$((skipped + ks))

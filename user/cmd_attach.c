@@ -76,7 +76,7 @@ void attach_usage(FILE *f)
 		"  -h, --help             this help\n"
 		"\n"
 		"Needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF.\n"
-		"Metric definitions: docs/METRICS.md.\n",
+		"Metric definitions: METRICS.md (docs/ in the source; share/doc/pvtrace/ installed).\n",
 		PVT_MAX_TARGETS, PVT_DEFAULT_MAX_TASKS, PVT_DEFAULT_KEEP_TASKS);
 }
 

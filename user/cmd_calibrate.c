@@ -57,7 +57,8 @@ static void calibrate_usage(FILE *f)
 		"  -v, --verbose       say more\n"
 		"  -h, --help          this help\n"
 		"\n"
-		"Needs no privileges, only write access to the file.  Format: user/calibrate.h.\n",
+		"Needs no privileges, only write access to the file.\n"
+		"File format: METRICS.md, \"The calibration file\" (pvtrace's docs).\n",
 		PVT_CAL_ENV, PVT_CAL_DEFAULT_PATH, REPS_QUICK, ROUNDS_QUICK, REPS_DEFAULT,
 		ROUNDS_DEFAULT, ROUNDS_DEFAULT, ROUNDS_QUICK, REPS_DEFAULT, REPS_QUICK);
 }

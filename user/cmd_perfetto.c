@@ -28,7 +28,7 @@ void perfetto_usage(FILE *f)
 		"thread's run-queue wait at each switch-in, each process's RSS.  A recording\n"
 		"cut short is written as far as it goes (then exit status 1); a corrupt one,\n"
 		"of another version or not a recording at all gets one line and exit status 1.\n"
-		"What the trace holds: docs/RECORD.md.\n"
+		"What the trace holds: RECORD.md (docs/ in the source; share/doc/pvtrace/ installed).\n"
 		"\n"
 		"options:\n"
 		"  -i, --input FILE       the recording (default %s)\n"

@@ -39,7 +39,7 @@ void record_usage(FILE *f)
 		"of: 'pvtrace report -i FILE' then writes the report run would have written,\n"
 		"'pvtrace report --timeline' the events one per line, 'pvtrace perfetto' a\n"
 		"Perfetto trace.  The file is written as the trace goes: a run cut short leaves\n"
-		"a readable prefix.  Format: docs/RECORD.md.\n"
+		"a readable prefix.  Format: RECORD.md (pvtrace's docs).\n"
 		"\n"
 		"options:\n"
 		"  -o, --output FILE      the recording (default %s); an existing file is\n"

@@ -106,7 +106,7 @@ void run_usage(FILE *f)
 		"SIGHUP and SIGQUIT sent to pvtrace are passed on to CMD (a Ctrl-C on the terminal\n"
 		"reaches CMD once, in pvtrace's process group or not); the report is still written.\n"
 		"The third such signal stops pvtrace at once, without a report.\n"
-		"Metric definitions: docs/METRICS.md.\n",
+		"Metric definitions: METRICS.md (docs/ in the source; share/doc/pvtrace/ installed).\n",
 		PVT_DEFAULT_MAX_TASKS, PVT_DEFAULT_KEEP_TASKS, RINGBUF_KB_DEFAULT, INTERVAL_MS_DEFAULT,
 		PVT_CAL_DEFAULT_PATH);
 }

@@ -67,7 +67,8 @@ void serve_usage(FILE *f)
 		"  -h, --help             this help\n"
 		"\n"
 		"Needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF.\n"
-		"Metric definitions: docs/METRICS.md, \"OpenMetrics (pvtrace serve)\".\n",
+		"Metric definitions: METRICS.md, \"OpenMetrics (pvtrace serve)\" (docs/ in the source;\n"
+		"share/doc/pvtrace/ installed).\n",
 		PVT_MAX_TARGETS, SERVE_PORT_DEFAULT, SERVE_MAX_SERIES_DEFAULT, SERVE_GRACE_S_DEFAULT,
 		SERVE_INTERVAL_S_DEFAULT, SERVE_MAX_TASKS_DEFAULT);
 }

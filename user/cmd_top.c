@@ -63,7 +63,8 @@ void top_usage(FILE *f)
 		"%s"
 		"\n"
 		"Needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF.\n"
-		"Column definitions: docs/METRICS.md, \"Live view (top)\".\n",
+		"Column definitions: METRICS.md, \"Live view (top)\" (docs/ in the source;\n"
+		"share/doc/pvtrace/ installed).\n",
 		PVT_MAX_TARGETS, top_sort_names, TOP_MAX_TASKS_DEFAULT, top_keys_help);
 }
 

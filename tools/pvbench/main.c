@@ -67,7 +67,7 @@ static void usage(FILE *f)
 		"  -h, --help           this help\n"
 		"\n"
 		"Each figure is the median of its runs, with the 10th and 90th percentiles.\n"
-		"Methods: docs/BENCH.md.  Exit status: 0 all measured, 1 some figure could not be\n"
+		"Methods: BENCH.md (pvtrace's docs).  Exit status: 0 all measured, 1 some figure could not be\n"
 		"measured (the report says why), 2 usage error.\n",
 		WS_MAX_KIB);
 }
