@@ -172,7 +172,8 @@ test_top_model_LIBS := -lm
 test_top_text_LIBS := $(LDLIBS) -lm
 
 # Man pages: man/NAME.SECTION.scd (scdoc) -> .output/man/NAME.SECTION, with @VERSION@
-# replaced.  Dated by SOURCE_DATE_EPOCH if set, else by the last commit that changed man/
+# replaced, and no hyphenation (scdoc's .nh does not last: groff's man macros turn it
+# back on at each paragraph unless HY is 0; "pv-trace" broken at line ends otherwise).  Dated by SOURCE_DATE_EPOCH if set, else by the last commit that changed man/
 # (reproducible); outside git, today.  MAN_PAGES: every page built (make install's).
 SCDOC ?= scdoc
 MAN_SRCS := $(wildcard man/*.scd)
@@ -287,7 +288,8 @@ $(OUTPUT)/man/%: man/%.scd VERSION
 	$(call msg,SCDOC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)sed 's/@VERSION@/$(VERSION)/g' $< | \
-		$(if $(MAN_EPOCH),SOURCE_DATE_EPOCH=$(MAN_EPOCH)) $(SCDOC) > $@
+		$(if $(MAN_EPOCH),SOURCE_DATE_EPOCH=$(MAN_EPOCH)) $(SCDOC) | \
+		sed '/^\.TH /a .hy 0\n.nr HY 0' > $@
 
 # The whole test suite: unit tests (and the fuzz seeds replayed), then kernel-level tests,
 # then the shipped pvtrace's (tests/install: the man pages among them); one closing line.
