@@ -36,7 +36,7 @@ static const struct cmd cmds[] = {
 	{ "serve", cmd_serve, "export the live figures to Prometheus (OpenMetrics over HTTP)" },
 	{ "bench", cmd_bench, "measure process vs thread costs here, beside two articles' figures" },
 	{ "calibrate", cmd_calibrate, "measure the direct cost of a context switch on this machine" },
-	{ "help", cmd_help, "show this help" },
+	{ "help", cmd_help, "show this help, or a command's: help COMMAND" },
 };
 
 static void usage(FILE *f)
@@ -52,10 +52,35 @@ static void usage(FILE *f)
 		   "Example: sudo pvtrace run -- ./app arg\n");
 }
 
+/* help [COMMAND]: this usage, or COMMAND's own (as 'pvtrace COMMAND --help'). */
 static int cmd_help(int argc, char **argv)
 {
-	usage(stdout);
-	return 0;
+	char help_opt[] = "--help";
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		if (argc > 2) {
+			fprintf(stderr, "pvtrace help: unexpected argument '%s'\n", argv[2]);
+			return PVT_EXIT_USAGE;
+		}
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 2) {
+		fprintf(stderr, "pvtrace help: unexpected argument '%s' (usage: pvtrace help "
+			"[COMMAND])\n", argv[2]);
+		return PVT_EXIT_USAGE;
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(cmds); k++) {
+		if (!strcmp(argv[1], cmds[k].name)) {
+			char *sub[] = { argv[1], help_opt, NULL };
+
+			return cmds[k].fn(2, sub);
+		}
+	}
+	fprintf(stderr, "pvtrace help: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return PVT_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)

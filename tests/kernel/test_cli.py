@@ -59,6 +59,29 @@ def live_status_only_on_a_terminal():
 
 
 @test
+def help_command_shows_a_commands_help():
+    # pvtrace help COMMAND prints what pvtrace COMMAND --help prints, for every command
+    # pvtrace --help lists; help alone, pvtrace --help; anything else is a usage error.
+    top = run([PVTRACE, "--help"])
+    check(top.returncode == 0, "pvtrace --help: %d" % top.returncode)
+    lines = top.stdout.decode().split("\ncommands:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    names = [l.split()[0] for l in lines if l.strip()]
+    check("run" in names and "help" in names, "commands: %s" % names)
+    for name in names:
+        p = run([PVTRACE, "help", name])
+        want = run([PVTRACE, "--help"] if name == "help" else [PVTRACE, name, "--help"])
+        check(p.returncode == 0 and p.stdout == want.stdout and p.stdout,
+              "pvtrace help %s (exit %d) differs from its --help" % (name, p.returncode))
+    p = run([PVTRACE, "help"])
+    check(p.returncode == 0 and p.stdout == top.stdout, "pvtrace help alone")
+    for args, msg in ((["help", "bogus"], "unknown command 'bogus'"),
+                      (["help", "run", "extra"], "unexpected argument 'extra'")):
+        p = run([PVTRACE, *args])
+        check(p.returncode == 2 and msg in p.stderr.decode() and not p.stdout,
+              "%s: exit %d, %r" % (args, p.returncode, p.stderr.decode()))
+
+
+@test
 def missing_command_is_127():
     p = run([PVTRACE, "run", "--", "no-such-command-pvtrace"])
     check(p.returncode == 127, "exit %d" % p.returncode)
