@@ -172,9 +172,9 @@ test_top_model_LIBS := -lm
 test_top_text_LIBS := $(LDLIBS) -lm
 
 # Man pages: man/NAME.SECTION.scd (scdoc) -> .output/man/NAME.SECTION, with @VERSION@
-# replaced, and no hyphenation (scdoc's .nh does not last: groff's man macros turn it
-# back on at each paragraph unless HY is 0; "pv-trace" broken at line ends otherwise).  Dated by SOURCE_DATE_EPOCH if set, else by the last commit that changed man/
-# (reproducible); outside git, today.  MAN_PAGES: every page built (make install's).
+# replaced, then tidied (man/tidy.awk: no empty paragraph macros, no hyphenation).  Dated
+# by SOURCE_DATE_EPOCH if set, else by the last commit that changed man/ (reproducible);
+# outside git, today.  MAN_PAGES: every page built (make install's).
 SCDOC ?= scdoc
 MAN_SRCS := $(wildcard man/*.scd)
 MAN_PAGES := $(patsubst man/%.scd,$(OUTPUT)/man/%,$(MAN_SRCS))
@@ -284,12 +284,11 @@ unit: $(UNIT_BINS) $(REPLAY_BINS)
 
 man: $(MAN_PAGES)
 
-$(OUTPUT)/man/%: man/%.scd VERSION
+$(OUTPUT)/man/%: man/%.scd man/tidy.awk VERSION
 	$(call msg,SCDOC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)sed 's/@VERSION@/$(VERSION)/g' $< | \
-		$(if $(MAN_EPOCH),SOURCE_DATE_EPOCH=$(MAN_EPOCH)) $(SCDOC) | \
-		sed '/^\.TH /a .hy 0\n.nr HY 0' > $@
+		$(if $(MAN_EPOCH),SOURCE_DATE_EPOCH=$(MAN_EPOCH)) $(SCDOC) | awk -f man/tidy.awk > $@
 
 # The whole test suite: unit tests (and the fuzz seeds replayed), then kernel-level tests,
 # then the shipped pvtrace's (tests/install: the man pages among them); one closing line.
