@@ -41,6 +41,26 @@ def trace(cmd, extra=(), timeout=TIMEOUT, **kw):
         os.unlink(path)
 
 
+def tmp(suffix):
+    """A fresh path in the temporary directory, nothing there yet."""
+    fd, path = tempfile.mkstemp(suffix=suffix)
+    os.close(fd)
+    os.unlink(path)
+    return path
+
+
+def record(cmd, extra=()):
+    """pvtrace record with run's JSON report beside it: (process, data path, report)."""
+    data, rep = tmp(".data"), tmp(".json")
+    p = run([PVTRACE, "record", "--no-status", "-o", data, "--report=" + rep, "-f", "json", *extra,
+             "--", *cmd], timeout=120)
+    check(p.returncode == 0, "record exit %d: %s" % (p.returncode, p.stderr.decode()[-2000:]))
+    with open(rep) as f:
+        r = json.load(f)
+    os.unlink(rep)
+    return p, data, r
+
+
 def assert_exact(r):
     """Every task that ended is verified exact against the kernel's counters."""
     v = r["verified"]
@@ -74,11 +94,12 @@ def assert_consistent(r):
         check(t["kind"] == ("process" if t["tid"] == t["pid"] else "thread"), "kind %s" % t)
         # Each switch-in is followed by a switch-out, seen or not: some switch-ins fire no
         # sched_switch (perf misses them too) and are counted apart at the next switch-out
-        # (in_unseen).  Exact for a task whose life was traced whole; the root may have been
-        # first seen going out, and a task alive at the end may be on a CPU.
+        # (in_unseen).  Exact for a task whose life was traced whole; the root, and a task
+        # there before an attach (on a CPU then), may have been first seen going out, and a
+        # task alive at the end may be on a CPU.
         out = s["voluntary"] + s["involuntary"]
         seen = s["in"] + s["in_unseen"]
-        if t["root"] or t["alive"]:
+        if t["root"] or t["alive"] or t.get("preexisting"):
             check(out - 1 <= seen <= out + 1, "in vs out: %s" % t)
         else:
             check(seen == out, "in %d + unseen %d vs out %d: %s" % (s["in"], s["in_unseen"], out, t))

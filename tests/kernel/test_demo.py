@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 
-from helpers import LEGEND, PVLOAD, PVTRACE, ROOT, by_tid
+from helpers import LEGEND, PVLOAD, PVTRACE, ROOT, by_tid, tmp
 from testlib import check, run, test
 
 MARKS = ("-", "?")
@@ -248,13 +248,6 @@ def run_watching(argv):
         out.seek(0)
         err.seek(0)
         return p.returncode, out.read().decode(), err.read().decode(), seen
-
-
-def tmp(suffix):
-    fd, path = tempfile.mkstemp(suffix=suffix)
-    os.close(fd)
-    os.unlink(path)
-    return path
 
 
 def record_and_report(load, extra=()):

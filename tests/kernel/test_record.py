@@ -7,30 +7,10 @@ import json
 import os
 import signal
 import subprocess
-import tempfile
 import time
 
-from helpers import PVLOAD, PVTRACE, assert_consistent, assert_exact
+from helpers import PVLOAD, PVTRACE, assert_consistent, assert_exact, record, tmp
 from testlib import check, run, test
-
-
-def tmp(suffix):
-    fd, path = tempfile.mkstemp(suffix=suffix)
-    os.close(fd)
-    os.unlink(path)
-    return path
-
-
-def record(cmd, extra=()):
-    """pvtrace record with run's JSON report beside it: (process, data path, report)."""
-    data, rep = tmp(".data"), tmp(".json")
-    p = run([PVTRACE, "record", "--no-status", "-o", data, "--report=" + rep, "-f", "json", *extra,
-             "--", *cmd], timeout=120)
-    check(p.returncode == 0, "record exit %d: %s" % (p.returncode, p.stderr.decode()[-2000:]))
-    with open(rep) as f:
-        r = json.load(f)
-    os.unlink(rep)
-    return p, data, r
 
 
 def report(data, *args):

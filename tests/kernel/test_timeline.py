@@ -7,29 +7,9 @@ not recordings at all (one line) and exit 1, from report and report --timeline.
 import json
 import re
 import os
-import tempfile
 
-from helpers import LEGEND, PVLOAD, PVTRACE, json_lines
+from helpers import LEGEND, PVLOAD, PVTRACE, json_lines, record, tmp
 from testlib import check, run, test
-
-
-def tmp(suffix):
-    fd, path = tempfile.mkstemp(suffix=suffix)
-    os.close(fd)
-    os.unlink(path)
-    return path
-
-
-def record(cmd):
-    """pvtrace record with run's JSON report beside it: (data path, report)."""
-    data, rep = tmp(".data"), tmp(".json")
-    p = run([PVTRACE, "record", "--no-status", "-o", data, "--report=" + rep, "-f", "json",
-             "--", *cmd], timeout=120)
-    check(p.returncode == 0, "record exit %d: %s" % (p.returncode, p.stderr.decode()[-2000:]))
-    with open(rep) as f:
-        r = json.load(f)
-    os.unlink(rep)
-    return data, r
 
 
 def timeline(data, *args):
@@ -44,7 +24,7 @@ def switches(lines, tid):
 
 @test
 def timeline_of_a_pinned_pingpong_matches_its_report():
-    data, r = record([PVLOAD, "pingpong", "--threads", "--rounds", "5000", "--pin", "0", "--quiet"])
+    _, data, r = record([PVLOAD, "pingpong", "--threads", "--rounds", "5000", "--pin", "0", "--quiet"])
     try:
         head, *ev = json_lines(timeline(data, "-f", "json"))
         check(head["schema"] == "pvtrace.timeline/1" and head["whole"] and head["sched_lost"] == 0,
@@ -128,7 +108,7 @@ def timeline_of_a_pinned_pingpong_matches_its_report():
 
 @test
 def timeline_of_a_churn_has_its_creations_and_exits():
-    data, r = record([PVLOAD, "churn", "--threads=20", "--procs=20", "--quiet"])
+    _, data, r = record([PVLOAD, "churn", "--threads=20", "--procs=20", "--quiet"])
     try:
         ev = json_lines(timeline(data, "-f", "json"))[1:]
         born = [t for t in r["tasks"] if t["created"] is not None]
@@ -177,7 +157,7 @@ def refused(data, what, prefix=False):
 
 @test
 def broken_recordings_one_line_exit_1_report_and_timeline():
-    data, _ = record([PVLOAD, "pingpong", "--rounds", "20000", "--quiet"])
+    _, data, _ = record([PVLOAD, "pingpong", "--rounds", "20000", "--quiet"])
     bad, out = tmp(".data"), tmp(".txt")
     try:
         with open(data, "rb") as f:
