@@ -141,11 +141,7 @@ int run_option(int c, const char *optarg, struct run_opts *o)
 		o->interval_ms = (uint32_t)v;
 		break;
 	case OPT_MAX_TASKS:
-		if (pvt_parse_u64(optarg, 1, 1u << 22, &v))
-			return usage_error("--max-tasks needs a number from 1 to 4194304, not '%s'",
-					   optarg);
-		o->max_tasks = v;
-		break;
+		return pvt_parse_max_tasks(run_cmd_name, optarg, &o->max_tasks);
 	case OPT_KEEP_TASKS:
 		if (pvt_parse_u64(optarg, 0, 1u << 30, &v))
 			return usage_error("--keep-tasks needs a number from 0 (no bound) to 1073741824, "

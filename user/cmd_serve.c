@@ -198,10 +198,7 @@ static int serve_option(int c, const char *arg, struct serve_opts *o, bool *all)
 	case 'i':
 		return parse_seconds("--interval", arg, 0.1, 3600, &o->interval_ns);
 	case OPT_SERVE_MAX_TASKS:
-		if (pvt_parse_u64(arg, 1, 1u << 22, &v))
-			return usage_error("--max-tasks needs a number from 1 to 4194304, not '%s'", arg);
-		o->max_tasks = (uint32_t)v;
-		return 0;
+		return pvt_parse_max_tasks("serve", arg, &o->max_tasks);
 	case OPT_SERVE_BPF_STATS:
 		o->bpf_stats = true;
 		return 0;

@@ -166,10 +166,9 @@ int top_parse_args(int argc, char **argv, struct top_cli *o)
 			o->view.filter = optarg;
 			break;
 		case OPT_TOP_MAX_TASKS:
-			if (pvt_parse_u64(optarg, 1, 1u << 22, &v))
-				return usage_error("--max-tasks needs a number from 1 to 4194304, not '%s'",
-						   optarg);
-			o->max_tasks = (uint32_t)v;
+			err = pvt_parse_max_tasks("top", optarg, &o->max_tasks);
+			if (err)
+				return err;
 			break;
 		case 'v':
 			pvt_verbose++;

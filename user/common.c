@@ -69,6 +69,17 @@ int pvt_usage_error(const char *cmd, const char *fmt, ...)
 	return PVT_EXIT_USAGE;
 }
 
+int pvt_parse_max_tasks(const char *cmd, const char *arg, uint32_t *out)
+{
+	uint64_t v;
+
+	if (pvt_parse_u64(arg, 1, PVT_MAX_TASKS_LIMIT, &v))
+		return pvt_usage_error(cmd, "--max-tasks needs a number from 1 to %u, not '%s'",
+				       PVT_MAX_TASKS_LIMIT, arg);
+	*out = (uint32_t)v;
+	return 0;
+}
+
 int pvt_getopt_error(const char *cmd, int c, char **argv)
 {
 	if (c == ':')

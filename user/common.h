@@ -39,6 +39,9 @@ void pvt_setup_libbpf_print(void);
 int pvt_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The usage error for getopt_long's ':' (missing argument) or '?' (unknown option). */
 int pvt_getopt_error(const char *cmd, int c, char **argv);
+/* --max-tasks N (run, attach, record, top, serve): 1 to PVT_MAX_TASKS_LIMIT; else a usage error. */
+#define PVT_MAX_TASKS_LIMIT (1u << 22)
+int pvt_parse_max_tasks(const char *cmd, const char *arg, uint32_t *out);
 
 /* A duration for people: "812ns", "12.3us", "4.56ms", "1.234s". Returns buf. */
 const char *pvt_fmt_ns(char *buf, size_t sz, uint64_t ns);
